@@ -1,0 +1,37 @@
+// `npm run bench [-- --json] [-- --quick] [-- --only codecs,walk]`: runs every benchmark module and
+// prints one JSON object (with --json) merging their keys, or a readable report.
+import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
+
+// order matters: later modules report ratios against figures of earlier ones
+const modules = ['codecs', 'open', 'walk', 'search'];
+
+const out: Record<string, number | string> = {};
+const log = (s: string) => (json ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
+
+for (const name of modules) {
+  if (only && !only.has(name)) continue;
+  const file = path.resolve('bench', `${name}.ts`);
+  if (!existsSync(file)) continue;
+  log(`\n== bench/${name}.ts`);
+  const mod = (await import(pathToFileURL(file).href)) as {
+    run: (o: { json: boolean; quick: boolean; previous: Record<string, number | string> }) => Promise<Record<string, number | string>>;
+  };
+  const t0 = Date.now();
+  const res = await mod.run({ json, quick, previous: { ...out } });
+  Object.assign(out, res);
+  log(`   (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+if (json) process.stdout.write(JSON.stringify(out) + '\n');
+else {
+  console.log('\nSummary');
+  for (const [k, v] of Object.entries(out)) console.log(`  ${k.padEnd(34)} ${typeof v === 'number' ? Number(v.toFixed(3)) : v}`);
+}

@@ -1,0 +1,442 @@
+// The façade: everything the CLI, the Electron IPC handlers and the browser-mode server need, and
+// nothing below it is called by them. A Case is one image opened read-only, its kernel found, its
+// compressor walked and every live slot decoded and hashed once at open time.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { openImage } from './image/detect';
+import type { PhysicalImage, PhysRange } from './image/types';
+import { discoverKernel, type KernelDiscovery } from './darwin/discover';
+import { planCompressor, readSegmentBuffer, type CompressorPlan, type SegmentPlan } from './darwin/compressor';
+import { decodeSegmentSlots } from './darwin/slot-decode';
+import { summarizeWalk } from './darwin/summary';
+import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
+import { WorkerPool, defaultThreads } from './work/pool';
+import { runJob, type Job, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
+import type { SearchQuery } from './search/query';
+import { validateQuery, queryKey } from './search/query';
+import { matchValue } from './search/matcher';
+import type { SearchHit } from './search/hits';
+import { exportPages, type ExportResult } from './export/export';
+import { CancelledError } from './errors';
+import { VERSION } from './version';
+
+export interface Progress {
+  phase: 'open' | 'discover' | 'plan' | 'decode' | 'search' | 'strings' | 'export' | 'hash';
+  done: number;
+  total: number;
+  message?: string;
+}
+
+export interface OpenOptions {
+  /** ISF file or folder of ISFs */
+  symbols?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** decode threads; 0 decodes on the calling thread; default all cores */
+  threads?: number;
+}
+
+export interface CaseInfo {
+  image: { path: string; format: string; files: string[]; ranges: PhysRange[]; notes: string[]; size: number };
+  kernel: {
+    banner: string;
+    arch: 'x86_64' | 'arm64';
+    symbols: string;
+    kaslrSlide: string;
+    dtb: string;
+    darwin: { major: number; minor: number; patch: number };
+    macos: string;
+    xnu: string;
+  };
+  compressor: CompressorSummary;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface SearchSummary {
+  hits: number;
+  pagesScanned: number;
+  singleValueHits: number;
+  cancelled: boolean;
+}
+
+export interface ExportRequest {
+  out: string;
+  layout: 'slots' | 'concat';
+  overwrite?: boolean;
+}
+
+const hex = (v: bigint | number) => '0x' + v.toString(16);
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+export class Case {
+  private pool: WorkerPool | null = null;
+  private bySegment = new Map<number, SlotRecord[]>();
+  private planBySegment = new Map<number, SegmentPlan>();
+  private segmentList: SegmentSummary[] = [];
+  private imageHash: string | null = null;
+  info!: CaseInfo;
+
+  private constructor(
+    readonly image: PhysicalImage,
+    readonly kernel: KernelDiscovery,
+    readonly plan: CompressorPlan,
+    private readonly threads: number,
+  ) {
+    for (const s of plan.segments) this.planBySegment.set(s.summary.index, s);
+  }
+
+  static async open(imagePath: string, opts: OpenOptions = {}): Promise<Case> {
+    const progress = opts.onProgress ?? (() => {});
+    progress({ phase: 'open', done: 0, total: 1, message: `opening ${imagePath}` });
+    const image = await openImage(imagePath);
+    try {
+      throwIfAborted(opts.signal);
+      progress({ phase: 'discover', done: 0, total: 1, message: 'finding the kernel' });
+      const kernel = await discoverKernel(image, opts.symbols);
+      throwIfAborted(opts.signal);
+      progress({ phase: 'plan', done: 0, total: 1, message: 'reading the compressor' });
+      const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version);
+      const threads = opts.threads ?? defaultThreads();
+      const c = new Case(image, kernel, plan, threads);
+      await c.walk(opts);
+      return c;
+    } catch (e) {
+      image.close();
+      throw e;
+    }
+  }
+
+  private workers(): WorkerPool | null {
+    if (this.threads <= 0) return null;
+    if (!this.pool) this.pool = new WorkerPool(this.threads);
+    return this.pool;
+  }
+
+  /** resident segments that have slots to decode, in segment order */
+  private decodable(): SegmentPlan[] {
+    return this.plan.segments.filter((s) => s.bufferVa !== null && s.slots.length > 0);
+  }
+
+  private jobFor(seg: SegmentPlan): SegmentJob {
+    const { bytes, missingFrom } = readSegmentBuffer(this.kernel.space, seg);
+    return {
+      segment: seg.summary.index,
+      state: seg.summary.stateName,
+      pageSize: this.plan.header.pageSize,
+      dictPreset: this.plan.header.dictPreset,
+      arch: this.plan.header.arch,
+      bytes,
+      missingFrom,
+      slots: seg.slots,
+    };
+  }
+
+  /**
+   * Runs `make(job)` over every decodable segment with a bounded number of buffers in flight, and
+   * hands results to `sink` in segment order (exports and streamed hits stay ordered).
+   */
+  private async forEachSegment<R>(
+    make: (base: SegmentJob) => Job,
+    sink: (seg: SegmentPlan, result: R) => void | Promise<void>,
+    run: RunOptions,
+    phase: Progress['phase'],
+  ): Promise<void> {
+    const segs = this.decodable();
+    const total = segs.length;
+    const pool = this.workers();
+    const window = Math.max(2, (pool?.size ?? 1) * 3);
+    const pending: Promise<R>[] = [];
+    let next = 0;
+    let done = 0;
+    const launch = (): void => {
+      const seg = segs[next++]!;
+      const job = make(this.jobFor(seg));
+      if (pool) {
+        const buf = job.bytes.buffer as ArrayBuffer;
+        // transfer only buffers we own outright; a view into a shared cache block must be copied
+        const transferable = job.bytes.byteOffset === 0 && job.bytes.byteLength === buf.byteLength;
+        pending.push(pool.run<R>(job, transferable ? [buf] : []));
+      } else {
+        pending.push(Promise.resolve(runJob(job).result as R));
+      }
+    };
+    while (next < total && pending.length < window) launch();
+    let i = 0;
+    while (i < total) {
+      throwIfAborted(run.signal);
+      const r = await pending[i]!;
+      pending[i] = undefined as unknown as Promise<R>; // let the result be collected
+      await sink(segs[i]!, r);
+      i++;
+      done++;
+      if (next < total) launch();
+      if ((done & 15) === 0 || done === total) run.onProgress?.({ phase, done, total });
+    }
+  }
+
+  private async walk(opts: OpenOptions): Promise<void> {
+    for (const seg of this.plan.segments) this.bySegment.set(seg.summary.index, [...seg.undecoded]);
+    await this.forEachSegment<RecordsResult>(
+      (b) => ({ ...b, task: 'records' }),
+      (seg, r) => {
+        const list = this.bySegment.get(seg.summary.index)!;
+        list.push(...r.records);
+      },
+      opts,
+      'decode',
+    );
+    for (const list of this.bySegment.values()) list.sort((a, b) => a.slot - b.slot);
+    const summary = summarizeWalk(this.plan, this.bySegment);
+    this.segmentList = summary.segments;
+    const k = this.kernel;
+    this.info = {
+      image: {
+        path: this.image.path,
+        format: this.image.format,
+        files: [...this.image.files],
+        ranges: [...this.image.ranges],
+        notes: [...this.image.notes],
+        size: this.image.ranges.reduce((m, r) => Math.max(m, r.start + r.length), 0),
+      },
+      kernel: {
+        banner: k.banner,
+        arch: k.arch,
+        symbols: k.symbolsSource,
+        kaslrSlide: hex(k.slide),
+        dtb: hex(k.dtb),
+        darwin: { major: k.version.major, minor: k.version.minor, patch: k.version.patch },
+        macos: k.version.macos,
+        xnu: k.version.xnu,
+      },
+      compressor: summary.compressor,
+    };
+  }
+
+  segments(): SegmentSummary[] {
+    return this.segmentList;
+  }
+
+  slots(segment: number): SlotRecord[] {
+    return this.bySegment.get(segment) ?? [];
+  }
+
+  /** every live slot, in (segment, slot) order */
+  *allSlots(): Iterable<SlotRecord> {
+    for (const s of this.segmentList) yield* this.slots(s.index);
+  }
+
+  singleValues(): SvEntry[] {
+    return this.info.compressor.singleValue;
+  }
+
+  /** one page, decoded on the calling thread, with the slot's compressed bytes beside it */
+  page(segment: number, slot: number): { record: SlotRecord; page: Uint8Array | null; compressed: Uint8Array | null } {
+    const list = this.bySegment.get(segment);
+    const record = list?.find((r) => r.slot === slot);
+    if (!record) throw new RangeError(`segment ${segment} has no live slot ${slot}`);
+    const seg = this.planBySegment.get(segment);
+    const meta = seg?.slots.find((m) => m.slot === slot);
+    if (!seg || !meta || seg.bufferVa === null) return { record, page: null, compressed: null };
+    const job = this.jobFor({ ...seg, slots: [meta] });
+    let page: Uint8Array | null = null;
+    decodeSegmentSlots(job.bytes, job.missingFrom, [meta], {
+      segment, state: job.state, pageSize: job.pageSize, dictPreset: job.dictPreset, arch: job.arch,
+    }, (_r, p) => {
+      page = p ? p.slice() : null;
+    });
+    const end = meta.offset + meta.size;
+    const avail = job.missingFrom ?? job.bytes.length;
+    const compressed = end <= avail ? job.bytes.slice(meta.offset, end) : job.bytes.slice(meta.offset, Math.max(meta.offset, avail));
+    return { record, page, compressed };
+  }
+
+  async search(query: SearchQuery, opts: RunOptions & { onHit?: (h: SearchHit) => void } = {}): Promise<SearchSummary> {
+    validateQuery(query);
+    const key = queryKey(query);
+    let hits = 0;
+    let pagesScanned = 0;
+    let singleValueHits = 0;
+    const emit = (h: SearchHit) => {
+      hits++;
+      opts.onHit?.(h);
+    };
+    try {
+      await this.forEachSegment<SearchResult>(
+        (b) => ({ ...b, task: 'search', queryKey: key, query }),
+        (_seg, r) => {
+          pagesScanned += r.pagesScanned;
+          for (const h of r.hits) emit(h);
+        },
+        opts,
+        'search',
+      );
+    } catch (e) {
+      if (e instanceof CancelledError) return { hits, pagesScanned, singleValueHits, cancelled: true };
+      throw e;
+    }
+    // pages that exist only as a value (sv table, 4-byte slots) are searched by that value
+    for (const rec of this.allSlots()) {
+      if (rec.kind !== 'single' || rec.value === undefined) continue;
+      for (const m of matchValue(Number(rec.value), query, this.plan.header.pageSize)) {
+        singleValueHits++;
+        emit({ ...m, segment: rec.segment, slot: rec.slot, kind: rec.kind, state: rec.state });
+      }
+    }
+    for (const sv of this.singleValues()) {
+      for (const m of matchValue(Number(sv.value), query, this.plan.header.pageSize)) {
+        singleValueHits++;
+        emit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)` });
+      }
+    }
+    return { hits, pagesScanned, singleValueHits, cancelled: false };
+  }
+
+  async strings(min: number, opts: RunOptions & { onString?: (s: StringHit) => void } = {}): Promise<{ strings: number; pagesScanned: number }> {
+    let n = 0;
+    let pagesScanned = 0;
+    await this.forEachSegment<StringsResult>(
+      (b) => ({ ...b, task: 'strings', min }),
+      (_seg, r) => {
+        pagesScanned += r.pagesScanned;
+        for (const s of r.strings) {
+          n++;
+          opts.onString?.(s);
+        }
+      },
+      opts,
+      'strings',
+    );
+    return { strings: n, pagesScanned };
+  }
+
+  /** SHA-256 of the evidence file, computed once (streamed) */
+  async imageSha256(run: RunOptions = {}): Promise<string> {
+    if (this.imageHash) return this.imageHash;
+    const h = createHash('sha256');
+    for (const f of this.image.files) {
+      await new Promise<void>((resolve, reject) => {
+        const s = createReadStream(f, { flags: 'r', highWaterMark: 1 << 20 });
+        s.on('data', (d) => {
+          if (run.signal?.aborted) s.destroy(new CancelledError());
+          h.update(d);
+        });
+        s.on('end', () => resolve());
+        s.on('error', reject);
+      });
+    }
+    this.imageHash = h.digest('hex');
+    return this.imageHash;
+  }
+
+  /** every decoded page with its record, in (segment, slot) order; undecoded slots come with page null */
+  async *pages(run: RunOptions = {}): AsyncGenerator<{ record: SlotRecord; page: Uint8Array | null }> {
+    const queue: { record: SlotRecord; page: Uint8Array | null }[][] = [];
+    let wake: (() => void) | null = null;
+    let finished = false;
+    let failure: unknown = null;
+    const decodedSegments = new Set(this.decodable().map((s) => s.summary.index));
+    const undecodedOf = (segment: number) =>
+      (this.bySegment.get(segment) ?? []).filter((r) => !r.sha256).map((record) => ({ record, page: null }));
+    // segments without decodable slots are emitted in order between the decoded ones
+    const order = this.segmentList.map((s) => s.index);
+    let cursor = 0;
+    const flushUntil = (segment: number | null) => {
+      while (cursor < order.length && (segment === null || order[cursor]! < segment)) {
+        const idx = order[cursor++]!;
+        if (!decodedSegments.has(idx)) {
+          const items = (this.bySegment.get(idx) ?? []).map((record) => ({ record, page: null }));
+          if (items.length) queue.push(items);
+        }
+      }
+    };
+    const producer = this.forEachSegment<PagesResult>(
+      (b) => ({ ...b, task: 'pages' }),
+      async (seg, r) => {
+        flushUntil(seg.summary.index);
+        cursor = Math.max(cursor, order.indexOf(seg.summary.index) + 1);
+        const items = r.records.map((record, i) => ({
+          record,
+          page: r.pageAt[i]! >= 0 ? r.pages.subarray(r.pageAt[i]!, r.pageAt[i]! + this.plan.header.pageSize) : null,
+        }));
+        items.push(...undecodedOf(seg.summary.index));
+        items.sort((a, b) => a.record.slot - b.record.slot);
+        queue.push(items);
+        wake?.();
+        // backpressure: let the consumer write before decoding further
+        while (queue.length > 4) await new Promise<void>((res) => setTimeout(res, 1));
+      },
+      run,
+      'export',
+    ).then(
+      () => {
+        flushUntil(null);
+        finished = true;
+        wake?.();
+      },
+      (e) => {
+        failure = e;
+        finished = true;
+        wake?.();
+      },
+    );
+    while (true) {
+      if (queue.length) {
+        for (const item of queue.shift()!) yield item;
+        continue;
+      }
+      if (finished) break;
+      await new Promise<void>((res) => (wake = res));
+      wake = null;
+    }
+    await producer;
+    if (failure) throw failure;
+  }
+
+  async export(req: ExportRequest, run: RunOptions = {}): Promise<ExportResult> {
+    run.onProgress?.({ phase: 'hash', done: 0, total: 1, message: 'hashing the evidence file' });
+    const imageSha256 = await this.imageSha256(run);
+    const liveSlots = this.segmentList.reduce((n, s) => n + s.liveSlots, 0);
+    return exportPages(this.pages(run), {
+      out: req.out,
+      layout: req.layout,
+      overwrite: req.overwrite,
+      signal: run.signal,
+      onProgress: run.onProgress,
+      liveSlots,
+      meta: {
+        imagePath: this.image.path,
+        imageSha256,
+        toolVersion: VERSION,
+        symbols: this.info.kernel.symbols,
+        kernel: { ...this.info.kernel },
+        compressor: {
+          family: this.info.compressor.family,
+          pageSize: this.info.compressor.pageSize,
+          segments: this.info.compressor.segments,
+          slots: this.info.compressor.slots,
+          consistency: this.info.compressor.consistency,
+        },
+        sv: this.info.compressor.singleValue,
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = null;
+    this.image.close();
+  }
+}
+
+type SegmentJob = Parameters<typeof runJob>[0] extends infer J ? Omit<Extract<J, { task: 'records' }>, 'task'> : never;
+
+export function openCase(imagePath: string, opts: OpenOptions = {}): Promise<Case> {
+  return Case.open(imagePath, opts);
+}

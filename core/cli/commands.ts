@@ -1,0 +1,188 @@
+// The image-level CLI commands: open a case through the façade and print what it found.
+import { readFileSync, statSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { openCase, type Case, type Progress } from '../case';
+import type { CliIo } from './main';
+import { EXIT } from './main';
+import type { SearchQuery } from '../search/query';
+
+interface CaseOpts {
+  symbols?: string;
+  threads?: string;
+}
+
+function progressPrinter(io: CliIo): ((p: Progress) => void) | undefined {
+  const tty = (io.stderr as NodeJS.WriteStream).isTTY;
+  if (!tty) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 200 && p.done !== p.total) return;
+    last = now;
+    io.stderr.write(`\r${p.phase} ${p.done}/${p.total}${p.message ? ' ' + p.message : ''}\x1b[K`);
+    if (p.done === p.total) io.stderr.write('\r\x1b[K');
+  };
+}
+
+async function withCase<T>(image: string, o: CaseOpts, io: CliIo, fn: (c: Case) => Promise<T>): Promise<T> {
+  const threads = o.threads !== undefined ? Number(o.threads) : undefined;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new RangeError(`--threads must be a whole number ≥ 0, got ${o.threads}`);
+  const c = await openCase(image, { symbols: o.symbols, threads, onProgress: progressPrinter(io) });
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
+}
+
+const out = (io: CliIo, s: string) => io.stdout.write(s + '\n');
+
+/** the flat JSON object of `unfold info --json` (keys are a stable contract) */
+export function infoJson(c: Case): Record<string, unknown> {
+  const { image, kernel, compressor } = c.info;
+  const ratio = compressor.compressedBytes > 0 ? compressor.uncompressedBytes / compressor.compressedBytes : null;
+  return {
+    container: image.format,
+    image: image.path,
+    files: image.files,
+    ranges: image.ranges.map((r) => ({ start: '0x' + r.start.toString(16), length: r.length })),
+    notes: image.notes,
+    banner: kernel.banner,
+    symbols: kernel.symbols,
+    kaslrSlide: kernel.kaslrSlide,
+    dtb: kernel.dtb,
+    arch: kernel.arch,
+    darwin: kernel.darwin,
+    macos: kernel.macos,
+    xnu: kernel.xnu,
+    family: compressor.family,
+    familyReason: compressor.familyReason,
+    layoutSource: compressor.layoutSource,
+    pageSize: compressor.pageSize,
+    dictPreset: compressor.dictPreset,
+    segmentsAvailable: compressor.segmentsAvailable,
+    segmentCount: compressor.segmentCount,
+    pagesCompressed: compressor.pagesCompressed,
+    segments: compressor.segments,
+    slots: compressor.slots,
+    singleValue: compressor.singleValue,
+    consistency: compressor.consistency,
+    compressedBytes: compressor.compressedBytes,
+    uncompressedBytes: compressor.uncompressedBytes,
+    compressionRatio: ratio,
+    problems: compressor.problems,
+  };
+}
+
+export async function infoCommand(image: string, o: CaseOpts & { json?: boolean }, io: CliIo): Promise<number> {
+  return withCase(image, o, io, async (c) => {
+    const j = infoJson(c);
+    if (o.json) {
+      out(io, JSON.stringify(j));
+      return EXIT.ok;
+    }
+    const { image: im, kernel: k, compressor: cs } = c.info;
+    out(io, `Container      ${im.format}  (${im.path})`);
+    for (const r of im.ranges) out(io, `  range        0x${r.start.toString(16).padStart(12, '0')} – 0x${(r.start + r.length).toString(16).padStart(12, '0')}  ${(r.length / 1048576).toFixed(1)} MiB`);
+    for (const n of im.notes) out(io, `  note         ${n}`);
+    out(io, `Banner         ${k.banner}`);
+    out(io, `macOS          ${k.macos} (darwin ${k.darwin.major}.${k.darwin.minor}.${k.darwin.patch}, xnu-${k.xnu}, ${k.arch})`);
+    out(io, `Symbols        ${k.symbols}`);
+    out(io, `KASLR slide    ${k.kaslrSlide}`);
+    out(io, `Table root     ${k.dtb}`);
+    out(io, `Layout family  ${cs.family} (${cs.layoutSource}) — ${cs.familyReason}`);
+    out(io, `Page size      ${cs.pageSize}, WKdm dictionary preset ${cs.dictPreset}`);
+    out(io, `Segments       ${Object.entries(cs.segments).map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}`);
+    out(io, `Slots          ${Object.entries(cs.slots).map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}`);
+    out(io, `Bytes          ${cs.compressedBytes} compressed → ${cs.uncompressedBytes} (ratio ${j.compressionRatio === null ? '–' : (j.compressionRatio as number).toFixed(2)})`);
+    out(io, `Single value   ${cs.singleValue.length} table entries, ${cs.singleValue.reduce((n, e) => n + e.refCount, 0)} pages`);
+    out(io, `Consistency    ${cs.consistency.ok ? 'ok' : 'MISMATCH'}`);
+    for (const ch of cs.consistency.checks) out(io, `  ${ch.ok ? 'ok ' : 'BAD'} ${ch.name}: expected ${ch.expected}, found ${ch.found}${ch.note ? ' — ' + ch.note : ''}`);
+    for (const p of cs.problems) out(io, `Problem        ${p}`);
+    return EXIT.ok;
+  });
+}
+
+export async function slotsCommand(image: string, o: CaseOpts & { json?: boolean; segment?: string }, io: CliIo): Promise<number> {
+  return withCase(image, o, io, async (c) => {
+    const only = o.segment !== undefined ? Number(o.segment) : null;
+    for (const rec of c.allSlots()) {
+      if (only !== null && rec.segment !== only) continue;
+      if (o.json) out(io, JSON.stringify(rec));
+      else out(io, `${rec.segment}\t${rec.slot}\t${rec.state}\t${rec.kind}\t${rec.compressedSize}\t${rec.sha256 ?? rec.error ?? ''}`);
+    }
+    return EXIT.ok;
+  });
+}
+
+function yaraSources(paths: string[]): { source: string; origin: string }[] {
+  const list: { source: string; origin: string }[] = [];
+  for (const p of paths) {
+    if (statSync(p).isDirectory()) {
+      for (const f of readdirSync(p).sort()) {
+        if (/\.(yar|yara)$/i.test(f)) list.push({ source: readFileSync(path.join(p, f), 'utf8'), origin: path.join(p, f) });
+      }
+    } else list.push({ source: readFileSync(p, 'utf8'), origin: p });
+  }
+  return list;
+}
+
+export async function searchCommand(image: string, o: Record<string, unknown>, io: CliIo): Promise<number> {
+  const query: SearchQuery = {
+    strings: o.string as string[] | undefined,
+    regexes: o.regex as string[] | undefined,
+    hex: o.hex as string[] | undefined,
+    yara: o.yara ? yaraSources(o.yara as string[]) : undefined,
+    utf16: Boolean(o.utf16),
+    ascii: Boolean(o.ascii),
+    ignoreCase: Boolean(o.ignoreCase),
+    context: Number(o.context ?? 16),
+  };
+  if (!query.strings?.length && !query.regexes?.length && !query.hex?.length && !query.yara?.length) {
+    io.stderr.write('unfold search: give at least one of --string, --regex, --hex, --yara\n');
+    return EXIT.usage;
+  }
+  return withCase(image, o as CaseOpts, io, async (c) => {
+    const res = await c.search(query, {
+      onHit: (h) => {
+        if (o.json) out(io, JSON.stringify(h));
+        else out(io, `segment ${h.segment} slot ${h.slot} +0x${h.offset.toString(16)}  ${h.pattern}  ${h.match}`);
+      },
+    });
+    if (!o.json) out(io, `${res.hits} hits in ${res.pagesScanned} pages`);
+    return EXIT.ok;
+  });
+}
+
+export async function stringsCommand(image: string, o: CaseOpts & { min: string; json?: boolean }, io: CliIo): Promise<number> {
+  const min = Number(o.min);
+  if (!Number.isInteger(min) || min < 1) throw new RangeError(`--min must be a whole number ≥ 1, got ${o.min}`);
+  return withCase(image, o, io, async (c) => {
+    await c.strings(min, {
+      onString: (s) => {
+        if (o.json) out(io, JSON.stringify(s));
+        else out(io, `${s.segment}\t${s.slot}\t0x${s.offset.toString(16)}\t${s.encoding === 'utf16le' ? 'u' : 'a'}\t${s.text}`);
+      },
+    });
+    return EXIT.ok;
+  });
+}
+
+export async function exportCommand(
+  image: string,
+  o: CaseOpts & { out: string; layout: 'slots' | 'concat'; overwrite?: boolean; json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  // refuse before the (possibly long) walk when the output folder is in the way
+  const { assertOutputFree } = await import('../export/atomic');
+  assertOutputFree(o.out, Boolean(o.overwrite));
+  return withCase(image, o, io, async (c) => {
+    const r = await c.export({ out: o.out, layout: o.layout, overwrite: o.overwrite }, {});
+    if (o.json) out(io, JSON.stringify(r));
+    else {
+      out(io, `exported ${r.exported} pages to ${r.out} (manifest SHA-256 ${r.manifestSha256})`);
+      for (const [why, n] of Object.entries(r.skipped)) out(io, `  skipped ${n}: ${why}`);
+    }
+    return r.accountedFor === r.liveSlots ? EXIT.ok : EXIT.badData;
+  });
+}

@@ -1,0 +1,169 @@
+// The `unfold` command line. Thin: parse arguments, call the façade (core/case.ts) or a codec, print
+// text or JSON lines. Exit status: 0 success, 1 unexpected failure, 2 bad data or a refused write
+// (corrupt stream, output exists, export incomplete), 3 no kernel / no matching symbols, 64 usage.
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { UnfoldError } from '../errors';
+import { VERSION } from '../version';
+
+export const EXIT = { ok: 0, failure: 1, badData: 2, discovery: 3, usage: 64 } as const;
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof UnfoldError) {
+    switch (err.code) {
+      case 'CORRUPT_STREAM':
+      case 'EXISTS':
+      case 'IMAGE_FORMAT':
+      case 'TRUNCATED_IMAGE':
+      case 'NOT_PRESENT':
+      case 'BAD_QUERY':
+        return EXIT.badData;
+      case 'NO_KERNEL':
+      case 'NO_SYMBOLS':
+      case 'BAD_SYMBOLS':
+      case 'NO_COMPRESSOR':
+        return EXIT.discovery;
+      default:
+        return EXIT.failure;
+    }
+  }
+  return EXIT.failure;
+}
+
+/** one line, no stack: what an examiner reads on stderr */
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0] ?? String(err);
+  return String(err);
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function writeLine(io: CliIo, obj: unknown): void {
+  io.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command();
+  program
+    .name('unfold')
+    .description('Find and decompress macOS compressed memory (the VM compressor) in a Mac memory image.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError(false);
+
+  program
+    .command('decode')
+    .description('decompress one compressed page (a slot dump) and write the page to stdout')
+    .argument('<file>', 'compressed stream (exact length)')
+    .addOption(new Option('--codec <codec>', 'stream codec').choices(['wkdm', 'lz4']).default('wkdm'))
+    .addOption(new Option('--page-size <bytes>', 'page size').choices(['4096', '16384']).default('4096'))
+    .addOption(new Option('--dict-preset <n>', 'WKdm dictionary initial value: 1 for 10.9–10.10, 0 from 10.11').choices(['0', '1']).default('0'))
+    .action(async (file: string, o: { codec: 'wkdm' | 'lz4'; pageSize: string; dictPreset: string }) => {
+      const { decodeStreamFile } = await import('./decode');
+      const page = decodeStreamFile(readFileSync(file), {
+        codec: o.codec,
+        pageSize: Number(o.pageSize) as 4096 | 16384,
+        dictPreset: Number(o.dictPreset) as 0 | 1,
+      });
+      await new Promise<void>((resolve, reject) => io.stdout.write(page, (e) => (e ? reject(e) : resolve())));
+    });
+
+  program
+    .command('info')
+    .description('container, physical ranges, kernel banner, symbols, KASLR slide, page-table root and the compressor summary')
+    .argument('<image>', 'memory image (raw, LiME, ELF, Mach-O, AFF4, VMware)')
+    .option('--symbols <isf>', 'Volatility 3 ISF file (.json/.json.xz) or a folder of them')
+    .option('--json', 'print one JSON object')
+    .option('--threads <n>', 'decode threads (default: all cores)')
+    .action(async (image: string, o: { symbols?: string; json?: boolean; threads?: string }) => {
+      const { infoCommand } = await import('./commands');
+      code = await infoCommand(image, o, io);
+    });
+
+  program
+    .command('slots')
+    .description('every live compressed slot with its outcome (JSON lines with --json)')
+    .argument('<image>')
+    .option('--symbols <isf>', 'ISF file or folder')
+    .option('--json', 'JSON lines, one per live slot')
+    .option('--segment <n>', 'only this segment')
+    .option('--threads <n>', 'decode threads')
+    .action(async (image: string, o: { symbols?: string; json?: boolean; segment?: string; threads?: string }) => {
+      const { slotsCommand } = await import('./commands');
+      code = await slotsCommand(image, o, io);
+    });
+
+  program
+    .command('search')
+    .description('search every decompressed page for strings, regular expressions, hex patterns and YARA rules')
+    .argument('<image>')
+    .option('--symbols <isf>', 'ISF file or folder')
+    .option('--string <s>', 'literal string (repeatable)', collect)
+    .option('--regex <r>', 'regular expression (repeatable)', collect)
+    .option('--hex <h>', 'hex bytes with ?? wildcards, e.g. "4d 5a ?? 00" (repeatable)', collect)
+    .option('--yara <rules>', 'YARA rules file or folder (repeatable)', collect)
+    .option('--utf16', 'search --string as UTF-16LE (only, unless --ascii is given too)')
+    .option('--ascii', 'with --utf16: also search as ASCII/UTF-8')
+    .option('--ignore-case', 'case-insensitive strings and regexes')
+    .option('--context <n>', 'context bytes before and after each hit', '16')
+    .option('--json', 'JSON lines, one per hit')
+    .option('--threads <n>', 'worker threads')
+    .action(async (image: string, o: Record<string, unknown>) => {
+      const { searchCommand } = await import('./commands');
+      code = await searchCommand(image, o, io);
+    });
+
+  program
+    .command('strings')
+    .description('printable strings (ASCII and UTF-16LE) of every decompressed page, with their locations')
+    .argument('<image>')
+    .option('--symbols <isf>', 'ISF file or folder')
+    .option('--min <n>', 'minimum length', '4')
+    .option('--json', 'JSON lines')
+    .option('--threads <n>', 'worker threads')
+    .action(async (image: string, o: { symbols?: string; min: string; json?: boolean; threads?: string }) => {
+      const { stringsCommand } = await import('./commands');
+      code = await stringsCommand(image, o, io);
+    });
+
+  program
+    .command('export')
+    .description('export decompressed pages (one file per slot, or one concatenated file with an index) and a manifest with hashes')
+    .argument('<image>')
+    .option('--symbols <isf>', 'ISF file or folder')
+    .requiredOption('--out <dir>', 'output folder (must not exist or be empty)')
+    .addOption(new Option('--layout <layout>', 'slots: segment<N>/slot<M>.dmp; concat: pages.bin + index').choices(['slots', 'concat']).default('slots'))
+    .option('--overwrite', 'replace an existing non-empty output folder')
+    .option('--json', 'print the result as JSON')
+    .option('--threads <n>', 'worker threads')
+    .action(async (image: string, o: { symbols?: string; out: string; layout: 'slots' | 'concat'; overwrite?: boolean; json?: boolean; threads?: string }) => {
+      const { exportCommand } = await import('./commands');
+      code = await exportCommand(image, o, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    io.stderr.write(`unfold: ${describe(err)}\n`);
+    return exitCodeFor(err);
+  }
+  return code;
+}
+
+export { writeLine };

@@ -1,0 +1,99 @@
+// Decoding one segment's live slots from its buffer bytes: pure, no I/O (worker threads run this).
+// Kinds follow xnu's own order of tests in c_decompress_page: a slot whose size is the page size is
+// a raw copy, a 4-byte slot a single value (10.11+), else the codec bit chooses LZ4 (arm64) and
+// otherwise the stream is WKdm, or MZV when it starts with the 0x4321 marker (10.11+).
+import { createHash } from 'node:crypto';
+import { classifyStream, decodePage, type PageKind } from '../codecs/page';
+import type { SlotRecord } from './types';
+
+/** one live slot to decode; offset and size in bytes (size unpacked: PAGE_SIZE−1 already mapped back) */
+export interface SlotMeta {
+  slot: number;
+  offset: number;
+  size: number;
+  codec: 0 | 1;
+}
+
+export interface DecodeContext {
+  segment: number;
+  /** the kernel's state name, copied into every record */
+  state: string;
+  pageSize: number;
+  dictPreset: 0 | 1;
+  arch: 'x86_64' | 'arm64';
+  /** segment buffer VA (hex); lets a missing-page error name the absent virtual address */
+  bufferVa?: string;
+}
+
+/** reusable page buffer (one per worker) */
+export interface DecodeScratch {
+  page: Uint8Array;
+}
+
+export function createScratch(pageSize: number): DecodeScratch {
+  return { page: new Uint8Array(pageSize) };
+}
+
+const hex32 = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
+
+function missingAddress(ctx: DecodeContext, missingFrom: number): string {
+  const off = '0x' + missingFrom.toString(16);
+  if (!ctx.bufferVa) return `buffer bytes from offset ${off} are not present in the image`;
+  const va = BigInt(ctx.bufferVa) + BigInt(missingFrom);
+  return `buffer page at 0x${va.toString(16)} (offset ${off}) is not present in the image`;
+}
+
+/**
+ * Decode every slot of `slots` from `bytes` (the buffer as read, `missingFrom` = first absent byte
+ * offset when a page was missing) and call `onPage` once per slot, in order. `page` is the scratch
+ * buffer — valid only during the call — or null when the slot could not be decoded (kind 'corrupt',
+ * `error` says where and why). Never throws on bad data.
+ */
+export function decodeSegmentSlots(
+  bytes: Uint8Array,
+  missingFrom: number | undefined,
+  slots: readonly SlotMeta[],
+  ctx: DecodeContext,
+  onPage: (rec: SlotRecord, page: Uint8Array | null) => void,
+  scratch?: DecodeScratch,
+): void {
+  const pageSize = ctx.pageSize;
+  const page = scratch && scratch.page.length === pageSize ? scratch.page : new Uint8Array(pageSize);
+  const opts = { pageSize: pageSize as 4096 | 16384, dictPreset: ctx.dictPreset };
+  const available = missingFrom === undefined ? bytes.length : Math.min(missingFrom, bytes.length);
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    const end = s.offset + s.size;
+    const rec: SlotRecord = {
+      segment: ctx.segment,
+      slot: s.slot,
+      state: ctx.state,
+      kind: 'corrupt',
+      offset: s.offset,
+      compressedSize: s.size,
+    };
+    const where = `segment ${ctx.segment} slot ${s.slot} at buffer offset 0x${s.offset.toString(16)}`;
+    if (end > available) {
+      rec.error =
+        missingFrom !== undefined && end > missingFrom
+          ? `${where}: ${missingAddress(ctx, missingFrom)}`
+          : `${where}: slot ends at byte 0x${end.toString(16)}, past the 0x${bytes.length.toString(16)} bytes read`;
+      onPage(rec, null);
+      continue;
+    }
+    const src = bytes.subarray(s.offset, end);
+    let kind: PageKind = classifyStream(src, pageSize, ctx.dictPreset);
+    if (s.codec === 1 && (kind === 'wkdm' || kind === 'mzv')) kind = 'lz4';
+    try {
+      decodePage(kind, src, page, opts);
+    } catch (err) {
+      rec.error = `${where}: ${(err as Error)?.message ?? String(err)}`;
+      onPage(rec, null);
+      continue;
+    }
+    rec.kind = kind;
+    if (kind === 'single') rec.value = hex32(src[0]! | (src[1]! << 8) | (src[2]! << 16) | (src[3]! << 24));
+    rec.sha256 = createHash('sha256').update(page).digest('hex');
+    onPage(rec, page);
+  }
+}

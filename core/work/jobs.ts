@@ -1,0 +1,116 @@
+// The unit of parallel work: one segment's buffer and its live slots. The same function runs inside
+// worker threads and inline (threads = 0), so both paths give identical results.
+import type { SlotRecord } from '../darwin/types';
+import { decodeSegmentSlots, type SlotMeta } from '../darwin/slot-decode';
+import type { SearchQuery } from '../search/query';
+import { compileMatcher, type Matcher } from '../search/matcher';
+import { makeHit, type SearchHit } from '../search/hits';
+import { extractStrings } from '../search/strings';
+
+export interface SegmentJob {
+  segment: number;
+  state: string;
+  pageSize: number;
+  dictPreset: 0 | 1;
+  arch: 'x86_64' | 'arm64';
+  bytes: Uint8Array;
+  missingFrom?: number;
+  slots: SlotMeta[];
+}
+
+export type Job =
+  | (SegmentJob & { task: 'records' })
+  | (SegmentJob & { task: 'pages' })
+  | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery })
+  | (SegmentJob & { task: 'strings'; min: number });
+
+export interface RecordsResult {
+  records: SlotRecord[];
+}
+export interface PagesResult {
+  records: SlotRecord[];
+  /** decoded pages back to back; pageAt[i] = byte offset of record i's page, or -1 */
+  pages: Uint8Array;
+  pageAt: number[];
+}
+export interface SearchResult {
+  hits: SearchHit[];
+  pagesScanned: number;
+}
+export interface StringHit {
+  segment: number;
+  slot: number;
+  offset: number;
+  encoding: 'ascii' | 'utf16le';
+  text: string;
+}
+export interface StringsResult {
+  strings: StringHit[];
+  pagesScanned: number;
+}
+
+// compiled queries are cached per worker: a search sends the same query with every segment
+const matchers = new Map<string, Matcher>();
+function matcherFor(key: string, q: SearchQuery): Matcher {
+  let m = matchers.get(key);
+  if (!m) {
+    if (matchers.size > 8) matchers.clear();
+    m = compileMatcher(q);
+    matchers.set(key, m);
+  }
+  return m;
+}
+
+function ctxOf(job: SegmentJob) {
+  return { segment: job.segment, state: job.state, pageSize: job.pageSize, dictPreset: job.dictPreset, arch: job.arch };
+}
+
+export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchResult | StringsResult; transfer: ArrayBuffer[] } {
+  switch (job.task) {
+    case 'records': {
+      const records: SlotRecord[] = [];
+      decodeSegmentSlots(job.bytes, job.missingFrom, job.slots, ctxOf(job), (rec) => records.push(rec));
+      return { result: { records }, transfer: [] };
+    }
+    case 'pages': {
+      const records: SlotRecord[] = [];
+      const pageAt: number[] = [];
+      const out = new Uint8Array(job.slots.length * job.pageSize);
+      let used = 0;
+      decodeSegmentSlots(job.bytes, job.missingFrom, job.slots, ctxOf(job), (rec, page) => {
+        records.push(rec);
+        if (page) {
+          out.set(page, used);
+          pageAt.push(used);
+          used += job.pageSize;
+        } else pageAt.push(-1);
+      });
+      const pages = out.subarray(0, used);
+      return { result: { records, pages, pageAt }, transfer: [out.buffer as ArrayBuffer] };
+    }
+    case 'search': {
+      const m = matcherFor(job.queryKey, job.query);
+      const hits: SearchHit[] = [];
+      let pagesScanned = 0;
+      const context = job.query.context ?? 16;
+      decodeSegmentSlots(job.bytes, job.missingFrom, job.slots, ctxOf(job), (rec, page) => {
+        if (!page) return;
+        pagesScanned++;
+        m.scanPage(page, (offset, length, pattern) => hits.push(makeHit(rec, page, offset, length, pattern, context)));
+      });
+      return { result: { hits, pagesScanned }, transfer: [] };
+    }
+    case 'strings': {
+      const strings: StringHit[] = [];
+      let pagesScanned = 0;
+      decodeSegmentSlots(job.bytes, job.missingFrom, job.slots, ctxOf(job), (rec, page) => {
+        if (!page) return;
+        pagesScanned++;
+        extractStrings(page, { min: job.min }, (offset, text, encoding) =>
+          strings.push({ segment: rec.segment, slot: rec.slot, offset, encoding, text }),
+        );
+      });
+      return { result: { strings, pagesScanned }, transfer: [] };
+    }
+  }
+}

@@ -1,0 +1,30 @@
+// The one place the app reaches into core: the façade (core/case.ts) and the demo case builder.
+// Loaded lazily inside the case worker, so a broken or missing core module becomes an error the UI shows
+// instead of a worker that never starts.
+import type { Case, OpenOptions } from '../core/case';
+
+export type FacadeCase = Pick<Case, 'info' | 'segments' | 'slots' | 'page' | 'search' | 'export' | 'close'>;
+
+export interface Facade {
+  openCase(imagePath: string, opts: OpenOptions): Promise<FacadeCase>;
+  ensureDemoCase(): Promise<{ imagePath: string; symbolsPath: string }>;
+}
+
+let loaded: Promise<Facade> | null = null;
+
+/**
+ * decodeWorker: the built decode-worker file when running bundled (Electron build).
+ * facadeModule: another module with the same exports (the host chooses it; used for development stand-ins).
+ */
+export function loadFacade(decodeWorker: string | null = null, facadeModule: string | null = null): Promise<Facade> {
+  loaded ??= (async () => {
+    if (facadeModule) return (await import(/* @vite-ignore */ facadeModule)) as Facade;
+    const [caseMod, demoMod, pool] = await Promise.all([import('../core/case'), import('../core/demo'), import('../core/work/pool')]);
+    if (decodeWorker) pool.configureWorkerEntry(decodeWorker);
+    return { openCase: caseMod.openCase, ensureDemoCase: demoMod.ensureDemoCase };
+  })().catch((e: unknown) => {
+    loaded = null; // let the next call try again (e.g. after the demo cache was repaired)
+    throw e;
+  });
+  return loaded;
+}

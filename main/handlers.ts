@@ -1,0 +1,325 @@
+// The UnfoldApi as the main process (Electron IPC) and the browser-mode server serve it. Everything that
+// arrives here comes from a renderer, which we treat as untrusted: every argument is checked for type,
+// range, shape and (for paths) form and existence before anything runs, and a bad one is refused with
+// BAD_ARGUMENT naming the method, the argument and what was wrong. No handler throws: each answers an
+// ApiResult.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  REQUEST_ID_PATTERN,
+  SEARCH_LIMITS,
+  type ApiMethod,
+  type ApiResult,
+  type ApiValue,
+  type CaseInfo,
+  type ExportRequest,
+  type OpenRequest,
+  type SearchRequest,
+} from '../core/api';
+import type { CaseHostLike } from './case-host';
+import { AppError, toApiError } from './errors';
+import type { Settings } from './settings';
+
+export interface Dialogs {
+  pickImage(): Promise<string | null>;
+  pickSymbols(kind: 'file' | 'folder'): Promise<string | null>;
+  pickExportFolder(): Promise<string | null>;
+}
+
+export interface HandlerDeps {
+  host: CaseHostLike;
+  mode: 'electron' | 'browser';
+  appVersion: string;
+  /** native dialogs; null in browser mode */
+  dialogs: Dialogs | null;
+  settings: Settings;
+}
+
+export type Handler<M extends ApiMethod> = (...args: unknown[]) => Promise<ApiResult<ApiValue<M>>>;
+export type Handlers = { [M in ApiMethod]: Handler<M> };
+
+const MAX_PATH = 4096;
+const MAX_INDEX = 0x7fffffff;
+
+class ArgError extends AppError {
+  constructor(method: string, message: string) {
+    super('BAD_ARGUMENT', `${method}: ${message}`);
+  }
+}
+
+const show = (v: unknown): string => {
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? v.slice(0, 60) + '…' : v);
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+};
+
+// ─────────────── checks: each throws ArgError or returns the value with its proper type ───────────────
+
+function argCount(method: string, args: unknown[], n: number): void {
+  if (args.length !== n) throw new ArgError(method, `expects ${n} argument${n === 1 ? '' : 's'}, got ${args.length}`);
+}
+
+function plainObject(method: string, name: string, v: unknown, allowed: readonly string[], required: readonly string[]): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ArgError(method, `${name} must be an object (got ${show(v)})`);
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) throw new ArgError(method, `${name} must be a plain object`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw new ArgError(method, `${name} has an unknown field ${JSON.stringify(k)}`);
+  }
+  for (const k of required) {
+    if (!(k in o)) throw new ArgError(method, `${name}.${k} is missing`);
+  }
+  return o;
+}
+
+function requestId(method: string, v: unknown): string {
+  if (typeof v !== 'string' || !REQUEST_ID_PATTERN.test(v)) {
+    throw new ArgError(method, `requestId must be 1–64 letters, digits, ".", "_", "-" or ":" (got ${show(v)})`);
+  }
+  return v;
+}
+
+function index(method: string, name: string, v: unknown, min = 0): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > MAX_INDEX) {
+    throw new ArgError(method, `${name} must be a whole number from ${min} to ${MAX_INDEX} (got ${show(v)})`);
+  }
+  return v;
+}
+
+function bool(method: string, name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new ArgError(method, `${name} must be true or false (got ${show(v)})`);
+  return v;
+}
+
+/** a path the person gave: text, absolute, no NUL, of sane length; returned normalized */
+function pathArg(method: string, name: string, v: unknown): string {
+  if (typeof v !== 'string' || v.length === 0) throw new ArgError(method, `${name} must be a file path (got ${show(v)})`);
+  if (v.length > MAX_PATH) throw new ArgError(method, `${name} is longer than ${MAX_PATH} characters`);
+  if (v.includes('\0')) throw new ArgError(method, `${name} contains a NUL character`);
+  if (!path.isAbsolute(v)) throw new ArgError(method, `${name} must be a full path starting at the root (got ${show(v)})`);
+  return path.normalize(v);
+}
+
+async function existing(method: string, name: string, p: string, want: 'file' | 'file-or-folder' | 'folder'): Promise<void> {
+  let st;
+  try {
+    st = await stat(p);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AppError('NOT_FOUND', `${method}: ${name}: nothing at ${p}`, { path: p });
+    throw new AppError('NOT_FOUND', `${method}: ${name}: cannot read ${p} (${code ?? String(e)})`, { path: p });
+  }
+  if (want === 'file' && !st.isFile()) throw new AppError('NOT_FOUND', `${method}: ${name}: ${p} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not an image file`, { path: p });
+  if (want === 'folder' && !st.isDirectory()) throw new AppError('NOT_FOUND', `${method}: ${name}: ${p} is not a folder`, { path: p });
+  if (want === 'file-or-folder' && !st.isFile() && !st.isDirectory()) throw new AppError('NOT_FOUND', `${method}: ${name}: ${p} is neither a file nor a folder`, { path: p });
+}
+
+function stringList(method: string, name: string, v: unknown, maxLength: number): string[] {
+  if (!Array.isArray(v)) throw new ArgError(method, `${name} must be a list of text (got ${show(v)})`);
+  if (v.length > SEARCH_LIMITS.patternsPerKind) throw new ArgError(method, `${name} has ${v.length} entries; at most ${SEARCH_LIMITS.patternsPerKind}`);
+  return v.map((s, i) => {
+    if (typeof s !== 'string') throw new ArgError(method, `${name}[${i}] must be text (got ${show(s)})`);
+    if (s.length === 0) throw new ArgError(method, `${name}[${i}] is empty`);
+    if (s.length > maxLength) throw new ArgError(method, `${name}[${i}] is longer than ${maxLength} characters`);
+    return s;
+  });
+}
+
+const HEX_PATTERN = /^\s*(?:[0-9a-fA-F]{2}|\?\?)(?:\s*(?:[0-9a-fA-F]{2}|\?\?))*\s*$/;
+
+function searchRequest(method: string, v: unknown): SearchRequest {
+  const keys = ['requestId', 'caseId', 'strings', 'regexes', 'hex', 'yara', 'utf16', 'ascii', 'ignoreCase', 'maxHits'] as const;
+  const o = plainObject(method, 'the search', v, keys, keys.filter((k) => k !== 'maxHits'));
+  const req: SearchRequest = {
+    requestId: requestId(method, o.requestId),
+    caseId: index(method, 'caseId', o.caseId, 1),
+    strings: stringList(method, 'strings', o.strings, SEARCH_LIMITS.patternLength),
+    regexes: stringList(method, 'regexes', o.regexes, SEARCH_LIMITS.patternLength),
+    hex: stringList(method, 'hex', o.hex, SEARCH_LIMITS.patternLength),
+    yara: stringList(method, 'yara', o.yara, SEARCH_LIMITS.yaraLength),
+    utf16: bool(method, 'utf16', o.utf16),
+    ascii: bool(method, 'ascii', o.ascii),
+    ignoreCase: bool(method, 'ignoreCase', o.ignoreCase),
+  };
+  if (o.maxHits !== undefined) {
+    const m = index(method, 'maxHits', o.maxHits, 1);
+    if (m > SEARCH_LIMITS.maxHits) throw new ArgError(method, `maxHits must be at most ${SEARCH_LIMITS.maxHits}`);
+    req.maxHits = m;
+  }
+  if (req.strings.length + req.regexes.length + req.hex.length + req.yara.length === 0) {
+    throw new ArgError(method, 'give at least one string, regular expression, hex pattern or YARA rule');
+  }
+  // cheap checks here so a typo is refused before a worker is woken; core checks again in full
+  req.hex.forEach((h, i) => {
+    if (!HEX_PATTERN.test(h)) throw new ArgError(method, `hex[${i}] ${show(h)} is not pairs of hex digits or ?? (e.g. "4d 5a ?? 00")`);
+  });
+  req.regexes.forEach((r, i) => {
+    try {
+      new RegExp(r, req.ignoreCase ? 'gi' : 'g');
+    } catch (e) {
+      throw new ArgError(method, `regexes[${i}] is not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
+  return req;
+}
+
+// ─────────────── the handlers ───────────────
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  const { host } = deps;
+
+  /** runs a handler body; every throw becomes an ApiResult error */
+  const guard = <M extends ApiMethod>(body: (...args: unknown[]) => Promise<ApiResult<ApiValue<M>>>): Handler<M> =>
+    async (...args: unknown[]) => {
+      try {
+        return await body(...args);
+      } catch (e) {
+        return { ok: false, error: toApiError(e) };
+      }
+    };
+
+  const ok = <T>(value: T): ApiResult<T> => ({ ok: true, value });
+
+  const dialogs = (method: string): Dialogs => {
+    if (!deps.dialogs) throw new AppError('NO_DIALOGS', `${method}: file dialogs exist only in the desktop app; type the path instead`);
+    return deps.dialogs;
+  };
+
+  return {
+    environment: guard<'environment'>(async (...args) => {
+      argCount('environment', args, 0);
+      const current = await host.call<CaseInfo | null>({ op: 'current' });
+      return ok({
+        apiVersion: 1,
+        mode: deps.mode,
+        dialogs: deps.dialogs !== null,
+        appVersion: deps.appVersion,
+        platform: process.platform,
+        recentSymbols: deps.settings.recentSymbols(),
+        openCase: current.ok ? current.value : null,
+      });
+    }),
+
+    openCase: guard<'openCase'>(async (...args) => {
+      const m = 'openCase';
+      argCount(m, args, 1);
+      const o = plainObject(m, 'the request', args[0], ['requestId', 'imagePath', 'symbolsPath'], ['requestId', 'imagePath']);
+      const req: OpenRequest = { requestId: requestId(m, o.requestId), imagePath: pathArg(m, 'imagePath', o.imagePath) };
+      if (o.symbolsPath !== undefined) req.symbolsPath = pathArg(m, 'symbolsPath', o.symbolsPath);
+      await existing(m, 'image', req.imagePath, 'file');
+      if (req.symbolsPath) await existing(m, 'symbols', req.symbolsPath, 'file-or-folder');
+      const r = await host.call<CaseInfo>({ op: 'open', req });
+      if (r.ok && req.symbolsPath) deps.settings.rememberSymbols(req.symbolsPath);
+      return r;
+    }),
+
+    openDemo: guard<'openDemo'>(async (...args) => {
+      const m = 'openDemo';
+      argCount(m, args, 1);
+      const o = plainObject(m, 'the request', args[0], ['requestId'], ['requestId']);
+      return host.call<CaseInfo>({ op: 'openDemo', req: { requestId: requestId(m, o.requestId) } });
+    }),
+
+    closeCase: guard<'closeCase'>(async (...args) => {
+      argCount('closeCase', args, 0);
+      return host.call<null>({ op: 'close' });
+    }),
+
+    cancel: guard<'cancel'>(async (...args) => {
+      argCount('cancel', args, 1);
+      return host.cancel(requestId('cancel', args[0]));
+    }),
+
+    getInfo: guard<'getInfo'>(async (...args) => {
+      argCount('getInfo', args, 1);
+      return host.call({ op: 'info', caseId: index('getInfo', 'caseId', args[0], 1) });
+    }),
+
+    getStats: guard<'getStats'>(async (...args) => {
+      argCount('getStats', args, 1);
+      return host.call({ op: 'stats', caseId: index('getStats', 'caseId', args[0], 1) });
+    }),
+
+    getSegments: guard<'getSegments'>(async (...args) => {
+      argCount('getSegments', args, 1);
+      return host.call({ op: 'segments', caseId: index('getSegments', 'caseId', args[0], 1) });
+    }),
+
+    getSlots: guard<'getSlots'>(async (...args) => {
+      const m = 'getSlots';
+      argCount(m, args, 2);
+      return host.call({ op: 'slots', caseId: index(m, 'caseId', args[0], 1), segment: index(m, 'segment', args[1]) });
+    }),
+
+    getPage: guard<'getPage'>(async (...args) => {
+      const m = 'getPage';
+      argCount(m, args, 3);
+      return host.call({
+        op: 'page',
+        caseId: index(m, 'caseId', args[0], 1),
+        segment: index(m, 'segment', args[1]),
+        slot: index(m, 'slot', args[2]),
+      });
+    }),
+
+    search: guard<'search'>(async (...args) => {
+      argCount('search', args, 1);
+      return host.call({ op: 'search', req: searchRequest('search', args[0]) });
+    }),
+
+    export: guard<'export'>(async (...args) => {
+      const m = 'export';
+      argCount(m, args, 1);
+      const keys = ['requestId', 'caseId', 'out', 'layout', 'overwrite'] as const;
+      const o = plainObject(m, 'the export', args[0], keys, keys);
+      if (o.layout !== 'slots' && o.layout !== 'concat') throw new ArgError(m, `layout must be "slots" or "concat" (got ${show(o.layout)})`);
+      const req: ExportRequest = {
+        requestId: requestId(m, o.requestId),
+        caseId: index(m, 'caseId', o.caseId, 1),
+        out: pathArg(m, 'out', o.out),
+        layout: o.layout,
+        overwrite: bool(m, 'overwrite', o.overwrite),
+      };
+      if (path.dirname(req.out) === req.out) throw new ArgError(m, 'out cannot be the root folder');
+      await existing(m, 'the folder that will hold the export', path.dirname(req.out), 'folder');
+      return host.call({ op: 'export', req });
+    }),
+
+    pickImage: guard<'pickImage'>(async (...args) => {
+      argCount('pickImage', args, 0);
+      return ok(await dialogs('pickImage').pickImage());
+    }),
+
+    pickSymbols: guard<'pickSymbols'>(async (...args) => {
+      argCount('pickSymbols', args, 1);
+      const kind = args[0];
+      if (kind !== 'file' && kind !== 'folder') throw new ArgError('pickSymbols', `kind must be "file" or "folder" (got ${show(kind)})`);
+      return ok(await dialogs('pickSymbols').pickSymbols(kind));
+    }),
+
+    pickExportFolder: guard<'pickExportFolder'>(async (...args) => {
+      argCount('pickExportFolder', args, 0);
+      return ok(await dialogs('pickExportFolder').pickExportFolder());
+    }),
+
+    getRecentSymbols: guard<'getRecentSymbols'>(async (...args) => {
+      argCount('getRecentSymbols', args, 0);
+      return ok(deps.settings.recentSymbols());
+    }),
+  };
+}
+
+/** calls a handler by method name with raw arguments (IPC and HTTP both land here) */
+export function dispatch(handlers: Handlers, method: string, args: unknown): Promise<ApiResult<unknown>> {
+  if (!Object.prototype.hasOwnProperty.call(handlers, method)) {
+    return Promise.resolve({ ok: false, error: { code: 'BAD_ARGUMENT', message: `unknown method ${JSON.stringify(method.slice(0, 60))}` } });
+  }
+  if (!Array.isArray(args)) {
+    return Promise.resolve({ ok: false, error: { code: 'BAD_ARGUMENT', message: `${method}: arguments must be a list` } });
+  }
+  return (handlers[method as ApiMethod] as (...a: unknown[]) => Promise<ApiResult<unknown>>)(...args);
+}

@@ -1,0 +1,204 @@
+// Electron's main process: one window, the menus, the native dialogs, and the IPC channels that pass
+// each call to handlers.ts (which validates it) and from there to the case worker thread. Nothing here
+// reads evidence: the window's process only waits.
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, type MenuItemConstructorOptions, type WebContents } from 'electron';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { API_METHODS, CHANNELS, type CommandEvent, type UnfoldEvent, type ViewName } from '../core/api';
+import { CaseHost, defaultWorkerSpec } from './case-host';
+import { createHandlers, dispatch, type Dialogs } from './handlers';
+import { fileSettings } from './settings';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererIndex = path.join(here, '../renderer/index.html');
+const rendererUrl = pathToFileURL(rendererIndex).href;
+
+/** same policy as browser mode; also set as a <meta> in index.html since file:// loads have no headers */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'";
+
+app.enableSandbox();
+let win: BrowserWindow | null = null;
+
+const send = (e: UnfoldEvent): void => {
+  if (win && !win.isDestroyed()) win.webContents.send(CHANNELS.event, e);
+};
+const command = (c: Omit<CommandEvent, 'type'>): void => send({ type: 'command', ...c });
+
+const host = new CaseHost(defaultWorkerSpec(), send);
+
+const dialogs: Dialogs = {
+  async pickImage() {
+    const r = await dialog.showOpenDialog(win!, {
+      title: 'Open a memory image',
+      properties: ['openFile'],
+      filters: [
+        { name: 'Memory images', extensions: ['raw', 'mem', 'bin', 'img', 'lime', 'elf', 'core', 'vmem', 'aff4', 'dmp'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    });
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  },
+  async pickSymbols(kind) {
+    const r = await dialog.showOpenDialog(win!, {
+      title: kind === 'folder' ? 'Choose a folder of symbol tables' : 'Choose a symbol table (ISF)',
+      properties: kind === 'folder' ? ['openDirectory'] : ['openFile'],
+      filters: kind === 'folder' ? [] : [{ name: 'ISF symbol tables', extensions: ['json', 'xz'] }, { name: 'All files', extensions: ['*'] }],
+    });
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  },
+  async pickExportFolder() {
+    const r = await dialog.showOpenDialog(win!, { title: 'Export to folder', properties: ['openDirectory', 'createDirectory'] });
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  },
+};
+
+const settings = fileSettings(path.join(app.getPath('userData'), 'settings.json'));
+const handlers = createHandlers({ host, mode: 'electron', appVersion: app.getVersion(), dialogs, settings });
+
+/** only our own window's top frame, showing our own page, may call */
+function trusted(sender: WebContents, frameUrl: string | undefined): boolean {
+  return win !== null && sender === win.webContents && frameUrl === rendererUrl;
+}
+
+for (const method of API_METHODS) {
+  ipcMain.handle(CHANNELS[method], (event, ...args: unknown[]) => {
+    if (!trusted(event.sender, event.senderFrame?.url)) {
+      return { ok: false, error: { code: 'BAD_ARGUMENT', message: `${method}: refused a call from an untrusted page` } };
+    }
+    return dispatch(handlers, method, args);
+  });
+}
+
+function buildMenu(): void {
+  const isMac = process.platform === 'darwin';
+  const views: [string, ViewName][] = [
+    ['Overview', 'overview'],
+    ['Segments', 'segments'],
+    ['Slots and Pages', 'slots'],
+    ['Search', 'search'],
+    ['Single-Value Pages', 'single'],
+    ['Swapped-Out Segments', 'swapped'],
+  ];
+  const template: MenuItemConstructorOptions[] = [
+    ...(isMac ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: 'File',
+      submenu: [
+        {
+          label: 'Open Image…',
+          accelerator: 'CmdOrCtrl+O',
+          click: async () => {
+            const p = await dialogs.pickImage();
+            if (p) command({ command: 'open-image', path: p });
+          },
+        },
+        {
+          label: 'Open Symbols…',
+          accelerator: 'CmdOrCtrl+Shift+O',
+          click: async () => {
+            const p = await dialogs.pickSymbols('file');
+            if (p) command({ command: 'open-symbols', path: p });
+          },
+        },
+        { label: 'Open Demo Case', click: () => command({ command: 'open-demo' }) },
+        { type: 'separator' },
+        { label: 'Export…', accelerator: 'CmdOrCtrl+E', click: () => command({ command: 'export' }) },
+        { type: 'separator' },
+        isMac ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
+    { role: 'editMenu' },
+    {
+      label: 'View',
+      submenu: [
+        ...views.map(([label, view], i): MenuItemConstructorOptions => ({
+          label,
+          accelerator: `CmdOrCtrl+${i + 1}`,
+          click: () => command({ command: 'view', view }),
+        })),
+        { type: 'separator' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+      ],
+    },
+    { role: 'windowMenu' },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+function lockDown(): void {
+  const ses = session.defaultSession;
+  // no remote content at all: the renderer is local files, the data comes over IPC
+  ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (_d, cb) => cb({ cancel: true }));
+  ses.webRequest.onHeadersReceived((d, cb) => cb({ responseHeaders: { ...d.responseHeaders, 'Content-Security-Policy': [CSP] } }));
+  ses.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  ses.setPermissionCheckHandler(() => false);
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-navigate', (e) => e.preventDefault());
+    contents.on('will-redirect', (e) => e.preventDefault());
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+}
+
+function createWindow(imageArg: string | null): void {
+  win = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 1024,
+    minHeight: 640,
+    backgroundColor: '#15171c',
+    title: 'Unfold',
+    show: false,
+    webPreferences: {
+      preload: path.join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      nodeIntegration: false,
+      sandbox: true,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win?.show());
+  win.webContents.once('did-finish-load', () => {
+    if (imageArg) command({ command: 'open-image', path: path.resolve(imageArg) });
+    else command({ command: 'open-demo' });
+  });
+  win.on('closed', () => {
+    win = null;
+  });
+  void win.loadFile(rendererIndex);
+}
+
+/** the image to open: the first argument after the app's own that is not a switch */
+function imageFromArgs(argv: string[]): string | null {
+  const rest = argv.slice(app.isPackaged ? 1 : 2).filter((a) => !a.startsWith('-'));
+  return rest[0] ?? null;
+}
+
+app.whenReady().then(() => {
+  lockDown();
+  buildMenu();
+  createWindow(imageFromArgs(process.argv));
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow(null);
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+let disposed = false;
+app.on('before-quit', (e) => {
+  if (disposed) return;
+  e.preventDefault();
+  disposed = true;
+  void host.dispose().finally(() => app.quit());
+});

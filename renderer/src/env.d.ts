@@ -1,0 +1,9 @@
+declare module '*.vue' {
+  import type { DefineComponent } from 'vue';
+  const component: DefineComponent<object, object, unknown>;
+  export default component;
+}
+
+interface Window {
+  unfold?: import('../../core/api').UnfoldBridge;
+}

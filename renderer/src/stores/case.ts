@@ -1,0 +1,133 @@
+// The case: environment, opening (with progress and cancel), the open case's info and stats, and the
+// error of the last open. Events of an open that has since been replaced or cancelled are dropped.
+import { defineStore } from 'pinia';
+import { ref, shallowRef } from 'vue';
+import type { CaseInfo, CaseStats, Environment, ProgressEvent, UnfoldEvent } from '../../../core/api';
+import { api, apiReady, asApiError, call, newRequestId } from '../api/client';
+import { explain, type Explained } from '../util/errors';
+import { basename } from '../util/format';
+import { useUi } from './ui';
+import { useSegments } from './segments';
+import { useSearch } from './search';
+import { useExport } from './export';
+
+export interface Opening {
+  requestId: string;
+  label: string;
+  progress: ProgressEvent | null;
+  cancelling: boolean;
+}
+
+export const useCase = defineStore('case', () => {
+  const env = ref<Environment | null>(null);
+  const info = shallowRef<CaseInfo | null>(null);
+  const stats = shallowRef<CaseStats | null>(null);
+  const opening = ref<Opening | null>(null);
+  const error = ref<Explained | null>(null);
+  const imagePath = ref('');
+  const symbolsPath = ref('');
+
+  function onEvent(e: UnfoldEvent): void {
+    if (e.type === 'progress' && opening.value && e.requestId === opening.value.requestId) opening.value.progress = e;
+  }
+
+  async function adopt(c: CaseInfo): Promise<void> {
+    info.value = c;
+    stats.value = null;
+    error.value = null;
+    useSearch().reset();
+    useExport().reset();
+    await useSegments().load(c.caseId);
+    try {
+      const s = await call(api().getStats(c.caseId));
+      if (info.value?.caseId === c.caseId) stats.value = s;
+    } catch {
+      // the overview shows its charts without the histogram; nothing else depends on it
+    }
+  }
+
+  async function init(): Promise<void> {
+    await apiReady();
+    try {
+      env.value = await call(api().environment());
+      if (env.value.recentSymbols && !symbolsPath.value) symbolsPath.value = env.value.recentSymbols;
+      if (env.value.openCase) {
+        await adopt(env.value.openCase);
+        useUi().show('overview');
+      }
+    } catch (e) {
+      error.value = explain(asApiError(e), 'load', false);
+    }
+  }
+
+  async function run(label: string, start: (requestId: string) => Promise<CaseInfo>): Promise<void> {
+    if (opening.value) void api().cancel(opening.value.requestId);
+    const requestId = newRequestId('open');
+    opening.value = { requestId, label, progress: null, cancelling: false };
+    error.value = null;
+    const hadCase = info.value !== null;
+    try {
+      const c = await start(requestId);
+      if (opening.value?.requestId !== requestId) return; // replaced by a newer open
+      opening.value = null;
+      await adopt(c);
+      useUi().show('overview');
+    } catch (e) {
+      if (opening.value?.requestId !== requestId) return;
+      opening.value = null;
+      const err = asApiError(e);
+      if (err.code === 'CANCELLED') return;
+      error.value = explain(err, 'open', hadCase);
+      if (!hadCase) useUi().show('open');
+    }
+  }
+
+  const openImage = (path: string, symbols?: string): Promise<void> => {
+    const p = path.trim();
+    const s = symbols?.trim();
+    imagePath.value = p;
+    return run(basename(p), (requestId) => call(api().openCase(s ? { requestId, imagePath: p, symbolsPath: s } : { requestId, imagePath: p })));
+  };
+
+  const openDemo = (): Promise<void> => run('demo case', (requestId) => call(api().openDemo({ requestId })));
+
+  async function cancelOpen(): Promise<void> {
+    if (!opening.value) return;
+    opening.value.cancelling = true;
+    await api().cancel(opening.value.requestId);
+  }
+
+  async function closeCase(): Promise<void> {
+    await api().closeCase();
+    info.value = null;
+    stats.value = null;
+    useSegments().clear();
+    useSearch().reset();
+    useExport().reset();
+    useUi().show('open');
+  }
+
+  async function pickImage(): Promise<void> {
+    try {
+      const p = await call(api().pickImage());
+      if (p) await openImage(p, symbolsPath.value || undefined);
+    } catch (e) {
+      error.value = explain(asApiError(e), 'open', info.value !== null);
+    }
+  }
+
+  async function pickSymbols(kind: 'file' | 'folder'): Promise<void> {
+    try {
+      const p = await call(api().pickSymbols(kind));
+      if (p) symbolsPath.value = p;
+    } catch (e) {
+      error.value = explain(asApiError(e), 'open', info.value !== null);
+    }
+  }
+
+  const dismissError = () => {
+    error.value = null;
+  };
+
+  return { env, info, stats, opening, error, imagePath, symbolsPath, onEvent, init, openImage, openDemo, cancelOpen, closeCase, pickImage, pickSymbols, dismissError };
+});

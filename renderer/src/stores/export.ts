@@ -1,0 +1,61 @@
+// Export: the form (layout, folder, overwrite), progress, and the summary with the manifest's hash.
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { ExportLayout, ExportResult, ProgressEvent, UnfoldEvent } from '../../../core/api';
+import { api, asApiError, call, newRequestId } from '../api/client';
+import { explain, type Explained } from '../util/errors';
+
+export const useExport = defineStore('export', () => {
+  const out = ref('');
+  const layout = ref<ExportLayout>('slots');
+  const overwrite = ref(false);
+  const requestId = ref<string | null>(null);
+  const running = ref(false);
+  const progress = ref<ProgressEvent | null>(null);
+  const result = ref<ExportResult | null>(null);
+  const error = ref<Explained | null>(null);
+
+  function onEvent(e: UnfoldEvent): void {
+    if (e.type === 'progress' && e.requestId === requestId.value) progress.value = e;
+  }
+
+  function reset(): void {
+    requestId.value = null;
+    running.value = false;
+    progress.value = null;
+    result.value = null;
+    error.value = null;
+  }
+
+  async function pickFolder(): Promise<void> {
+    try {
+      const p = await call(api().pickExportFolder());
+      if (p) out.value = p;
+    } catch (e) {
+      error.value = explain(asApiError(e), 'export', true);
+    }
+  }
+
+  async function run(caseId: number): Promise<void> {
+    const id = newRequestId('export');
+    requestId.value = id;
+    running.value = true;
+    progress.value = null;
+    result.value = null;
+    error.value = null;
+    try {
+      const r = await call(api().export({ requestId: id, caseId, out: out.value.trim(), layout: layout.value, overwrite: overwrite.value }));
+      if (requestId.value === id) result.value = r;
+    } catch (e) {
+      if (requestId.value === id) error.value = explain(asApiError(e), 'export', true);
+    } finally {
+      if (requestId.value === id) running.value = false;
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    if (requestId.value && running.value) await api().cancel(requestId.value);
+  }
+
+  return { out, layout, overwrite, requestId, running, progress, result, error, onEvent, reset, pickFolder, run, cancel };
+});

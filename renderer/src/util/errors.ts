@@ -1,0 +1,172 @@
+// Errors in words a person can act on: what happened, what to try, and what was still recovered.
+// The technical message (addresses, offsets) stays available below the words for the report.
+import type { ApiError } from '../../../core/api';
+import { bytes, int } from './format';
+
+export type ErrorContext = 'open' | 'search' | 'export' | 'page' | 'load';
+
+export interface Explained {
+  code: string;
+  title: string;
+  what: string;
+  advice: string;
+  /** what is still there despite the failure */
+  recovered: string;
+  technical: string;
+}
+
+interface Wording {
+  title: string;
+  what: (d: Record<string, unknown>) => string;
+  advice: string;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null);
+
+const WORDS: Record<string, Wording> = {
+  NO_KERNEL: {
+    title: 'No macOS kernel was found in this image',
+    what: () => 'Unfold looked for the Darwin kernel (its version banner and page tables) and found no kernel it could use.',
+    advice: 'Check that the file is the memory of a Mac, in the format the acquisition tool wrote (not compressed or encrypted by it), and that the copy is complete.',
+  },
+  NO_SYMBOLS: {
+    title: 'No symbol table matches this kernel',
+    what: () => 'The kernel was found, but none of the symbol tables Unfold was given (or has built in) describes this exact kernel build.',
+    advice: 'Open Symbols… and choose the ISF file made for this kernel (its banner is in the technical details), or a folder that contains it.',
+  },
+  BAD_SYMBOLS: {
+    title: 'The symbol table could not be used',
+    what: () => 'The symbol file is damaged, is not an ISF (Volatility 3) table, or lacks what Unfold needs.',
+    advice: 'Choose another ISF file for this kernel, or regenerate it with dwarf2json from the kernel debug kit.',
+  },
+  NO_COMPRESSOR: {
+    title: 'The memory compressor could not be read',
+    what: () => 'The kernel was found, but its VM compressor structures are missing from the image or do not make sense.',
+    advice: 'The image may be incomplete around the kernel\'s data. Check the acquisition log; a symbol table for the exact build may help.',
+  },
+  TRUNCATED_IMAGE: {
+    title: 'The image file is shorter than its own headers say',
+    what: (d) => {
+      const size = num(d.fileSize);
+      return `The file ends${size !== null ? ` after ${bytes(size)} (${int(size)} bytes)` : ''}, but its headers describe memory beyond that point. The copy is probably incomplete.`;
+    },
+    advice: 'Compare the file\'s size and hash with the acquisition record and copy it again from the original medium.',
+  },
+  IMAGE_FORMAT: {
+    title: 'This file is not a memory image Unfold can read',
+    what: () => 'Its contents do not look like any supported container (raw, LiME, ELF core, Mach-O core, AFF4, VMware), or its header is damaged.',
+    advice: 'Check that this is the memory image itself and not a log, a hash list or an archive around it.',
+  },
+  NOT_PRESENT: {
+    title: 'Part of memory the kernel needs is not in the image',
+    what: () => 'An address that Unfold had to read falls in a hole of the image (memory the acquisition did not capture).',
+    advice: 'Acquire memory again if possible; otherwise what could be read is shown and the rest is listed as unreadable.',
+  },
+  CORRUPT_STREAM: {
+    title: 'A compressed page could not be decoded',
+    what: () => 'The stored bytes of this slot are not a valid compressed page.',
+    advice: 'The slot is reported as corrupt in the case; the other pages are unaffected.',
+  },
+  EXISTS: {
+    title: 'The export folder already holds files',
+    what: () => 'Unfold never overwrites an earlier export unless asked.',
+    advice: 'Choose a new or empty folder, or tick "Replace an existing export".',
+  },
+  WRITE_FAILED: {
+    title: 'The export could not be written',
+    what: () => 'Writing failed (the disk may be full, or the folder not writable).',
+    advice: 'Free space or choose another folder, then export again.',
+  },
+  PERMISSION: {
+    title: 'Permission denied',
+    what: () => 'The operating system refused access to the file or folder.',
+    advice: 'Check the file\'s permissions, or copy it somewhere you can read it.',
+  },
+  NOT_FOUND: {
+    title: 'Not found',
+    what: () => 'There is no such file, folder, segment or slot.',
+    advice: 'Check the path (it must be the full path, starting at the root).',
+  },
+  BAD_QUERY: {
+    title: 'The search pattern is not valid',
+    what: (d) => (typeof d.reason === 'string' ? `${String(d.type ?? 'pattern')} ${String(d.pattern ?? '')}: ${d.reason}` : 'One of the patterns cannot be searched for.'),
+    advice: 'Correct the pattern named above and search again.',
+  },
+  BAD_ARGUMENT: {
+    title: 'The request was refused',
+    what: () => 'Unfold refused a request with a missing or malformed value.',
+    advice: 'Correct the value named in the technical details.',
+  },
+  CANCELLED: {
+    title: 'Cancelled',
+    what: () => 'The operation was stopped before it finished.',
+    advice: 'Start it again when ready.',
+  },
+  NO_CASE: {
+    title: 'No case is open',
+    what: () => 'The case this view showed has been closed.',
+    advice: 'Open the image again.',
+  },
+  STALE_CASE: {
+    title: 'Another case was opened meanwhile',
+    what: () => 'This view belonged to a case that has since been replaced.',
+    advice: 'The views now show the newly opened case.',
+  },
+  BUSY: {
+    title: 'Unfold is busy',
+    what: () => 'The same kind of operation is already running.',
+    advice: 'Wait for it to finish, or cancel it first.',
+  },
+  NO_DIALOGS: {
+    title: 'File dialogs are not available here',
+    what: () => 'In browser mode the browser cannot give Unfold a file\'s path.',
+    advice: 'Type the full path of the file into the field instead.',
+  },
+  WORKER_FAILED: {
+    title: 'The analysis engine stopped',
+    what: () => 'The background worker that reads the image stopped unexpectedly.',
+    advice: 'Open the image again; if it happens again, report it with the technical details.',
+  },
+  DISCONNECTED: {
+    title: 'Lost the connection to Unfold',
+    what: () => 'The browser-mode server does not answer. It may have been stopped.',
+    advice: 'Start it again with npm start and open the new URL it prints.',
+  },
+  FORBIDDEN: {
+    title: 'The Unfold server refused this page',
+    what: () => 'The page does not carry the server\'s token (each start of the server makes a new one).',
+    advice: 'Open the full URL that npm start printed, including ?token=….',
+  },
+};
+
+const FALLBACK: Wording = {
+  title: 'Something went wrong inside Unfold',
+  what: () => 'An unexpected error stopped the operation.',
+  advice: 'Try again; if it persists, report it with the technical details.',
+};
+
+export function explain(error: ApiError, context: ErrorContext, hadCase: boolean): Explained {
+  const w = WORDS[error.code] ?? FALLBACK;
+  const d = error.details ?? {};
+  let recovered: string;
+  switch (context) {
+    case 'open':
+      recovered = hadCase ? 'Nothing was changed: the case that was open before is still open.' : 'No case was opened; the image file was only read, never written.';
+      break;
+    case 'export':
+      recovered =
+        error.code === 'EXISTS'
+          ? 'Nothing was written; the existing folder is untouched.'
+          : 'Nothing was left under the final name; files written so far were removed or kept under temporary names.';
+      break;
+    case 'search':
+      recovered = 'Hits found before the stop are kept in the list.';
+      break;
+    case 'page':
+      recovered = 'The rest of the case is unaffected.';
+      break;
+    default:
+      recovered = '';
+  }
+  return { code: error.code, title: w.title, what: w.what(d), advice: w.advice, recovered, technical: `${error.code}: ${error.message}` };
+}
