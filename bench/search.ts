@@ -139,22 +139,36 @@ async function timeScan(source: PageSource, query: SearchQuery): Promise<{ mbps:
     m.scanPage(page, onHit);
     if (++warm === 2000) break;
   }
-  hits = 0;
+  // Whole passes until at least half a second has gone by, so a small (quick) set still gives a
+  // stable figure; hits are those of one pass.
+  let passes = 0;
+  let onePassHits = 0;
   const t0 = performance.now();
-  for await (const page of source.pages()) {
-    bytes += page.length;
-    m.scanPage(page, onHit);
-  }
+  do {
+    hits = 0;
+    for await (const page of source.pages()) {
+      bytes += page.length;
+      m.scanPage(page, onHit);
+    }
+    if (passes++ === 0) onePassHits = hits;
+  } while (performance.now() - t0 < 500);
   const s = (performance.now() - t0) / 1000;
-  return { mbps: bytes / 1e6 / s, hits, bytes };
+  return { mbps: bytes / 1e6 / s, hits: onePassHits, bytes: bytes / passes };
 }
 
+/** GNU grep in the C locale (as examiners run it on binary data), repeated like timeScan; spawn time counts. */
 function timeGrep(args: string[], file: string, bytes: number): { mbps: number; count: number } {
+  let runs = 0;
+  let count = 0;
   const t0 = performance.now();
-  const r = spawnSync('grep', args.concat(file), { env: { ...process.env, LC_ALL: 'C' }, encoding: 'utf8' });
+  do {
+    const r = spawnSync('grep', args.concat(file), { env: { ...process.env, LC_ALL: 'C' }, encoding: 'utf8' });
+    if (r.error || (r.status !== 0 && r.status !== 1)) throw new Error(`grep ${args.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
+    count = Number.parseInt(r.stdout, 10);
+    runs++;
+  } while (performance.now() - t0 < 500);
   const s = (performance.now() - t0) / 1000;
-  if (r.error || (r.status !== 0 && r.status !== 1)) throw new Error(`grep ${args.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
-  return { mbps: bytes / 1e6 / s, count: Number.parseInt(r.stdout, 10) };
+  return { mbps: (bytes * runs) / 1e6 / s, count };
 }
 
 export async function run(opts: SearchBenchOptions): Promise<Record<string, number | string>> {

@@ -220,6 +220,8 @@ export interface Environment {
   recentSymbols: string | null;
   /** the case the host already has open (a browser reload keeps it) */
   openCase: CaseInfo | null;
+  /** what to open on start (`npm start [image]`); given to the first page that asks, then null */
+  startup: { imagePath: string; symbolsPath?: string } | 'demo' | null;
 }
 
 // ───────────────────────────── events ─────────────────────────────

@@ -19,6 +19,8 @@ export interface BrowserModeOptions {
   /** where the remembered symbol folder is kept */
   settingsFile?: string;
   threads?: number;
+  /** what the first page opens: an image (npm start <image>) or the demo case */
+  startup?: { imagePath: string; symbolsPath?: string } | 'demo' | null;
   /** module URL standing in for core's façade (development only) */
   facadeModule?: string;
 }
@@ -49,6 +51,7 @@ export async function startBrowserMode(opts: BrowserModeOptions = {}): Promise<B
     appVersion: appVersion(),
     dialogs: null,
     settings: fileSettings(opts.settingsFile ?? defaultSettingsFile()),
+    startup: opts.startup ?? null,
   });
   const server = await startBrowserServer({
     handlers,

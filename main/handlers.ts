@@ -33,6 +33,8 @@ export interface HandlerDeps {
   /** native dialogs; null in browser mode */
   dialogs: Dialogs | null;
   settings: Settings;
+  /** what the first page should open (npm start's image, or the demo case) */
+  startup?: { imagePath: string; symbolsPath?: string } | 'demo' | null;
 }
 
 export type Handler<M extends ApiMethod> = (...args: unknown[]) => Promise<ApiResult<ApiValue<M>>>;
@@ -171,6 +173,7 @@ function searchRequest(method: string, v: unknown): SearchRequest {
 
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { host } = deps;
+  let startup = deps.startup ?? null;
 
   /** runs a handler body; every throw becomes an ApiResult error */
   const guard = <M extends ApiMethod>(body: (...args: unknown[]) => Promise<ApiResult<ApiValue<M>>>): Handler<M> =>
@@ -193,6 +196,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     environment: guard<'environment'>(async (...args) => {
       argCount('environment', args, 0);
       const current = await host.call<CaseInfo | null>({ op: 'current' });
+      const open = current.ok ? current.value : null;
+      // the startup case is offered once, and only while nothing is open (a reload must not reopen it)
+      const start = open ? null : startup;
+      startup = null;
       return ok({
         apiVersion: 1,
         mode: deps.mode,
@@ -200,7 +207,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         appVersion: deps.appVersion,
         platform: process.platform,
         recentSymbols: deps.settings.recentSymbols(),
-        openCase: current.ok ? current.value : null,
+        openCase: open,
+        startup: start,
       });
     }),
 

@@ -134,8 +134,9 @@ function lockDown(): void {
   // no remote content at all: the renderer is local files, the data comes over IPC
   ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (_d, cb) => cb({ cancel: true }));
   ses.webRequest.onHeadersReceived((d, cb) => cb({ responseHeaders: { ...d.responseHeaders, 'Content-Security-Policy': [CSP] } }));
-  ses.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  ses.setPermissionCheckHandler(() => false);
+  // nothing but writing to the clipboard (the hex view's Copy buttons)
+  ses.setPermissionRequestHandler((_wc, perm, cb) => cb(perm === 'clipboard-sanitized-write'));
+  ses.setPermissionCheckHandler((_wc, perm) => perm === 'clipboard-sanitized-write');
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-navigate', (e) => e.preventDefault());
     contents.on('will-redirect', (e) => e.preventDefault());

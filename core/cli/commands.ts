@@ -1,10 +1,9 @@
 // The image-level CLI commands: open a case through the façade and print what it found.
-import { readFileSync, statSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import { openCase, type Case, type Progress } from '../case';
 import type { CliIo } from './main';
 import { EXIT } from './main';
 import type { SearchQuery } from '../search/query';
+import { loadYaraRules } from '../search/yara';
 
 interface CaseOpts {
   symbols?: string;
@@ -115,24 +114,12 @@ export async function slotsCommand(image: string, o: CaseOpts & { json?: boolean
   });
 }
 
-function yaraSources(paths: string[]): { source: string; origin: string }[] {
-  const list: { source: string; origin: string }[] = [];
-  for (const p of paths) {
-    if (statSync(p).isDirectory()) {
-      for (const f of readdirSync(p).sort()) {
-        if (/\.(yar|yara)$/i.test(f)) list.push({ source: readFileSync(path.join(p, f), 'utf8'), origin: path.join(p, f) });
-      }
-    } else list.push({ source: readFileSync(p, 'utf8'), origin: p });
-  }
-  return list;
-}
-
 export async function searchCommand(image: string, o: Record<string, unknown>, io: CliIo): Promise<number> {
   const query: SearchQuery = {
     strings: o.string as string[] | undefined,
     regexes: o.regex as string[] | undefined,
     hex: o.hex as string[] | undefined,
-    yara: o.yara ? yaraSources(o.yara as string[]) : undefined,
+    yara: o.yara ? await loadYaraRules(o.yara as string[]) : undefined,
     utf16: Boolean(o.utf16),
     ascii: Boolean(o.ascii),
     ignoreCase: Boolean(o.ignoreCase),

@@ -561,6 +561,20 @@ function f1StateName(seg: StructLayout, dv: DataView): string {
   return 'C_NO_QUEUE';
 }
 
+function slotRecord(
+  segment: number,
+  slot: number,
+  state: string,
+  kind: SlotKind,
+  offset: number,
+  size: number,
+  error?: string,
+): SlotRecord {
+  const r: SlotRecord = { segment, slot, state, kind, offset, compressedSize: size };
+  if (error !== undefined) r.error = `segment ${segment} slot ${slot} at buffer offset ${hex(offset)}: ${error}`;
+  return r;
+}
+
 type Disposition =
   | { mode: 'decode' }
   | { mode: 'swapped' }
@@ -668,30 +682,28 @@ function planSegment(ctx: Ctx, index: number, segVa: bigint, dv: DataView): Segm
     live++;
     rounded += (size + 3) & ~3;
     compressedBytes += size;
-    const rec = (kind: SlotKind, error?: string): SlotRecord => {
-      const r: SlotRecord = { segment: index, slot: s, state: name, kind, offset, compressedSize: size };
-      if (error !== undefined) r.error = `segment ${index} slot ${s} at buffer offset ${hex(offset)}: ${error}`;
-      return r;
-    };
-    switch (disp.mode) {
-      case 'swapped':
-        undecoded.push(rec('swapped'));
-        continue;
-      case 'encrypted':
-        undecoded.push(rec('encrypted?'));
-        continue;
-      case 'nodata':
-        undecoded.push(rec('corrupt', disp.why));
-        continue;
-      case 'decode':
-        break;
+    if (disp.mode !== 'decode') {
+      undecoded.push(
+        disp.mode === 'swapped'
+          ? slotRecord(index, s, name, 'swapped', offset, size)
+          : disp.mode === 'encrypted'
+            ? slotRecord(index, s, name, 'encrypted?', offset, size)
+            : slotRecord(index, s, name, 'corrupt', offset, size, disp.why),
+      );
+      continue;
     }
     const end = offset + size;
-    if (size > pageSize) undecoded.push(rec('corrupt', `c_size ${size} is larger than the ${pageSize}-byte page`));
-    else if (end > nextBytes) undecoded.push(rec('corrupt', `slot ends at ${hex(end)}, past c_nextoffset (${hex(nextBytes)} bytes)`));
-    else if (end > populatedBytes) undecoded.push(rec('corrupt', `slot ends at ${hex(end)}, past c_populated_offset (${hex(populatedBytes)} bytes)`));
-    else if (end > readLength) undecoded.push(rec('corrupt', `slot ends at ${hex(end)}, past the ${hex(readLength)}-byte segment buffer`));
-    else slots.push({ slot: s, offset, size, codec });
+    if (size > pageSize) {
+      undecoded.push(slotRecord(index, s, name, 'corrupt', offset, size, `c_size ${size} is larger than the ${pageSize}-byte page`));
+    } else if (end > nextBytes) {
+      undecoded.push(slotRecord(index, s, name, 'corrupt', offset, size, `slot ends at ${hex(end)}, past c_nextoffset (${hex(nextBytes)} bytes)`));
+    } else if (end > populatedBytes) {
+      undecoded.push(
+        slotRecord(index, s, name, 'corrupt', offset, size, `slot ends at ${hex(end)}, past c_populated_offset (${hex(populatedBytes)} bytes)`),
+      );
+    } else if (end > readLength) {
+      undecoded.push(slotRecord(index, s, name, 'corrupt', offset, size, `slot ends at ${hex(end)}, past the ${hex(readLength)}-byte segment buffer`));
+    } else slots.push({ slot: s, offset, size, codec });
   }
 
   const summary: SegmentSummary = {

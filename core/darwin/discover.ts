@@ -21,7 +21,8 @@
 // the final space.
 //
 // Banners are found fast when an ISF is given (x86_64: the banner can only sit at
-// sym(version) − base + k × 2 MiB, a few thousand small reads), else by one streaming pass over every
+// sym(version) − base + k × 2 MiB for shifts below 1 GiB: at most 512 small reads per ISF, for up to 16
+// ISFs), else by one streaming pass over every
 // physical range (bounded memory) that also records page-aligned lowGlo "Catfish " pages.
 import { CancelledError, DiscoveryError, NotPresentError, TruncatedImageError } from '../errors';
 import type { PhysicalImage } from '../image/types';
@@ -36,6 +37,9 @@ import { BANNER_PREFIX, parseBanner, type DarwinVersion } from './version';
 
 export const X86_KERNEL_BASE = 0xffffff8000000000n;
 const TWO_MIB = 0x200000;
+/** fast path: shifts probed (k × 2 MiB up to this), and the most ISFs probed before scanning instead */
+const FAST_PATH_SPAN = 1024 * 1024 * 1024;
+const FAST_PATH_MAX_ISFS = 16;
 const CATFISH = Buffer.from('Catfish \0\0\0\0\0\0\0\0', 'latin1');
 const JTAG_SIGNATURE = 0x434f524544554d50n;
 const BANNER_RE = /^Darwin Kernel Version \d{1,3}\.\d{1,3}\.\d{1,3}: [^\x00]+$/;
@@ -94,6 +98,9 @@ export interface DiscoveredKernel {
   /** arm64: T1SZ used */
   t1sz?: number;
 }
+
+/** the name the façade (core/case.ts) uses */
+export type KernelDiscovery = DiscoveredKernel;
 
 function checkAbort(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError();
@@ -326,7 +333,7 @@ function tryX86(image: PhysicalImage, table: SymbolTable, hit: BannerHit, v: Dar
   }
   return {
     ok: false,
-    reason: `banner at ${hex(hit.offset)} (shift ${hex(shift)}): the banner does not read back at version ${hex(vsym)} + slide through any candidate DTB (${dtbs.map((d) => `${hex(d.dtb)} from ${d.how}`).join('; ')})`,
+    reason: `banner at ${hex(hit.offset)} (shift ${hex(shift)}): the banner does not read back at version ${hex(vsym)} + slide through any candidate DTB (${dtbs.map((d) => `${hex(d.dtb)} from ${d.how}${image.isPresent(d.dtb, 4096) ? '' : ', not in the image'}`).join('; ')})`,
   };
 }
 
@@ -400,7 +407,7 @@ function tryArm64(image: PhysicalImage, table: SymbolTable, hit: BannerHit, v: D
   }
   return {
     ok: false,
-    reason: `banner at ${hex(hit.offset)}: the banner does not read back at version ${hex(vsym)} + slide (${slides.map((s) => hex(s.slide)).join(', ')}) through TTBR1 root ${roots.map((r) => hex(r.root)).join(', ')}`,
+    reason: `banner at ${hex(hit.offset)}: the banner does not read back at version ${hex(vsym)} + slide (${slides.map((s) => hex(s.slide)).join(', ')}) through TTBR1 root ${roots.map((r) => `${hex(r.root)} from ${r.how}${image.isPresent(r.root, 16384) ? '' : ', not in the image'}`).join('; ')}`,
   };
 }
 
@@ -442,19 +449,20 @@ interface Candidate {
 }
 
 /** x86_64 fast path: the banner can only be at sym(version) − base + k × 2 MiB */
-function fastCandidates(image: PhysicalImage, entry: IsfEntry): BannerHit[] {
-  if (entry.banner === null || entry.versionAddress === null || entry.versionAddress < X86_KERNEL_BASE) return [];
-  if (parseBanner(entry.banner)?.arch === 'arm64') return [];
+function* fastCandidates(image: PhysicalImage, entry: IsfEntry): Generator<BannerHit> {
+  if (entry.banner === null || entry.versionAddress === null || entry.versionAddress < X86_KERNEL_BASE) return;
+  if (parseBanner(entry.banner)?.arch === 'arm64') return;
   const expect = bannerBytes(entry.banner);
   const base = Number(entry.versionAddress - X86_KERNEL_BASE);
   const last = image.ranges.length > 0 ? image.ranges[image.ranges.length - 1]! : undefined;
   const top = last === undefined ? 0 : last.start + last.length;
-  const hits: BannerHit[] = [];
-  for (let phys = base; phys + expect.length <= top && hits.length < 8; phys += TWO_MIB) {
+  // lazily, so the first candidate that validates ends the search without touching the rest; x86_64
+  // KASLR shifts stay well below 1 GiB, anything else is left to the full scan
+  const end = Math.min(top, base + FAST_PATH_SPAN);
+  for (let phys = base; phys + expect.length <= end; phys += TWO_MIB) {
     const got = physRead(image, phys, expect.length);
-    if (got !== null && Buffer.compare(got, expect) === 0) hits.push({ offset: phys, banner: entry.banner });
+    if (got !== null && Buffer.compare(got, expect) === 0) yield { offset: phys, banner: entry.banner };
   }
-  return hits;
 }
 
 /**
@@ -490,7 +498,7 @@ export async function discoverKernel(
   };
   const failures: string[] = [];
 
-  if (!opts.fullScan) {
+  if (!opts.fullScan && candidates.length <= FAST_PATH_MAX_ISFS) {
     for (const c of candidates) {
       checkAbort(opts.signal);
       for (const hit of fastCandidates(image, c.entry)) {
@@ -545,8 +553,9 @@ export async function discoverKernel(
     'BAD_SYMBOLS',
     `The symbol table ${matched[0]!.c.entry.path} names this kernel's banner, but its addresses do not fit the image, so the KASLR slide and page-table root could not be validated:\n` +
       uniq.slice(0, 8).map((f) => `  ${f}`).join('\n') +
-      `\nThe ISF may come from a different build of the same version, or the image may be incomplete or damaged.`,
-    { source: matched[0]!.c.entry.path, failures: uniq, bannersFound: found },
+      `\nThe ISF may come from a different build of the same version, or the image may be incomplete or damaged.` +
+      (scan.notes.length + image.notes.length > 0 ? `\nImage notes: ${[...new Set([...scan.notes, ...image.notes])].slice(0, 4).join('; ')}` : ''),
+    { source: matched[0]!.c.entry.path, failures: uniq, bannersFound: found, notes: [...scan.notes, ...image.notes] },
   );
 }
 

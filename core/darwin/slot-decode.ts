@@ -2,7 +2,7 @@
 // Kinds follow xnu's own order of tests in c_decompress_page: a slot whose size is the page size is
 // a raw copy, a 4-byte slot a single value (10.11+), else the codec bit chooses LZ4 (arm64) and
 // otherwise the stream is WKdm, or MZV when it starts with the 0x4321 marker (10.11+).
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { classifyStream, decodePage, type PageKind } from '../codecs/page';
 import type { SlotRecord } from './types';
 
@@ -33,6 +33,12 @@ export interface DecodeScratch {
 export function createScratch(pageSize: number): DecodeScratch {
   return { page: new Uint8Array(pageSize) };
 }
+
+// one-shot crypto.hash (Node ≥ 20.12) skips the Hash object per page; createHash elsewhere
+const oneShot = (crypto as { hash?: (alg: string, data: Uint8Array, enc: 'hex') => string }).hash;
+const sha256hex = oneShot
+  ? (b: Uint8Array): string => oneShot('sha256', b, 'hex')
+  : (b: Uint8Array): string => crypto.createHash('sha256').update(b).digest('hex');
 
 const hex32 = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
 
@@ -93,7 +99,7 @@ export function decodeSegmentSlots(
     }
     rec.kind = kind;
     if (kind === 'single') rec.value = hex32(src[0]! | (src[1]! << 8) | (src[2]! << 16) | (src[3]! << 24));
-    rec.sha256 = createHash('sha256').update(page).digest('hex');
+    rec.sha256 = sha256hex(page);
     onPage(rec, page);
   }
 }

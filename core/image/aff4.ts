@@ -194,10 +194,10 @@ class Volume {
       const base = this.dataOffset(e);
       return this.file.readAt(base + offset, out, outOffset, length) === length;
     }
-    let whole = this.inflated.get(this.owner * 2 ** 20 + e.index);
+    let whole = this.inflated.get(this.owner * 2 ** 32 + e.index);
     if (!whole) {
       whole = this.memberBytes(e);
-      this.inflated.set(this.owner * 2 ** 20 + e.index, whole);
+      this.inflated.set(this.owner * 2 ** 32 + e.index, whole);
     }
     out.set(whole.subarray(offset, offset + length), outOffset);
     return true;

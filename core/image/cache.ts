@@ -2,6 +2,7 @@
 // memory stays bounded whatever the image size (a 32 GB image is never read whole), and the many
 // small reads of page-table walks hit memory instead of the disk.
 import fs from 'node:fs';
+import { ImageFormatError } from '../errors';
 
 /** A bounded least-recently-used map from numeric keys to byte buffers, limited by total bytes. */
 export class ByteLru {
@@ -120,7 +121,7 @@ export class FileSource {
     try {
       const st = fs.fstatSync(this.fd);
       if (!st.isFile() && !st.isBlockDevice() && !st.isCharacterDevice()) {
-        throw new Error(`${path} is not a regular file`);
+        throw new ImageFormatError(`${path} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not an image file`, { path });
       }
       this.size = st.size;
     } catch (e) {

@@ -1,11 +1,14 @@
 // The YARA engine adapter: loads rule files (main thread, I/O) and compiles them into a page scanner
 // (any thread, no I/O) on top of YARA-X (@litko/yara-x, native, napi).
 //
-// Cost model, measured on this machine (x86_64, Node 20, @litko/yara-x 0.3.0): one `scan()` of a 4 KiB page
-// that matches nothing costs about 1.1 µs on top of the engine's own pass over the bytes, so 100k pages
-// pay about 0.1 s of call overhead. A compiled rule set holds its scanner and reuses it between calls,
-// so we compile once per Matcher and call `scan()` per page. Each hit that YARA-X returns becomes a JS
-// object, so rules whose strings hit thousands of times per page are slower than silent ones.
+// Cost model, measured on this machine (x86_64, 2 cores, Node 20, @litko/yara-x 0.3.0): one `scan()` call
+// costs 1.1 µs when idle (about 2 µs under load) whatever the data size, and a realistic 4 KiB page with a
+// rule that matches nothing costs about 2.6 µs in all, so per-call overhead is most of YARA's cost per
+// page (about 0.1–0.2 s per 100k pages). Pages must still be scanned one call each: gluing pages into one
+// buffer would let string matches span unrelated pages and make conditions (`#a > 3`, `filesize`) count
+// over the wrong data. A compiled rule set holds its scanner and reuses it between calls, so a Matcher
+// compiles once and calls `scan()` per page. Each match that YARA-X returns becomes a JS object, so rules
+// whose strings hit thousands of times per page are much slower than silent ones.
 //
 // Several files are compiled into ONE rule set (one scan per page) when their rule names do not clash;
 // if they do (two files both define `rule x`), each file gets its own rule set and the page is scanned once

@@ -222,15 +222,16 @@ describe('images in containers and bad images', () => {
     }
   });
 
-  it('a LiME image truncated before the kernel: NO_KERNEL naming where the file ends', async () => {
+  it('a LiME image truncated inside the kernel: BAD_SYMBOLS naming the missing table root and the truncation', async () => {
     const f = join(dir, 'cut.lime');
     writeLime(img.memory, f);
     truncateSync(f, Math.floor(statSync(f).size / 3));
     const image = await openImage(f);
     try {
       const e = await expectError(discoverKernel(image, dir));
-      expect(e.code).toBe('NO_KERNEL');
-      expect(e.message).toMatch(/truncated/);
+      expect(e.code).toBe('BAD_SYMBOLS');
+      expect(e.message).toMatch(/DTB \(0x20bd000 from IdlePML4 read physically, not in the image\)/);
+      expect(e.message).toMatch(/Image notes: .*truncated/);
     } finally {
       image.close();
     }

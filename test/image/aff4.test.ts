@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageFormatError } from '../../core/errors';
 import { openImage } from '../../core/image/detect';
 import { writeAff4, type Aff4Compression } from '../synth/containers';
-import { buildTestMemory, checkSparseImage, rmDir, tmpDir } from './helpers';
+import { RUNS, buildTestMemory, checkSparseImage, expectNotPresent, rmDir, tmpDir } from './helpers';
 
 const mem = buildTestMemory();
 const PRESENT = mem.presentBytes; // 0x132000: 76.5 chunks of 16 KiB, so the last chunk is short
@@ -73,6 +73,56 @@ describe('AFF4 volumes', () => {
     const img = await openImage(f);
     try {
       checkSparseImage(img, mem);
+    } finally {
+      img.close();
+    }
+  });
+
+  it('Rekall/libAFF4 dialect: aff4:map with swapped records, aff4:image, always-compressed snappy', async () => {
+    const f = path.join(dir, 'rekall.aff4');
+    const layout = writeAff4(mem, f, { compression: 'snappy', chunkSize: 16384, chunksPerSegment: 8, flavor: 'rekall' });
+    expect(layout.chunkRaw.every((r) => r === 0)).toBe(true);
+    const img = await openImage(f);
+    try {
+      checkSparseImage(img, mem);
+      expect(img.notes).toContain('map records in the Rekall/libAFF4 layout (target offset and length swapped)');
+      expect(img.notes.some((n) => n.includes('snappy-scudette'))).toBe(true);
+    } finally {
+      img.close();
+    }
+  });
+
+  it('deflated bevy members are inflated once and read', async () => {
+    const f = path.join(dir, 'deflated-members.aff4');
+    writeAff4(mem, f, { compression: 'lz4', chunkSize: 16384, chunksPerSegment: 8, bevyZipMethod: 8 });
+    const img = await openImage(f);
+    try {
+      checkSparseImage(img, mem);
+    } finally {
+      img.close();
+    }
+  });
+
+  it('map ranges pointing at symbolic streams: aff4:Zero and FFDevice read as data, unreadable data is not present', async () => {
+    const f = path.join(dir, 'symbolic.aff4');
+    writeAff4(mem, f, {
+      compression: 'snappy',
+      chunkSize: 16384,
+      chunksPerSegment: 8,
+      symbolic: [
+        { start: 0x200000, length: 0x10000, target: 'zero' },
+        { start: 0x210000, length: 0x1000, target: 'ff' },
+        { start: 0x600000, length: 0x2000, target: 'unreadable' },
+      ],
+    });
+    const img = await openImage(f);
+    try {
+      expect(img.ranges).toEqual([RUNS[0], RUNS[1], { start: 0x200000, length: 0x11000 }, RUNS[2], RUNS[3], RUNS[4]]);
+      expect([...img.read(0x20fffe, 4)]).toEqual([0, 0, 0xff, 0xff]);
+      expectNotPresent(() => img.read(0x600000, 1), 0x600000);
+      expectNotPresent(() => img.read(0x210ff0, 0x20), 0x211000);
+      expect(img.notes).toContain('1 map range(s) point at unknown/unreadable data and are not present');
+      expect(Buffer.from(img.read(0x100000, 0x80000)).equals(Buffer.from(mem.read(0x100000, 0x80000)))).toBe(true);
     } finally {
       img.close();
     }

@@ -84,6 +84,10 @@ describe('detection by content', () => {
     expect((err as ImageFormatError).code).toBe('IMAGE_FORMAT');
   });
 
+  it('a folder is not an image', async () => {
+    await expect(openImage(dir)).rejects.toThrow(/is a folder, not an image file/);
+  });
+
   it('a missing file is the file system error, not a format error', async () => {
     await expect(openImage(path.join(dir, 'does-not-exist'))).rejects.toMatchObject({ code: 'ENOENT' });
   });

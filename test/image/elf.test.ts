@@ -54,6 +54,25 @@ describe('ELF cores', () => {
     });
   }
 
+  it('e_phnum = PN_XNUM takes the program header count from section header 0', async () => {
+    const f = path.join(dir, 'xnum.elf');
+    writeElf(mem, f);
+    const b = fs.readFileSync(f);
+    const sh = Buffer.alloc(64);
+    sh.writeUInt32LE(RUNS.length, 44); // sh_info
+    const c = Buffer.concat([b, sh]);
+    c.writeBigUInt64LE(BigInt(b.length), 40); // e_shoff
+    c.writeUInt16LE(1, 60); // e_shnum
+    c.writeUInt16LE(0xffff, 56); // e_phnum = PN_XNUM
+    fs.writeFileSync(f, c);
+    const img = await openImage(f);
+    try {
+      checkSparseImage(img, mem);
+    } finally {
+      img.close();
+    }
+  });
+
   it('a truncated ELF opens, notes where it ends and throws TruncatedImageError with both addresses', async () => {
     const f = path.join(dir, 'cut.elf');
     writeElf(mem, f);

@@ -191,6 +191,11 @@ export interface SegmentSpec {
   bytesUsedDelta?: number;
   /** c_store.c_buffer = NULL (C_ON_BAD_Q) */
   noBuffer?: boolean;
+  /**
+   * contents made elsewhere (the scale image): buffer bytes up to c_nextoffset and the slot entries
+   * (null = freed); called once while building, so the bytes can be dropped right after. No per-slot truth.
+   */
+  prebuilt?: () => { bytes: Uint8Array; slots: Array<{ offset: number; size: number; codec: 0 | 1 } | null> };
   creationTs?: number;
 }
 
@@ -299,6 +304,18 @@ function fieldSize(t: TypeRef): number {
 export function setField(buf: Uint8Array, base: number, t: UserType, name: string, v: number | bigint): void {
   const f = t.fields[name];
   if (!f) throw new Error(`synth compressor: layout has no field ${name}`);
+  if (f.type.kind === 'bitfield' && typeof v === 'number' && f.type.bit_length <= 32 && v >= 0 && v < 2 ** f.type.bit_length) {
+    // number path (the scale image writes millions of these)
+    const abs = f.offset * 8 + f.type.bit_position;
+    for (let b = 0; b < f.type.bit_length; b++) {
+      const bit = abs + b;
+      const byte = base + (bit >> 3);
+      const mask = 1 << (bit & 7);
+      if (Math.floor(v / 2 ** b) % 2) buf[byte]! |= mask;
+      else buf[byte]! &= ~mask;
+    }
+    return;
+  }
   const value = BigInt.asUintN(64, BigInt(v));
   if (f.type.kind === 'bitfield') {
     const abs = f.offset * 8 + f.type.bit_position;
@@ -315,6 +332,43 @@ export function setField(buf: Uint8Array, base: number, t: UserType, name: strin
   }
   const size = fieldSize(f.type);
   for (let i = 0; i < size; i++) buf[base + f.offset + i] = Number((value >> BigInt(8 * i)) & 0xffn);
+}
+
+/**
+ * A fast writer of c_offset / c_size / c_codec into a zeroed 8-byte c_slot (the scale image writes
+ * hundreds of thousands): positions resolved once, the two 32-bit halves built with number ops.
+ */
+function slotWriter(t: UserType): (buf: Uint8Array, base: number, offsetWords: number, packedSize: number, codec: number) => void {
+  const pos = (name: string): [number, number] | null => {
+    const f = t.fields[name];
+    if (!f) return null;
+    if (f.type.kind !== 'bitfield') throw new Error(`synth: c_slot.${name} is not a bitfield`);
+    return [f.offset * 8 + f.type.bit_position, f.type.bit_length];
+  };
+  const parts = [pos('c_offset')!, pos('c_size')!, pos('c_codec')];
+  for (const p of parts) if (p && (p[1] > 32 || p[0] + p[1] > 64)) throw new Error('synth: c_slot field beyond 64 bits');
+  return (buf, base, a, b, c) => {
+    let lo = 0;
+    let hi = 0;
+    const vals = [a, b, c];
+    for (let i = 0; i < 3; i++) {
+      const p = parts[i];
+      if (!p) continue;
+      const v = vals[i]!;
+      if (v >= 2 ** p[1]) throw new Error(`synth: c_slot value ${v} does not fit ${p[1]} bits`);
+      const [at, len] = p;
+      if (at + len <= 32) lo |= v << at;
+      else if (at >= 32) hi |= v << (at - 32);
+      else {
+        lo |= v << at;
+        hi |= v >>> (32 - at);
+      }
+    }
+    for (let k = 0; k < 4; k++) {
+      buf[base + k] = (lo >>> (8 * k)) & 255;
+      buf[base + 4 + k] = (hi >>> (8 * k)) & 255;
+    }
+  };
 }
 
 /** the same type with every bitfield moved to its containing byte (dwarf2json's form for some fields) */
@@ -362,7 +416,7 @@ export function geometry(family: Family, arch: 'x86_64' | 'arm64', xnu: [number,
 // =============================================================================================
 // The builder
 
-function corruptBytes(kind: 'wkdm-header' | 'lz4-offset' | 'mzv-offset', pageSize: number, seed: number, modern: boolean): Stored {
+export function corruptBytes(kind: 'wkdm-header' | 'lz4-offset' | 'mzv-offset', pageSize: number, seed: number, modern: boolean): Stored {
   switch (kind) {
     case 'wkdm-header': {
       const dst = new Uint8Array(pageSize);
@@ -392,9 +446,13 @@ function corruptBytes(kind: 'wkdm-header' | 'lz4-offset' | 'mzv-offset', pageSiz
 }
 
 interface PlacedSlot {
-  spec: SlotSpec;
+  /** absent for prebuilt slots */
+  spec?: SlotSpec;
+  /** null: freed slot */
   stored: Stored | null;
   offset: number;
+  size: number;
+  codec: 0 | 1;
   page?: Uint8Array;
 }
 
@@ -410,6 +468,7 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
   const types = fallbackUserTypes(spec.family, arch);
   const segT = types['c_segment']!;
   const slotT = types['c_slot']!;
+  const writeSlot = slotWriter(slotT);
   const f1 = g.rank === 1;
   const limit = spec.segmentsLimit ?? 64;
   const isf = spec.isfTypes ?? true;
@@ -517,7 +576,7 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
     let cursor = 0;
     s.slots.forEach((sl, i) => {
       if ('freed' in sl) {
-        placed.push({ spec: sl, stored: null, offset: 0 });
+        placed.push({ spec: sl, stored: null, offset: 0, size: 0, codec: 0 });
         return;
       }
       let stored: Stored;
@@ -551,9 +610,20 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
         }
         if (!rejected) throw new Error(`synth: corrupt case ${sl.name} decodes`);
       }
-      placed.push({ spec: sl, stored, offset: cursor, ...(page ? { page } : {}) });
+      placed.push({ spec: sl, stored, offset: cursor, size: stored.bytes.length, codec: stored.codec, ...(page ? { page } : {}) });
       cursor += (stored.bytes.length + 3) & ~3;
     });
+    let prebuiltBytes: Uint8Array | null = null;
+    if (s.prebuilt) {
+      if (s.slots.length > 0) throw new Error('synth: a segment has either slots or prebuilt contents');
+      const pb = s.prebuilt();
+      prebuiltBytes = pb.bytes;
+      for (const e of pb.slots) {
+        if (e === null) placed.push({ stored: null, offset: 0, size: 0, codec: 0 });
+        else placed.push({ stored: null, offset: e.offset, size: e.size, codec: e.codec });
+      }
+      cursor = pb.bytes.length;
+    }
     if (cursor > bufSize) throw new Error(`synth: segment ${s.index} holds ${cursor} bytes, more than ${bufSize}`);
     const nextOffset = cursor; // the last slot ends exactly at c_nextoffset
     const populated = Math.min(bufSize, Math.max(pageSize, Math.ceil(nextOffset / pageSize) * pageSize));
@@ -563,6 +633,7 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
     if (!swapped && !s.noBuffer) {
       bufferVa = f1 ? kernel.reserve(allocSize, pageSize) : buffers + BigInt(s.index) * BigInt(allocSize);
       const bytes = new Uint8Array(populated);
+      if (prebuiltBytes) bytes.set(prebuiltBytes);
       for (const p of placed) if (p.stored) bytes.set(p.stored.bytes, p.offset);
       if (encrypted) {
         // what a buffer encrypted in place looks like: noise over the whole populated range
@@ -585,18 +656,15 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
     let bytesUsed = 0;
     let firstEmpty = placed.length;
     placed.forEach((p, i) => {
-      if (!p.stored) {
+      if (p.size === 0) {
         if (firstEmpty === placed.length) firstEmpty = i;
-        setField(slotBytes, i * 8, slotT, 'c_packed_ptr', 0);
         return;
       }
       live++;
-      const size = p.stored.bytes.length;
+      const size = p.size;
       bytesUsed += (size + 3) & ~3;
-      setField(slotBytes, i * 8, slotT, 'c_offset', p.offset / 4);
-      setField(slotBytes, i * 8, slotT, 'c_size', size === pageSize ? pageSize - 1 : size);
-      if ('c_codec' in slotT.fields) setField(slotBytes, i * 8, slotT, 'c_codec', p.stored.codec);
-      setField(slotBytes, i * 8, slotT, 'c_packed_ptr', 0x1234 + i);
+      writeSlot(slotBytes, i * 8, p.offset / 4, size === pageSize ? pageSize - 1 : size, p.codec);
+      if (p.spec) setField(slotBytes, i * 8, slotT, 'c_packed_ptr', 0x1234 + i);
     });
     if (f1) {
       for (let a = 0; a * 64 < placed.length; a++) {
@@ -649,7 +717,7 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
     // truth
     const kinds: Partial<Record<SlotKind, number>> = {};
     placed.forEach((p, i) => {
-      if (!p.stored) return;
+      if (!p.stored || !p.spec) return;
       const size = p.stored.bytes.length;
       const t: SlotTruth = {
         name: p.spec.name,

@@ -332,6 +332,14 @@ export interface Aff4Options {
   mapName?: string;
   /** index format: standard 12-byte `.index` members (default) or pre-standard u32 offset lists in `<bevy>/index` */
   index?: 'standard' | 'prestandard';
+  /** 'rekall': the Rekall/libAFF4 dialect (aff4:map with target offset and length swapped in the
+   *  records, aff4:image with chunk_size/chunks_per_segment/compression, pre-standard indexes;
+   *  snappy chunks are then always compressed) */
+  flavor?: 'standard' | 'rekall';
+  /** ZIP method of the bevy members: 0 stored (default, as c-aff4 writes them) or 8 deflate */
+  bevyZipMethod?: 0 | 8;
+  /** extra map ranges (in holes of `mem`) that point at symbolic streams instead of data */
+  symbolic?: Array<{ start: number; length: number; target: 'zero' | 'ff' | 'unreadable' }>;
 }
 
 export interface Aff4Layout {
@@ -342,7 +350,7 @@ export interface Aff4Layout {
   chunksPerSegment: number;
   /** bytes in the image stream (present memory, densely packed) */
   streamSize: number;
-  /** per chunk: file offset of its stored bytes, their length, and whether it was stored raw */
+  /** per chunk: file offset of its stored bytes (NaN when the bevy member is deflated), their length, and whether it was stored raw */
   chunkFileOffset: Float64Array;
   chunkLength: Uint32Array;
   chunkRaw: Uint8Array;
@@ -521,6 +529,7 @@ export function writeAff4(mem: SparseMemory, file: string, opts: Aff4Options): A
   const rs = runs(mem);
   const streamSize = rs.reduce((n, c) => n + c.data.length, 0);
   const nChunks = Math.ceil(streamSize / chunkSize);
+  const rekall = opts.flavor === 'rekall';
   const layout: Aff4Layout = {
     volumeUrn,
     mapUrn,
@@ -570,8 +579,9 @@ export function writeAff4(mem: SparseMemory, file: string, opts: Aff4Options): A
       if (opts.compression !== 'stored') {
         const c = compressChunk(opts.compression, raw);
         // c-aff4's rule: keep a full chunk raw unless compression saves more than 16 bytes; a short
-        // last chunk is always kept compressed so a reader can tell it from a raw one
-        if (c.length < chunkSize - 16 || raw.length < chunkSize) {
+        // last chunk is always kept compressed so a reader can tell it from a raw one. Rekall's
+        // snappy chunks are always compressed.
+        if (c.length < chunkSize - 16 || raw.length < chunkSize || (rekall && opts.compression === 'snappy')) {
           stored = c;
           isRaw = false;
         }
@@ -584,9 +594,9 @@ export function writeAff4(mem: SparseMemory, file: string, opts: Aff4Options): A
       layout.chunkFileOffset[k] = pos; // made absolute below
       pos += stored.length;
     }
-    const dataOffset = zip.add(bevyName(bevy), parts);
-    for (let k = k0; k < Math.min(nChunks, k0 + cps); k++) layout.chunkFileOffset[k] += dataOffset;
-    if ((opts.index ?? 'standard') === 'standard') {
+    const dataOffset = zip.add(bevyName(bevy), parts, opts.bevyZipMethod ?? 0);
+    for (let k = k0; k < Math.min(nChunks, k0 + cps); k++) layout.chunkFileOffset[k] = opts.bevyZipMethod === 8 ? NaN : layout.chunkFileOffset[k] + dataOffset;
+    if ((opts.index ?? (rekall ? 'prestandard' : 'standard')) === 'standard') {
       const { b, dv } = le(12 * offsets.length);
       offsets.forEach((o, i) => {
         dv.setBigUint64(i * 12, BigInt(o), true);
@@ -601,18 +611,31 @@ export function writeAff4(mem: SparseMemory, file: string, opts: Aff4Options): A
     }
   }
 
-  // map records: present run → its place in the dense stream
-  const { b: recs, dv: rv } = le(28 * rs.length);
+  // map records: present run → its place in the dense stream; symbolic ranges → their stream
+  const SYMBOLIC_URN = { zero: 'http://aff4.org/Schema#Zero', ff: 'http://aff4.org/Schema#FFDevice', unreadable: 'http://aff4.org/Schema#UnreadableData' };
+  const targets = [streamUrn];
+  const records: Array<{ start: number; length: number; toff: number; tid: number }> = [];
   let dense = 0;
-  rs.forEach((c, i) => {
-    rv.setBigUint64(i * 28, BigInt(c.start), true);
-    rv.setBigUint64(i * 28 + 8, BigInt(c.data.length), true);
-    rv.setBigUint64(i * 28 + 16, BigInt(dense), true);
-    rv.setUint32(i * 28 + 24, 0, true);
+  for (const c of rs) {
+    records.push({ start: c.start, length: c.data.length, toff: dense, tid: 0 });
     dense += c.data.length;
+  }
+  for (const r of opts.symbolic ?? []) {
+    const urn = SYMBOLIC_URN[r.target];
+    let tid = targets.indexOf(urn);
+    if (tid < 0) tid = targets.push(urn) - 1;
+    records.push({ start: r.start, length: r.length, toff: r.start, tid });
+  }
+  records.sort((a, b) => a.start - b.start);
+  const { b: recs, dv: rv } = le(28 * records.length);
+  records.forEach((r, i) => {
+    rv.setBigUint64(i * 28, BigInt(r.start), true);
+    rv.setBigUint64(i * 28 + 8, BigInt(rekall ? r.toff : r.length), true);
+    rv.setBigUint64(i * 28 + 16, BigInt(rekall ? r.length : r.toff), true);
+    rv.setUint32(i * 28 + 24, r.tid, true);
   });
   zip.add(`${mapName}/map`, recs);
-  zip.add(`${mapName}/idx`, new TextEncoder().encode(streamUrn + '\n'));
+  zip.add(`${mapName}/idx`, new TextEncoder().encode(targets.map((t) => t + '\n').join('')));
 
   const turtle = [
     '@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .',
@@ -628,15 +651,15 @@ export function writeAff4(mem: SparseMemory, file: string, opts: Aff4Options): A
     '    aff4:category <http://aff4.org/Schema#memory/physical> ;',
     `    aff4:size "${mem.size}"^^xsd:long ;`,
     `    aff4:stored <${volumeUrn}> ;`,
-    '    a aff4:Image, aff4:Map .',
+    rekall ? '    a aff4:map .' : '    a aff4:Image, aff4:Map .',
     '',
     `<${streamUrn}>`,
-    `    aff4:chunkSize ${chunkSize} ;`,
-    `    aff4:chunksInSegment ${cps} ;`,
-    `    aff4:compressionMethod <${COMPRESSION_URI[opts.compression]}> ;`,
+    `    aff4:${rekall ? 'chunk_size' : 'chunkSize'} ${chunkSize} ;`,
+    `    aff4:${rekall ? 'chunks_per_segment' : 'chunksInSegment'} ${cps} ;`,
+    `    aff4:${rekall ? 'compression' : 'compressionMethod'} <${rekall && opts.compression === 'snappy' ? 'https://github.com/google/snappy' : COMPRESSION_URI[opts.compression]}> ;`,
     `    aff4:size ${streamSize} ;`,
     `    aff4:stored <${volumeUrn}> ;`,
-    '    a aff4:ImageStream .',
+    rekall ? '    a aff4:image .' : '    a aff4:ImageStream .',
     '',
   ].join('\n');
   zip.add('information.turtle', new TextEncoder().encode(turtle), 8);

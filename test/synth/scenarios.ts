@@ -7,7 +7,7 @@
 // page missing from the image. Also the demo image the app opens, and a large image for benchmarks.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { lz4EncodeBlock, wkdmCompress } from '../../core/codecs';
+import { lz4EncodeBlock } from '../../core/codecs';
 import type { Family } from '../../core/darwin/types';
 import { parseBanner, type DarwinVersion } from '../../core/darwin/version';
 import { fromIsfObject } from '../../core/symbols/isf';
@@ -16,6 +16,7 @@ import { createSpace } from '../../core/translate';
 import type { VirtualSpace } from '../../core/translate/types';
 import {
   buildCompressor,
+  corruptBytes,
   geometry,
   heapPage,
   pointerPage,
@@ -156,13 +157,13 @@ export function scenarioSpec(def: ScenarioDef, opts: ScenarioOptions = {}): Comp
     { name: 'freed-b', freed: true },
     { name: 'wkdm-heap', page: heapPage(next(), ps), expect: 'wkdm' },
     { name: 'text-utf16', page: utf16Page(next(), ps) },
-    { name: 'corrupt-wkdm-header', corrupt: 'wkdm-header' },
-    ...(f1 ? [] : [{ name: 'corrupt-mzv-offset', corrupt: 'mzv-offset' } as SlotSpec]),
+    { name: 'corrupt-wkdm-header', corrupt: 'wkdm-header', seed: next() },
+    ...(f1 ? [] : [{ name: 'corrupt-mzv-offset', corrupt: 'mzv-offset', seed: next() } as SlotSpec]),
     ...(arm
       ? [
           { name: 'lz4-repeating', page: repeatingPage(next(), ps), expect: 'lz4' } as SlotSpec,
           { name: 'lz4-forced-text', page: textPage(next(), ps), force: 'lz4' } as SlotSpec,
-          { name: 'corrupt-lz4-offset', corrupt: 'lz4-offset' } as SlotSpec,
+          { name: 'corrupt-lz4-offset', corrupt: 'lz4-offset', seed: next() } as SlotSpec,
         ]
       : []),
     { name: 'wkdm-heap-2', page: heapPage(next(), ps), expect: 'wkdm' },
@@ -171,7 +172,7 @@ export function scenarioSpec(def: ScenarioDef, opts: ScenarioOptions = {}): Comp
   const sizeOf = (c: SlotSpec): number => {
     if ('freed' in c) return 0;
     if ('single' in c) return 4;
-    if ('corrupt' in c) return 64;
+    if ('corrupt' in c) return corruptBytes(c.corrupt, ps, c.seed ?? 0, g.modern).bytes.length;
     if (c.force === 'raw') return ps;
     if (c.force === 'lz4') {
       const d = new Uint8Array(ps);
@@ -287,7 +288,7 @@ export function scenarioSpec(def: ScenarioDef, opts: ScenarioOptions = {}): Comp
     const slots: SlotSpec[] = [];
     let used = 0;
     let k = 0;
-    while (used < 3 * ps) {
+    while (used < Math.min(3 * ps, g.bufSize / 2)) {
       const page = k % 2 ? heapPage(next(), ps) : pointerPage(next(), ps, arch);
       used += (storePage(page, { pageSize: ps, modern: g.modern, arch }).bytes.length + 3) & ~3;
       slots.push({ name: `missing-page-${k}`, page });
@@ -503,131 +504,70 @@ export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'
   }
   const room = g.bufSize - 512;
   const maxSlots = 1024;
-  // plan segment contents
-  const segSlots: number[][] = [];
-  let cur: number[] = [];
-  let used = 0;
+  // which pool entry each page uses, and how pages fall into segments
   const r = rand(s0);
-  const choice: number[] = new Array(opts.pages);
+  const choice = new Uint32Array(opts.pages);
+  const segStart: number[] = [0];
+  let used = 0;
+  let inSeg = 0;
+  let compressedBytes = 0;
   for (let p = 0; p < opts.pages; p++) {
     const e = Math.floor(r() * pool.length);
     const n = (pool[e]!.bytes.length + 3) & ~3;
-    if (used + n > room || cur.length >= maxSlots) {
-      segSlots.push(cur);
-      cur = [];
+    if (used + n > room || inSeg >= maxSlots) {
+      segStart.push(p);
       used = 0;
+      inSeg = 0;
     }
-    cur.push(p);
     choice[p] = e;
     used += n;
+    inSeg++;
+    compressedBytes += pool[e]!.bytes.length;
   }
-  if (cur.length > 0) segSlots.push(cur);
-  const nseg = segSlots.length;
-  const limit = nseg + 2;
-  let compressedBytes = 0;
-  for (let p = 0; p < opts.pages; p++) compressedBytes += pool[choice[p]!]!.bytes.length;
-  const physSize = Math.ceil((compressedBytes * 1.15 + nseg * 16384 + 96 * 1024 * 1024) / (1 << 21)) * (1 << 21);
+  segStart.push(opts.pages);
+  const nseg = segStart.length - 1;
+  const physSize = Math.ceil((compressedBytes * 1.1 + nseg * 3 * ps + 96 * 1024 * 1024) / (1 << 21)) * (1 << 21);
   const kernel = createSynthKernel({ arch, banner: def.banner, seed: 5, physSize });
-  // reuse the ordinary builder for globals/layout by giving it empty segments, then fill buffers ourselves
-  const spec: CompressorSpec = {
+  const segments: SegmentSpec[] = [];
+  for (let i = 0; i < nseg; i++) {
+    const first = segStart[i]!;
+    const last = segStart[i + 1]!;
+    segments.push({
+      index: i,
+      state: 3,
+      slots: [],
+      prebuilt: () => {
+        let size = 0;
+        for (let p = first; p < last; p++) size += (pool[choice[p]!]!.bytes.length + 3) & ~3;
+        const bytes = new Uint8Array(size);
+        const slots: Array<{ offset: number; size: number; codec: 0 | 1 }> = [];
+        let off = 0;
+        for (let p = first; p < last; p++) {
+          const e = pool[choice[p]!]!;
+          bytes.set(e.bytes, off);
+          // the per-page variation: a counter in a word the decoder copies into the page
+          const v = (0x5a000000 | p) >>> 0;
+          bytes[off + e.patch] = v & 255;
+          bytes[off + e.patch + 1] = (v >>> 8) & 255;
+          bytes[off + e.patch + 2] = (v >>> 16) & 255;
+          bytes[off + e.patch + 3] = v >>> 24;
+          slots.push({ offset: off, size: e.bytes.length, codec: 0 });
+          off += (e.bytes.length + 3) & ~3;
+        }
+        return { bytes, slots };
+      },
+    });
+  }
+  buildCompressor(kernel, {
     family: def.family,
     xnu: def.xnu,
-    isfTypes: true,
-    segmentsLimit: limit,
-    segments: [],
+    segmentsLimit: nseg + 2,
+    segments,
     entries: [],
     sv: [{ value: 0, refs: Math.floor(opts.pages / 20) }],
-  };
-  // segments are written by writeScaleSegments below (same layout code path as buildCompressor)
-  const truth = buildCompressor(kernel, { ...spec, segments: segSlots.map((_, i) => ({ index: i, state: 3, slots: [] })) });
-  writeScaleSegments(kernel, def.family, arch, def.xnu, segSlots, choice, pool, truth);
+  });
   const image = kernel.finish();
   return { image, pages: opts.pages, segments: nseg, compressedBytes, open: () => openSynthImage(image) };
-}
-
-import { fallbackUserTypes } from '../../core/darwin/layouts';
-import { setField } from './compressor';
-import type { SynthKernel } from './types';
-
-function writeScaleSegments(
-  kernel: SynthKernel,
-  family: Family,
-  arch: 'x86_64' | 'arm64',
-  xnu: [number, number],
-  segSlots: number[][],
-  choice: number[],
-  pool: Array<{ bytes: Uint8Array; kind: string; patch: number }>,
-  truth: CompressorTruth,
-): void {
-  const g = geometry(family, arch, xnu);
-  const ps = g.pageSize;
-  const types = fallbackUserTypes(family, arch);
-  const segT = types['c_segment']!;
-  const slotT = types['c_slot']!;
-  let pagesCompressed = 0;
-  for (const e of truth.sv) pagesCompressed += e.refCount;
-  const slotWord = new Uint8Array(8);
-  segSlots.forEach((pages, i) => {
-    const seg = truth.segments[i]!;
-    const bufVa = seg.bufferVa!;
-    // the empty segment the builder wrote has one populated page; rewrite it whole
-    const buf = new Uint8Array(g.bufSize);
-    const slotBytes = new Uint8Array(pages.length * 8);
-    let off = 0;
-    let bytesUsed = 0;
-    pages.forEach((p, k) => {
-      const e = pool[choice[p]!]!;
-      buf.set(e.bytes, off);
-      // per-page variation: a counter in a word the decoder copies into the page
-      const dv = new DataView(buf.buffer, off + e.patch, 4);
-      dv.setUint32(0, (0x5a000000 | p) >>> 0, true);
-      slotWord.fill(0);
-      setField(slotWord, 0, slotT, 'c_offset', off / 4);
-      setField(slotWord, 0, slotT, 'c_size', e.bytes.length === ps ? ps - 1 : e.bytes.length);
-      slotBytes.set(slotWord, k * 8);
-      const n = (e.bytes.length + 3) & ~3;
-      off += n;
-      bytesUsed += n;
-    });
-    const populated = Math.min(g.bufSize, Math.ceil(off / ps) * ps);
-    kernel.back(bufVa, populated);
-    kernel.write(bufVa, buf.subarray(0, populated));
-    // c_segment fields the builder wrote for an empty segment, now with the slots
-    const sbuf = new Uint8Array(segT.size + g.fixed * 8);
-    setField(sbuf, 0, segT, 'c_mysegno', i);
-    setField(sbuf, 0, segT, 'c_state', 3);
-    setField(sbuf, 0, segT, 'c_bytes_used', bytesUsed);
-    setField(sbuf, 0, segT, 'c_slots_used', pages.length);
-    setField(sbuf, 0, segT, 'c_firstemptyslot', pages.length);
-    setField(sbuf, 0, segT, 'c_nextslot', pages.length);
-    setField(sbuf, 0, segT, 'c_nextoffset', off / 4);
-    setField(sbuf, 0, segT, 'c_populated_offset', populated / 4);
-    setField(sbuf, 0, segT, 'c_creation_ts', 1000 + i);
-    setField(sbuf, 0, segT, 'c_store', bufVa);
-    const nFixed = Math.min(g.fixed, pages.length);
-    sbuf.set(slotBytes.subarray(0, nFixed * 8), segT.fields['c_slot_fixed_array']!.offset);
-    if (pages.length > nFixed) {
-      const varLen = pages.length - nFixed;
-      const arr = kernel.alloc(varLen * 8, 16);
-      kernel.write(arr, slotBytes.subarray(nFixed * 8));
-      setField(sbuf, 0, segT, 'c_slot_var_array', arr);
-      setField(sbuf, 0, segT, 'c_slot_var_array_len', varLen);
-    }
-    kernel.write(seg.va, sbuf);
-    pagesCompressed += pages.length;
-  });
-  // c_segment_pages_compressed
-  const pagesSym = (kernel as unknown as { isf?: { symbols: Record<string, { address: bigint }> } }).isf;
-  void pagesSym;
-  kernel.writeU32(symbolVa(kernel, 'c_segment_pages_compressed'), pagesCompressed);
-  kernel.writeU32(symbolVa(kernel, 'c_segment_count'), segSlots.length);
-}
-
-function symbolVa(kernel: SynthKernel, name: string): bigint {
-  const k = kernel as unknown as { isf: { symbols: Record<string, { address: bigint }> } };
-  const s = k.isf.symbols[name];
-  if (!s) throw new Error(`synth: no symbol ${name}`);
-  return s.address + kernel.slide;
 }
 
 /** write a SparseMemory as a raw (padded) image file: holes become zeros */
@@ -651,4 +591,3 @@ export async function writeRawImage(memory: SparseMemory, path: string): Promise
   await once(out, 'finish');
 }
 
-void wkdmCompress;

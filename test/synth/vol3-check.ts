@@ -1,13 +1,14 @@
 // Writes an x86_64 raw image from the synthetic-kernel builder plus its ISF, for the Volatility 3
 // cross-check recorded in VOLATILITY3-CHECK.md. Usage: npx tsx test/synth/vol3-check.ts <out-dir>
-// (writes <out-dir>/image.raw and <out-dir>/symbols/mac/synth.json). Not part of the test suite.
+// [darwin-major, default 17] (writes <out-dir>/image.raw and <out-dir>/symbols/mac/synth.json).
+// Not part of the test suite.
 import { mkdirSync, openSync, closeSync, writeSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSynthKernel, sampleBanner } from './kernel';
 import { isfToJson } from './isf';
 
 const out = process.argv[2] ?? '/tmp/unfold-vol3';
-const k = createSynthKernel({ arch: 'x86_64', banner: sampleBanner(17), seed: 2024 });
+const k = createSynthKernel({ arch: 'x86_64', banner: sampleBanner(Number(process.argv[3] ?? 17)), seed: 2024 });
 const heap = k.alloc(64 * 1024);
 k.write(heap, Buffer.from('synthetic heap marker'));
 // Volatility 3's MacKernelIntermedSymbols binds classes to these type names; real ISFs have them

@@ -54,6 +54,10 @@ export const useCase = defineStore('case', () => {
       if (env.value.openCase) {
         await adopt(env.value.openCase);
         useUi().show('overview');
+      } else if (env.value.startup === 'demo') {
+        await openDemo();
+      } else if (env.value.startup) {
+        await openImage(env.value.startup.imagePath, env.value.startup.symbolsPath);
       }
     } catch (e) {
       error.value = explain(asApiError(e), 'load', false);

@@ -33,11 +33,14 @@ export function toText(b: Uint8Array): string {
   return s;
 }
 
-/** one UTF-16LE code unit as a visible character, or a dot */
+/**
+ * one UTF-16LE code unit as a visible character, or a dot. Only Latin, Greek and Cyrillic are shown:
+ * random bytes read as UTF-16 land mostly in CJK and other large blocks, and a column full of such
+ * glyphs hides the real strings (which on a Mac are overwhelmingly in these ranges).
+ */
 export function utf16Char(lo: number, hi: number): string {
   const u = lo | (hi << 8);
   if (u >= 0x20 && u < 0x7f) return String.fromCharCode(u);
-  if (u >= 0xa0 && u < 0xd800 && u !== 0xad) return String.fromCharCode(u);
-  if (u >= 0xe000 && u < 0xfff0) return String.fromCharCode(u);
+  if ((u >= 0xc0 && u < 0x250) || (u >= 0x391 && u < 0x3ca) || (u >= 0x410 && u < 0x450)) return String.fromCharCode(u);
   return '.';
 }

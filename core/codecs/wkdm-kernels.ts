@@ -1,0 +1,334 @@
+// WKdm inner loops in asm.js.
+//
+// Why asm.js: V8 validates an asm.js module and compiles it like WebAssembly (no map checks or
+// per-access bounds-check sequences on typed arrays), which the decoder needs to reach native-class
+// speed. Why a string: every transpiler in this tool chain (esbuild in tsx, the bundlers) drops the
+// 'use asm' directive or rewrites the module out of the asm.js subset, even in plain .js files; a
+// string reaches V8 untouched. The source is still ordinary JavaScript, so should V8 ever refuse it
+// as asm.js it would run correctly, only slower. Covered by the vectors, property and fuzz tests in
+// test/codecs.
+//
+// Everything works inside one 128 KiB heap. Byte layout (the literals in the code below must match):
+//      0  dictionary, 16 words (the hash table stores byte offsets 4 * index into it)
+//     64  results: 64/68/72 tag counts (miss, partial, exact); 80/84/88 scan state (see scan)
+//    256  hash table, 256 bytes (byte offset of a dictionary entry, 4 * index)
+//   1024  dictionary indices, one byte each (decode: 4 * index; compress: index)
+//   8192  10-bit low values, one word each
+//  32768  IN: the stream to decode, or the page to compress
+//  65536  OUT: the decoded page, or the stream being built
+//  98304  TAGS: one byte per page word (compress)
+// The caller validates a stream's header and tag counts before decode(), so decode() reads only the
+// areas the header declares; and every access stays inside the heap by construction.
+// Little-endian hosts only (the callers check): words are read and written in host order.
+
+export const LAYOUT = {
+  DICT: 0,
+  RESULTS: 64,
+  HASH: 256,
+  QPOS: 1024,
+  LOW: 8192,
+  IN: 32768,
+  OUT: 65536,
+  TAGS: 98304,
+  HEAP_BYTES: 131072,
+} as const;
+
+export interface WkdmKernels {
+  /** Writes the counts of miss / partial / exact tags to RESULTS + 0 / 4 / 8. */
+  countTags(tagsEnd: number): number;
+  /** Decodes the validated stream at IN into OUT. */
+  decode(tagsEnd: number, w0: number, w1: number, qWords: number, lWords: number, preset: number): number;
+  /** Compress scan of page words [from, to) at IN; state at RESULTS + 16 / 20 / 24. */
+  scan(from: number, to: number): number;
+  /** Packs the scan results into a stream at OUT; returns its length in bytes. */
+  pack(tagsEnd: number): number;
+}
+
+const SOURCE = String.raw`
+function wkdmKernels(stdlib, foreign, heap) {
+  'use asm';
+
+  var H8 = new stdlib.Uint8Array(heap);
+  var H32 = new stdlib.Int32Array(heap);
+  var imul = stdlib.Math.imul;
+
+  // Population count of a word whose set bits all sit at even positions (one per 2-bit field).
+  function popEven(x) {
+    x = x | 0;
+    x = ((x & 0x33333333) + ((x >>> 2) & 0x33333333)) | 0;
+    x = ((x + (x >>> 4)) | 0) & 0x0f0f0f0f;
+    return (imul(x, 0x01010101) >>> 24) | 0;
+  }
+
+  // Counts the tags of each kind in the stream at IN (tags in words 3 .. tagsEnd-1).
+  function countTags(tagsEnd) {
+    tagsEnd = tagsEnd | 0;
+    var p = 0, e = 0, t = 0, lo = 0, hi = 0, miss = 0, part = 0, exact = 0;
+    p = 32780;
+    e = (32768 + (tagsEnd << 2)) | 0;
+    while ((p | 0) < (e | 0)) {
+      t = H32[p >> 2] | 0;
+      lo = t & 0x55555555;
+      hi = (t >>> 1) & 0x55555555;
+      miss = (miss + (popEven(hi & ~lo) | 0)) | 0;
+      part = (part + (popEven(lo & ~hi) | 0)) | 0;
+      exact = (exact + (popEven(lo & hi) | 0)) | 0;
+      p = (p + 4) | 0;
+    }
+    H32[64 >> 2] = miss;
+    H32[68 >> 2] = part;
+    H32[72 >> 2] = exact;
+    return 0;
+  }
+
+  // Decodes the validated stream at IN into OUT. qWords / lWords: index and low-bit words in use.
+  function decode(tagsEnd, w0, w1, qWords, lWords, preset) {
+    tagsEnd = tagsEnd | 0;
+    w0 = w0 | 0;
+    w1 = w1 | 0;
+    qWords = qWords | 0;
+    lWords = lWords | 0;
+    preset = preset | 0;
+    var p = 0, e = 0, v = 0, q = 0, t = 0, fp = 0, qi = 0, li = 0, o = 0, d = 0, seq = 0, x = 0, tag = 0;
+
+    // Index 8w+4p+j sits at bits 8j+4p of word w: the low nibbles of the four bytes come first,
+    // then the high nibbles. Stored pre-multiplied by 4 (byte offset of the dictionary entry).
+    p = (32768 + (w0 << 2)) | 0;
+    e = (p + (qWords << 2)) | 0;
+    q = 1024;
+    while ((p | 0) < (e | 0)) {
+      v = H32[p >> 2] | 0;
+      H32[q >> 2] = (v & 0x0f0f0f0f) << 2;
+      H32[(q + 4) >> 2] = ((v >>> 4) & 0x0f0f0f0f) << 2;
+      p = (p + 4) | 0;
+      q = (q + 8) | 0;
+    }
+    p = (32768 + (w1 << 2)) | 0;
+    e = (p + (lWords << 2)) | 0;
+    q = 8192;
+    while ((p | 0) < (e | 0)) {
+      v = H32[p >> 2] | 0;
+      H32[q >> 2] = v & 1023;
+      H32[(q + 4) >> 2] = (v >>> 10) & 1023;
+      H32[(q + 8) >> 2] = (v >>> 20) & 1023;
+      p = (p + 4) | 0;
+      q = (q + 12) | 0;
+    }
+    for (p = 0; (p | 0) < 64; p = (p + 4) | 0) H32[p >> 2] = preset;
+
+    fp = (32768 + (tagsEnd << 2)) | 0;
+    qi = 1024;
+    li = 8192;
+    o = 65536;
+    p = 32780;
+    e = (32768 + (tagsEnd << 2)) | 0;
+    while ((p | 0) < (e | 0)) {
+      t = H32[p >> 2] | 0;
+      if ((t | 0) == 0) {
+        H32[o >> 2] = 0;
+        H32[((o + 4) | 0) >> 2] = 0;
+        H32[((o + 8) | 0) >> 2] = 0;
+        H32[((o + 12) | 0) >> 2] = 0;
+        H32[((o + 16) | 0) >> 2] = 0;
+        H32[((o + 20) | 0) >> 2] = 0;
+        H32[((o + 24) | 0) >> 2] = 0;
+        H32[((o + 28) | 0) >> 2] = 0;
+        H32[((o + 32) | 0) >> 2] = 0;
+        H32[((o + 36) | 0) >> 2] = 0;
+        H32[((o + 40) | 0) >> 2] = 0;
+        H32[((o + 44) | 0) >> 2] = 0;
+        H32[((o + 48) | 0) >> 2] = 0;
+        H32[((o + 52) | 0) >> 2] = 0;
+        H32[((o + 56) | 0) >> 2] = 0;
+        H32[((o + 60) | 0) >> 2] = 0;
+      } else {
+        // The tag of page word 4p+j sits at bits 8j+2p: transpose the 4x4 matrix of 2-bit fields
+        // so that word k's tag lands at bits 2k.
+        x = ((t >>> 6) ^ t) & 0x00cc00cc;
+        t = t ^ x ^ (x << 6);
+        x = ((t >>> 12) ^ t) & 0x0000f0f0;
+        seq = t ^ x ^ (x << 12);
+        // Sixteen copies of one step, on purpose: the branch on each tag is unpredictable, and
+        // separate copies give the predictor separate histories and drop the loop overhead.
+        tag = seq & 3;
+        if ((tag | 0) == 0) H32[o >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[o >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[o >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[o >> 2] = v; }
+        tag = (seq >>> 2) & 3;
+        if ((tag | 0) == 0) H32[((o + 4) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 4) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 4) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 4) | 0) >> 2] = v; }
+        tag = (seq >>> 4) & 3;
+        if ((tag | 0) == 0) H32[((o + 8) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 8) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 8) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 8) | 0) >> 2] = v; }
+        tag = (seq >>> 6) & 3;
+        if ((tag | 0) == 0) H32[((o + 12) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 12) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 12) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 12) | 0) >> 2] = v; }
+        tag = (seq >>> 8) & 3;
+        if ((tag | 0) == 0) H32[((o + 16) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 16) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 16) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 16) | 0) >> 2] = v; }
+        tag = (seq >>> 10) & 3;
+        if ((tag | 0) == 0) H32[((o + 20) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 20) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 20) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 20) | 0) >> 2] = v; }
+        tag = (seq >>> 12) & 3;
+        if ((tag | 0) == 0) H32[((o + 24) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 24) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 24) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 24) | 0) >> 2] = v; }
+        tag = (seq >>> 14) & 3;
+        if ((tag | 0) == 0) H32[((o + 28) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 28) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 28) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 28) | 0) >> 2] = v; }
+        tag = (seq >>> 16) & 3;
+        if ((tag | 0) == 0) H32[((o + 32) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 32) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 32) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 32) | 0) >> 2] = v; }
+        tag = (seq >>> 18) & 3;
+        if ((tag | 0) == 0) H32[((o + 36) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 36) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 36) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 36) | 0) >> 2] = v; }
+        tag = (seq >>> 20) & 3;
+        if ((tag | 0) == 0) H32[((o + 40) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 40) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 40) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 40) | 0) >> 2] = v; }
+        tag = (seq >>> 22) & 3;
+        if ((tag | 0) == 0) H32[((o + 44) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 44) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 44) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 44) | 0) >> 2] = v; }
+        tag = (seq >>> 24) & 3;
+        if ((tag | 0) == 0) H32[((o + 48) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 48) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 48) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 48) | 0) >> 2] = v; }
+        tag = (seq >>> 26) & 3;
+        if ((tag | 0) == 0) H32[((o + 52) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 52) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 52) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 52) | 0) >> 2] = v; }
+        tag = (seq >>> 28) & 3;
+        if ((tag | 0) == 0) H32[((o + 56) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 56) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 56) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 56) | 0) >> 2] = v; }
+        tag = (seq >>> 30) & 3;
+        if ((tag | 0) == 0) H32[((o + 60) | 0) >> 2] = 0;
+        else if ((tag | 0) == 2) { v = H32[fp >> 2] | 0; fp = (fp + 4) | 0; H32[(H8[((v >>> 10) & 255) | 256] | 0) >> 2] = v; H32[((o + 60) | 0) >> 2] = v; }
+        else if ((tag | 0) == 3) { H32[((o + 60) | 0) >> 2] = H32[(H8[qi] | 0) >> 2] | 0; qi = (qi + 1) | 0; }
+        else { d = H8[qi] | 0; qi = (qi + 1) | 0; v = (H32[d >> 2] & -1024) | (H32[li >> 2] | 0); li = (li + 4) | 0; H32[d >> 2] = v; H32[((o + 60) | 0) >> 2] = v; }
+      }
+      o = (o + 64) | 0;
+      p = (p + 4) | 0;
+    }
+    return 0;
+  }
+
+  // Compress scan of page words [from, to) at IN, exactly as Apple's scan loop classifies them.
+  // State between calls at 80/84/88: next full pattern (byte address in OUT), next index byte,
+  // next low value (byte addresses). Tags go to TAGS, one byte per word.
+  function scan(from, to) {
+    from = from | 0;
+    to = to | 0;
+    var i = 0, e = 0, x = 0, h = 0, dv = 0, fp = 0, nq = 0, nl = 0, tg = 0;
+    fp = H32[80 >> 2] | 0;
+    nq = H32[84 >> 2] | 0;
+    nl = H32[88 >> 2] | 0;
+    i = (32768 + (from << 2)) | 0;
+    e = (32768 + (to << 2)) | 0;
+    tg = (98304 + from) | 0;
+    while ((i | 0) < (e | 0)) {
+      x = H32[i >> 2] | 0;
+      if ((x | 0) == 0) {
+        H8[tg] = 0;
+      } else {
+        h = H8[((x >>> 10) & 255) | 256] | 0;
+        dv = H32[h >> 2] | 0;
+        if ((dv | 0) == (x | 0)) {
+          H8[tg] = 3;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+        } else if ((((dv ^ x) >>> 10) | 0) == 0) {
+          H8[tg] = 1;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+          H32[nl >> 2] = x & 1023;
+          nl = (nl + 4) | 0;
+          H32[h >> 2] = x;
+        } else {
+          H8[tg] = 2;
+          H32[fp >> 2] = x;
+          fp = (fp + 4) | 0;
+          H32[h >> 2] = x;
+        }
+      }
+      i = (i + 4) | 0;
+      tg = (tg + 1) | 0;
+    }
+    H32[80 >> 2] = fp;
+    H32[84 >> 2] = nq;
+    H32[88 >> 2] = nl;
+    return 0;
+  }
+
+  // Packs the scan results into a standard stream at OUT (full patterns are already in place,
+  // from word tagsEnd up to the scan's fp). Returns the stream length in bytes.
+  function pack(tagsEnd) {
+    tagsEnd = tagsEnd | 0;
+    var t = 0, o = 0, e = 0, fp = 0, nq = 0, nl = 0, q = 0, qe = 0, l = 0, w1 = 0;
+    fp = H32[80 >> 2] | 0;
+    nq = H32[84 >> 2] | 0;
+    nl = H32[88 >> 2] | 0;
+    // 16 tag bytes make one word: byte j gathers the tags of words j, j+4, j+8, j+12.
+    t = 98304;
+    o = 65548;
+    e = (65536 + (tagsEnd << 2)) | 0;
+    while ((o | 0) < (e | 0)) {
+      H32[o >> 2] = H32[t >> 2] | (H32[(t + 4) >> 2] << 2) | (H32[(t + 8) >> 2] << 4) | (H32[(t + 12) >> 2] << 6);
+      t = (t + 16) | 0;
+      o = (o + 4) | 0;
+    }
+    // Indices, zero-padded to a multiple of 8: byte j of a word holds indices j and j+4.
+    qe = (1024 + ((((nq - 1024) | 0) + 7) & -8)) | 0;
+    for (q = nq; (q | 0) < (qe | 0); q = (q + 1) | 0) H8[q] = 0;
+    o = fp;
+    for (q = 1024; (q | 0) < (qe | 0); q = (q + 8) | 0) {
+      H32[o >> 2] = H32[q >> 2] | (H32[(q + 4) >> 2] << 4);
+      o = (o + 4) | 0;
+    }
+    w1 = o;
+    // Low bits, three per word, zero-padded.
+    H32[nl >> 2] = 0;
+    H32[(nl + 4) >> 2] = 0;
+    for (l = 8192; (l | 0) < (nl | 0); l = (l + 12) | 0) {
+      H32[o >> 2] = H32[l >> 2] | (H32[(l + 4) >> 2] << 10) | (H32[(l + 8) >> 2] << 20);
+      o = (o + 4) | 0;
+    }
+    H32[65536 >> 2] = (fp - 65536) >> 2;
+    H32[65540 >> 2] = (w1 - 65536) >> 2;
+    H32[65544 >> 2] = (o - 65536) >> 2;
+    return (o - 65536) | 0;
+  }
+
+  return { countTags: countTags, decode: decode, scan: scan, pack: pack };
+}
+`;
+
+/** Instantiates the kernels on `heap` (LAYOUT.HEAP_BYTES bytes). */
+export function createWkdmKernels(heap: ArrayBuffer): WkdmKernels {
+  const factory = new Function(`${SOURCE}\nreturn wkdmKernels;`)() as (stdlib: unknown, foreign: unknown, heap: ArrayBuffer) => WkdmKernels;
+  return factory(globalThis, null, heap);
+}

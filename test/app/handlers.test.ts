@@ -1,0 +1,227 @@
+// The IPC / HTTP handlers treat every argument as hostile: wrong types, ranges, shapes, paths and request
+// ids are refused with BAD_ARGUMENT (or NOT_FOUND for paths that do not exist) before the case worker
+// sees anything; good arguments reach it normalized.
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ApiResult } from '../../core/api';
+import { API_METHODS } from '../../core/api';
+import type { CaseHostLike } from '../../main/case-host';
+import type { WorkerCall } from '../../main/protocol';
+import { createHandlers, dispatch, type Dialogs, type Handlers } from '../../main/handlers';
+import { memorySettings } from '../../main/settings';
+
+class RecordingHost implements CaseHostLike {
+  calls: WorkerCall[] = [];
+  cancels: string[] = [];
+  call<T>(call: WorkerCall): Promise<ApiResult<T>> {
+    this.calls.push(call);
+    return Promise.resolve({ ok: true, value: (call.op === 'current' ? null : { echoed: call }) as T });
+  }
+  cancel(requestId: string): Promise<ApiResult<boolean>> {
+    this.cancels.push(requestId);
+    return Promise.resolve({ ok: true, value: true });
+  }
+}
+
+let dir: string;
+let image: string;
+let isf: string;
+let host: RecordingHost;
+let h: Handlers;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'unfold-handlers-'));
+  image = path.join(dir, 'mem.raw');
+  writeFileSync(image, Buffer.alloc(4096));
+  isf = path.join(dir, 'symbols');
+  mkdirSync(isf);
+  writeFileSync(path.join(isf, 'k.json'), '{}');
+  mkdirSync(path.join(dir, 'exports'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function fresh(dialogs: Dialogs | null = null): void {
+  host = new RecordingHost();
+  h = createHandlers({ host, mode: 'browser', appVersion: '0.0.0-test', dialogs, settings: memorySettings() });
+}
+
+async function refused(p: Promise<ApiResult<unknown>>, code = 'BAD_ARGUMENT', pattern?: RegExp): Promise<string> {
+  const r = await p;
+  expect(r.ok).toBe(false);
+  if (r.ok) return '';
+  expect(r.error.code).toBe(code);
+  if (pattern) expect(r.error.message).toMatch(pattern);
+  return r.error.message;
+}
+
+const goodSearch = () => ({
+  requestId: 'search-1',
+  caseId: 1,
+  strings: ['UNFOLD'],
+  regexes: [],
+  hex: [],
+  yara: [],
+  utf16: false,
+  ascii: true,
+  ignoreCase: false,
+});
+
+describe('handlers: argument validation', () => {
+  it('every API method has a handler and nothing else does', () => {
+    fresh();
+    expect(Object.keys(h).sort()).toEqual([...API_METHODS].sort());
+  });
+
+  it('refuses a wrong number of arguments for every method', async () => {
+    fresh();
+    for (const m of API_METHODS) {
+      const msg = await refused(dispatch(h, m, ['x', 'y', 'z', 'w']));
+      expect(msg).toContain(m);
+    }
+    expect(host.calls.filter((c) => c.op !== 'current')).toEqual([]);
+  });
+
+  it('refuses unknown methods and non-list arguments', async () => {
+    fresh();
+    await refused(dispatch(h, 'constructor', []), 'BAD_ARGUMENT', /unknown method/);
+    await refused(dispatch(h, '__proto__', []), 'BAD_ARGUMENT', /unknown method/);
+    await refused(dispatch(h, 'getSlots', { 0: 1, 1: 2 }), 'BAD_ARGUMENT', /must be a list/);
+  });
+
+  it('refuses bad case ids, segments and slots', async () => {
+    fresh();
+    const bad: unknown[] = [0, -1, 1.5, NaN, Infinity, '1', null, undefined, {}, [], 2 ** 31, true];
+    for (const v of bad) await refused(h.getSegments(v), 'BAD_ARGUMENT', /caseId must be a whole number/);
+    for (const v of [-1, 1.5, '3', null, 2 ** 40]) {
+      await refused(h.getSlots(1, v), 'BAD_ARGUMENT', /segment must be a whole number/);
+      await refused(h.getPage(1, 0, v), 'BAD_ARGUMENT', /slot must be a whole number/);
+    }
+    expect(host.calls).toEqual([]);
+  });
+
+  it('passes good numbers through unchanged', async () => {
+    fresh();
+    await h.getPage(3, 0, 511);
+    expect(host.calls).toEqual([{ op: 'page', caseId: 3, segment: 0, slot: 511 }]);
+  });
+
+  it('refuses bad request ids', async () => {
+    fresh();
+    const bad: unknown[] = ['', 'a b', 'x'.repeat(65), 'id/../x', 'é', 5, null, { id: 'x' }, 'ok\n'];
+    for (const v of bad) {
+      await refused(h.cancel(v), 'BAD_ARGUMENT', /requestId/);
+      await refused(h.openDemo({ requestId: v }), 'BAD_ARGUMENT', /requestId/);
+    }
+    expect(host.cancels).toEqual([]);
+    await h.cancel('search-abc_1:2.x');
+    expect(host.cancels).toEqual(['search-abc_1:2.x']);
+  });
+
+  it('refuses bad open requests: shape, unknown fields, relative paths, NUL, missing files, folders', async () => {
+    fresh();
+    await refused(h.openCase('/x'), 'BAD_ARGUMENT', /must be an object/);
+    await refused(h.openCase(null), 'BAD_ARGUMENT', /must be an object/);
+    await refused(h.openCase([image]), 'BAD_ARGUMENT', /must be an object/);
+    await refused(h.openCase({ requestId: 'o1' }), 'BAD_ARGUMENT', /imagePath is missing/);
+    await refused(h.openCase({ requestId: 'o1', imagePath: image, extra: 1 }), 'BAD_ARGUMENT', /unknown field "extra"/);
+    await refused(h.openCase({ requestId: 'o1', imagePath: 'relative/mem.raw' }), 'BAD_ARGUMENT', /full path/);
+    await refused(h.openCase({ requestId: 'o1', imagePath: image + '\0.txt' }), 'BAD_ARGUMENT', /NUL/);
+    await refused(h.openCase({ requestId: 'o1', imagePath: '/' + 'a'.repeat(5000) }), 'BAD_ARGUMENT', /longer than/);
+    await refused(h.openCase({ requestId: 'o1', imagePath: 42 }), 'BAD_ARGUMENT', /file path/);
+    await refused(h.openCase({ requestId: 'o1', imagePath: path.join(dir, 'missing.raw') }), 'NOT_FOUND', /nothing at/);
+    await refused(h.openCase({ requestId: 'o1', imagePath: dir }), 'NOT_FOUND', /is a folder/);
+    await refused(h.openCase({ requestId: 'o1', imagePath: image, symbolsPath: path.join(dir, 'nope') }), 'NOT_FOUND', /symbols/);
+    await refused(h.openCase({ requestId: 'o1', imagePath: image, symbolsPath: 7 }), 'BAD_ARGUMENT', /symbolsPath/);
+    // a prototype-polluting object is not a plain request
+    await refused(h.openCase(Object.assign(Object.create({ polluted: true }), { requestId: 'o1', imagePath: image })), 'BAD_ARGUMENT', /plain object/);
+    expect(host.calls).toEqual([]);
+  });
+
+  it('normalizes a good open request and remembers the symbol folder', async () => {
+    fresh();
+    const r = await h.openCase({ requestId: 'o1', imagePath: path.join(dir, '.', 'mem.raw'), symbolsPath: isf });
+    expect(r.ok).toBe(true);
+    expect(host.calls).toEqual([{ op: 'open', req: { requestId: 'o1', imagePath: image, symbolsPath: isf } }]);
+    const recent = await h.getRecentSymbols();
+    expect(recent).toEqual({ ok: true, value: isf });
+  });
+
+  it('refuses bad searches', async () => {
+    fresh();
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ ...goodSearch(), strings: 'UNFOLD' }, /strings must be a list/],
+      [{ ...goodSearch(), strings: [1] }, /strings\[0\] must be text/],
+      [{ ...goodSearch(), strings: [''] }, /strings\[0\] is empty/],
+      [{ ...goodSearch(), strings: ['x'.repeat(5000)] }, /longer than/],
+      [{ ...goodSearch(), strings: Array(300).fill('a') }, /at most 256/],
+      [{ ...goodSearch(), strings: [] }, /at least one/],
+      [{ ...goodSearch(), strings: [], hex: ['4d 5'] }, /hex\[0\]/],
+      [{ ...goodSearch(), strings: [], hex: ['zz'] }, /hex\[0\]/],
+      [{ ...goodSearch(), strings: [], regexes: ['(unclosed'] }, /regexes\[0\] is not a valid regular expression/],
+      [{ ...goodSearch(), utf16: 'yes' }, /utf16 must be true or false/],
+      [{ ...goodSearch(), ignoreCase: 1 }, /ignoreCase must be true or false/],
+      [{ ...goodSearch(), maxHits: 0 }, /maxHits/],
+      [{ ...goodSearch(), maxHits: 10_000_000 }, /maxHits must be at most/],
+      [{ ...goodSearch(), caseId: 0 }, /caseId/],
+      [{ ...goodSearch(), requestId: '' }, /requestId/],
+      [{ ...goodSearch(), query: 'x' }, /unknown field "query"/],
+    ];
+    for (const [req, pattern] of cases) await refused(h.search(req), 'BAD_ARGUMENT', pattern);
+    const { ascii: _a, ...missing } = goodSearch();
+    await refused(h.search(missing), 'BAD_ARGUMENT', /ascii is missing/);
+    expect(host.calls).toEqual([]);
+  });
+
+  it('passes a good search through', async () => {
+    fresh();
+    const req = { ...goodSearch(), hex: ['4d 5a ?? 00', 'cffaedfe'], regexes: ['[a-z]+@[a-z]+'], maxHits: 50 };
+    await h.search(req);
+    expect(host.calls).toEqual([{ op: 'search', req }]);
+  });
+
+  it('refuses bad exports', async () => {
+    fresh();
+    const good = { requestId: 'e1', caseId: 1, out: path.join(dir, 'exports', 'new'), layout: 'slots', overwrite: false };
+    await refused(h.export({ ...good, layout: 'zip' }), 'BAD_ARGUMENT', /layout must be/);
+    await refused(h.export({ ...good, overwrite: 'no' }), 'BAD_ARGUMENT', /overwrite/);
+    await refused(h.export({ ...good, out: 'exports/new' }), 'BAD_ARGUMENT', /full path/);
+    await refused(h.export({ ...good, out: '/' }), 'BAD_ARGUMENT', /root/);
+    await refused(h.export({ ...good, out: path.join(dir, 'no-such-parent', 'x') }), 'NOT_FOUND', /folder that will hold/);
+    await refused(h.export({ ...good, out: path.join(image, 'x') }), 'NOT_FOUND');
+    const { overwrite: _o, ...missing } = good;
+    await refused(h.export(missing), 'BAD_ARGUMENT', /overwrite is missing/);
+    expect(host.calls).toEqual([]);
+    await h.export(good);
+    expect(host.calls).toEqual([{ op: 'export', req: good }]);
+  });
+
+  it('dialogs: NO_DIALOGS in browser mode, kind checked, results passed through in Electron', async () => {
+    fresh(null);
+    await refused(h.pickImage(), 'NO_DIALOGS');
+    await refused(h.pickExportFolder(), 'NO_DIALOGS');
+    const asked: string[] = [];
+    fresh({
+      pickImage: async () => '/evidence/mem.raw',
+      pickSymbols: async (k) => {
+        asked.push(k);
+        return null;
+      },
+      pickExportFolder: async () => '/out',
+    });
+    await refused(h.pickSymbols('anything'), 'BAD_ARGUMENT', /kind must be/);
+    await refused(h.pickSymbols(), 'BAD_ARGUMENT', /expects 1 argument/);
+    expect(await h.pickImage()).toEqual({ ok: true, value: '/evidence/mem.raw' });
+    expect(await h.pickSymbols('folder')).toEqual({ ok: true, value: null });
+    expect(asked).toEqual(['folder']);
+  });
+
+  it('environment reports the mode and no open case', async () => {
+    fresh();
+    const r = await h.environment();
+    expect(r.ok && r.value.mode).toBe('browser');
+    expect(r.ok && r.value.dialogs).toBe(false);
+    expect(r.ok && r.value.openCase).toBe(null);
+  });
+});
