@@ -6,9 +6,8 @@ import { createReadStream } from 'node:fs';
 import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
-import { planCompressor, readSegmentBuffer, type CompressorPlan, type SegmentPlan } from './darwin/compressor';
+import { planCompressor, readSegmentBuffer, summarizeWalk, decodeContext, type CompressorPlan, type SegmentPlan } from './darwin/compressor';
 import { decodeSegmentSlots } from './darwin/slot-decode';
-import { summarizeWalk } from './darwin/summary';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads } from './work/pool';
 import { runJob, type Job, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
@@ -102,7 +101,7 @@ export class Case {
       const kernel = await discoverKernel(image, opts.symbols);
       throwIfAborted(opts.signal);
       progress({ phase: 'plan', done: 0, total: 1, message: 'reading the compressor' });
-      const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version);
+      const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
       const threads = opts.threads ?? defaultThreads();
       const c = new Case(image, kernel, plan, threads);
       await c.walk(opts);
@@ -126,16 +125,7 @@ export class Case {
 
   private jobFor(seg: SegmentPlan): SegmentJob {
     const { bytes, missingFrom } = readSegmentBuffer(this.kernel.space, seg);
-    return {
-      segment: seg.summary.index,
-      state: seg.summary.stateName,
-      pageSize: this.plan.header.pageSize,
-      dictPreset: this.plan.header.dictPreset,
-      arch: this.plan.header.arch,
-      bytes,
-      missingFrom,
-      slots: seg.slots,
-    };
+    return { ctx: decodeContext(this.plan, seg), bytes, missingFrom, slots: seg.slots };
   }
 
   /**
@@ -212,8 +202,8 @@ export class Case {
         kaslrSlide: hex(k.slide),
         dtb: hex(k.dtb),
         darwin: { major: k.version.major, minor: k.version.minor, patch: k.version.patch },
-        macos: k.version.macos,
-        xnu: k.version.xnu,
+        macos: k.version.macos ?? 'unknown',
+        xnu: k.version.xnu ?? 'unknown',
       },
       compressor: summary.compressor,
     };
@@ -246,9 +236,7 @@ export class Case {
     if (!seg || !meta || seg.bufferVa === null) return { record, page: null, compressed: null };
     const job = this.jobFor({ ...seg, slots: [meta] });
     let page: Uint8Array | null = null;
-    decodeSegmentSlots(job.bytes, job.missingFrom, [meta], {
-      segment, state: job.state, pageSize: job.pageSize, dictPreset: job.dictPreset, arch: job.arch,
-    }, (_r, p) => {
+    decodeSegmentSlots(job.bytes, job.missingFrom, [meta], job.ctx, (_r, p) => {
       page = p ? p.slice() : null;
     });
     const end = meta.offset + meta.size;

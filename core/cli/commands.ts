@@ -85,7 +85,7 @@ export async function infoCommand(image: string, o: CaseOpts & { json?: boolean 
     for (const r of im.ranges) out(io, `  range        0x${r.start.toString(16).padStart(12, '0')} – 0x${(r.start + r.length).toString(16).padStart(12, '0')}  ${(r.length / 1048576).toFixed(1)} MiB`);
     for (const n of im.notes) out(io, `  note         ${n}`);
     out(io, `Banner         ${k.banner}`);
-    out(io, `macOS          ${k.macos} (darwin ${k.darwin.major}.${k.darwin.minor}.${k.darwin.patch}, xnu-${k.xnu}, ${k.arch})`);
+    out(io, `macOS          ${k.macos} (darwin ${k.darwin.major}.${k.darwin.minor}.${k.darwin.patch}, ${k.xnu}, ${k.arch})`);
     out(io, `Symbols        ${k.symbols}`);
     out(io, `KASLR slide    ${k.kaslrSlide}`);
     out(io, `Table root     ${k.dtb}`);

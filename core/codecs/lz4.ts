@@ -6,69 +6,257 @@
 
 import { CodecError } from '../errors';
 
-const fail = (area: string, offset: number, message: string): never => {
-  throw new CodecError('lz4', area, offset, message);
-};
+// The decode loop runs as asm.js (see wkdm-kernels.ts for why asm.js, and why from a string): the
+// block is copied into a private heap, decoded there, and the page copied out only on success.
+// Heap layout: 0..63 results, block at 64, output right after the block, then at least 16 bytes of
+// slack for the short copies that run past a run's end.
+const KERNEL_SOURCE = String.raw`
+function lz4Kernel(stdlib, foreign, heap) {
+  'use asm';
+  var H8 = new stdlib.Uint8Array(heap);
+  var H32 = new stdlib.Int32Array(heap);
+
+  function fail(code, pos, op, val) {
+    code = code | 0;
+    pos = pos | 0;
+    op = op | 0;
+    val = val | 0;
+    H32[0] = pos;
+    H32[1] = op;
+    H32[2] = val;
+    return code | 0;
+  }
+
+  // Forward copy of n bytes from s to d (d > s + 7, or no overlap). Aligns d, then moves whole
+  // words, shifting two aligned source words together when s is not aligned like d.
+  function copy(d, s, n) {
+    d = d | 0;
+    s = s | 0;
+    n = n | 0;
+    var sh = 0, sa = 0, w0 = 0, w1 = 0;
+    while (((n | 0) > 0) & ((d & 3) != 0)) {
+      H8[d] = H8[s] | 0;
+      d = (d + 1) | 0;
+      s = (s + 1) | 0;
+      n = (n - 1) | 0;
+    }
+    if ((n | 0) >= 4) {
+      sh = (s & 3) << 3;
+      if ((sh | 0) == 0) {
+        while ((n | 0) >= 4) {
+          H32[d >> 2] = H32[s >> 2] | 0;
+          d = (d + 4) | 0;
+          s = (s + 4) | 0;
+          n = (n - 4) | 0;
+        }
+      } else {
+        sa = s & -4;
+        w0 = (H32[sa >> 2] | 0) >>> sh;
+        while ((n | 0) >= 4) {
+          sa = (sa + 4) | 0;
+          w1 = H32[sa >> 2] | 0;
+          H32[d >> 2] = w0 | (w1 << (32 - sh));
+          w0 = w1 >>> sh;
+          d = (d + 4) | 0;
+          s = (s + 4) | 0;
+          n = (n - 4) | 0;
+        }
+      }
+    }
+    while ((n | 0) > 0) {
+      H8[d] = H8[s] | 0;
+      d = (d + 1) | 0;
+      s = (s + 1) | 0;
+      n = (n - 1) | 0;
+    }
+  }
+
+  // Decodes the block at [ip, iend) into [ob, oend). 0 on success, else an error code (see lz4.ts).
+  function decode(ip, iend, ob, oend) {
+    ip = ip | 0;
+    iend = iend | 0;
+    ob = ob | 0;
+    oend = oend | 0;
+    var op = 0, token = 0, lit = 0, b = 0, off = 0, ml = 0, e = 0, m = 0, at = 0;
+    op = ob;
+    while (1) {
+      if ((ip | 0) >= (iend | 0)) return fail(1, ip, op, 0) | 0;
+      at = ip;
+      token = H8[ip] | 0;
+      ip = (ip + 1) | 0;
+      lit = token >>> 4;
+      if ((lit | 0) == 15) {
+        do {
+          if ((ip | 0) >= (iend | 0)) return fail(2, ip, op, 0) | 0;
+          b = H8[ip] | 0;
+          ip = (ip + 1) | 0;
+          lit = (lit + b) | 0;
+          if ((lit | 0) > ((iend - ip) | 0)) return fail(3, ip, op, lit) | 0;
+        } while ((b | 0) == 255);
+      }
+      if ((lit | 0) > ((iend - ip) | 0)) return fail(3, ip, op, lit) | 0;
+      if ((lit | 0) > ((oend - op) | 0)) return fail(4, ip, op, lit) | 0;
+      // Short runs (most of them) are moved 8 bytes at a time without a length-dependent loop; the
+      // bytes written past the run are overwritten by what follows (or land in the slack after
+      // the output, which the caller reserves).
+      if ((lit | 0) <= 16) {
+        H8[op] = H8[ip] | 0;
+        H8[(op + 1) | 0] = H8[(ip + 1) | 0] | 0;
+        H8[(op + 2) | 0] = H8[(ip + 2) | 0] | 0;
+        H8[(op + 3) | 0] = H8[(ip + 3) | 0] | 0;
+        H8[(op + 4) | 0] = H8[(ip + 4) | 0] | 0;
+        H8[(op + 5) | 0] = H8[(ip + 5) | 0] | 0;
+        H8[(op + 6) | 0] = H8[(ip + 6) | 0] | 0;
+        H8[(op + 7) | 0] = H8[(ip + 7) | 0] | 0;
+        if ((lit | 0) > 8) {
+          H8[(op + 8) | 0] = H8[(ip + 8) | 0] | 0;
+          H8[(op + 9) | 0] = H8[(ip + 9) | 0] | 0;
+          H8[(op + 10) | 0] = H8[(ip + 10) | 0] | 0;
+          H8[(op + 11) | 0] = H8[(ip + 11) | 0] | 0;
+          H8[(op + 12) | 0] = H8[(ip + 12) | 0] | 0;
+          H8[(op + 13) | 0] = H8[(ip + 13) | 0] | 0;
+          H8[(op + 14) | 0] = H8[(ip + 14) | 0] | 0;
+          H8[(op + 15) | 0] = H8[(ip + 15) | 0] | 0;
+        }
+      } else {
+        copy(op, ip, lit);
+      }
+      op = (op + lit) | 0;
+      ip = (ip + lit) | 0;
+      if ((ip | 0) == (iend | 0)) {
+        if ((op | 0) != (oend | 0)) return fail(5, ip, op, 0) | 0;
+        return 0;
+      }
+      if (((iend - ip) | 0) < 2) return fail(6, ip, op, 0) | 0;
+      off = H8[ip] | (H8[(ip + 1) | 0] << 8);
+      if ((off | 0) == 0) return fail(7, ip, op, 0) | 0;
+      if ((off | 0) > ((op - ob) | 0)) return fail(8, ip, op, off) | 0;
+      ip = (ip + 2) | 0;
+      ml = token & 15;
+      if ((ml | 0) == 15) {
+        do {
+          if ((ip | 0) >= (iend | 0)) return fail(9, ip, op, 0) | 0;
+          b = H8[ip] | 0;
+          ip = (ip + 1) | 0;
+          ml = (ml + b) | 0;
+          if ((ml | 0) > ((oend - op) | 0)) return fail(10, at, op, (ml + 4) | 0) | 0;
+        } while ((b | 0) == 255);
+      }
+      ml = (ml + 4) | 0;
+      if ((ml | 0) > ((oend - op) | 0)) return fail(10, at, op, ml) | 0;
+      // A match closer than 8 bytes overlaps what it writes: copy bytes until the repeating pattern
+      // spans at least 8 bytes, after which a source that far back holds the same bytes and the
+      // word copy (which reads up to 7 bytes ahead of its source) is safe.
+      if ((off | 0) < 8) {
+        e = off;
+        while ((e | 0) < 8) e = (e + off) | 0;
+        if ((e | 0) > (ml | 0)) e = ml;
+        m = (op - off) | 0;
+        b = (op + e) | 0;
+        while ((op | 0) < (b | 0)) {
+          H8[op] = H8[m] | 0;
+          op = (op + 1) | 0;
+          m = (m + 1) | 0;
+        }
+        ml = (ml - e) | 0;
+        off = e;
+        if ((off | 0) < 8) off = 8;
+      }
+      m = (op - off) | 0;
+      if ((ml | 0) <= 16) {
+        H8[op] = H8[m] | 0;
+        H8[(op + 1) | 0] = H8[(m + 1) | 0] | 0;
+        H8[(op + 2) | 0] = H8[(m + 2) | 0] | 0;
+        H8[(op + 3) | 0] = H8[(m + 3) | 0] | 0;
+        H8[(op + 4) | 0] = H8[(m + 4) | 0] | 0;
+        H8[(op + 5) | 0] = H8[(m + 5) | 0] | 0;
+        H8[(op + 6) | 0] = H8[(m + 6) | 0] | 0;
+        H8[(op + 7) | 0] = H8[(m + 7) | 0] | 0;
+        if ((ml | 0) > 8) {
+          H8[(op + 8) | 0] = H8[(m + 8) | 0] | 0;
+          H8[(op + 9) | 0] = H8[(m + 9) | 0] | 0;
+          H8[(op + 10) | 0] = H8[(m + 10) | 0] | 0;
+          H8[(op + 11) | 0] = H8[(m + 11) | 0] | 0;
+          H8[(op + 12) | 0] = H8[(m + 12) | 0] | 0;
+          H8[(op + 13) | 0] = H8[(m + 13) | 0] | 0;
+          H8[(op + 14) | 0] = H8[(m + 14) | 0] | 0;
+          H8[(op + 15) | 0] = H8[(m + 15) | 0] | 0;
+        }
+      } else {
+        copy(op, m, ml);
+      }
+      op = (op + ml) | 0;
+    }
+    return 0;
+  }
+
+  return { decode: decode };
+}
+`;
+
+interface Lz4Kernel {
+  decode(ip: number, iend: number, ob: number, oend: number): number;
+}
+
+const BLOCK_AT = 64;
+let heap = new ArrayBuffer(0);
+let h8 = new Uint8Array(heap);
+let h32 = new Int32Array(heap);
+let kernel: Lz4Kernel | null = null;
+
+/** A heap that holds results + block + output; asm.js wants a power of two (or 16 MiB multiples). */
+function ensureHeap(bytes: number): void {
+  if (kernel && heap.byteLength >= bytes) return;
+  let size = 1 << 17;
+  while (size < bytes && size < 1 << 24) size *= 2;
+  if (size < bytes) size = Math.ceil(bytes / (1 << 24)) * (1 << 24);
+  heap = new ArrayBuffer(size);
+  h8 = new Uint8Array(heap);
+  h32 = new Int32Array(heap);
+  const factory = new Function(`${KERNEL_SOURCE}\nreturn lz4Kernel;`)() as (stdlib: unknown, foreign: unknown, heap: ArrayBuffer) => Lz4Kernel;
+  kernel = factory(globalThis, null, heap);
+}
 
 /**
  * Decodes a bare LZ4 block that must expand to exactly dst.length bytes. Every length and offset is
- * checked before use, so a damaged block throws CodecError and never reads or writes out of bounds.
+ * checked before use, so a damaged block throws CodecError and never reads or writes out of bounds;
+ * dst is written only when the whole block decoded.
  */
 export function lz4DecodeBlock(src: Uint8Array, dst: Uint8Array): void {
   const n = src.length;
   const outLen = dst.length;
-  let ip = 0;
-  let op = 0;
-  for (;;) {
-    if (ip >= n) fail('token', ip, `block ends at byte ${n} where a sequence token was expected (output ${op} of ${outLen} bytes)`);
-    const tokenAt = ip;
-    const token = src[ip++]!;
-    let lit = token >>> 4;
-    if (lit === 15) {
-      let b: number;
-      do {
-        if (ip >= n) fail('literal length', ip, 'block ends inside a literal length');
-        b = src[ip++]!;
-        lit += b;
-      } while (b === 255);
-    }
-    if (lit > n - ip) fail('literals', ip, `${lit} literals run past the block end (${n - ip} bytes left)`);
-    if (lit > outLen - op) fail('literals', ip, `${lit} literals overflow the ${outLen}-byte output at output offset ${op}`);
-    if (lit < 32) {
-      for (let e = ip + lit; ip < e; ) dst[op++] = src[ip++]!;
-    } else {
-      dst.set(src.subarray(ip, ip + lit), op);
-      ip += lit;
-      op += lit;
-    }
-    if (ip === n) {
-      if (op !== outLen) fail('end of block', n, `block decodes to ${op} bytes, expected ${outLen}`);
-      return;
-    }
-    if (n - ip < 2) fail('match offset', ip, 'block ends inside a match offset');
-    const off = src[ip]! | (src[ip + 1]! << 8);
-    if (off === 0) fail('match offset', ip, `match offset 0 in the sequence at byte ${tokenAt}`);
-    if (off > op) fail('match offset', ip, `match offset ${off} reaches before the start of the output (output offset ${op})`);
-    ip += 2;
-    let ml = token & 15;
-    if (ml === 15) {
-      let b: number;
-      do {
-        if (ip >= n) fail('match length', ip, 'block ends inside a match length');
-        b = src[ip++]!;
-        ml += b;
-      } while (b === 255);
-    }
-    ml += 4;
-    if (ml > outLen - op) fail('match', tokenAt, `${ml}-byte match overflows the ${outLen}-byte output at output offset ${op}`);
-    let from = op - off;
-    if (off >= ml && ml >= 32) {
-      dst.copyWithin(op, from, from + ml);
-      op += ml;
-    } else {
-      // Overlapping matches repeat the last `off` bytes: copy forward one byte at a time.
-      for (const e = op + ml; op < e; ) dst[op++] = dst[from++]!;
-    }
+  const ob = BLOCK_AT + n;
+  ensureHeap(ob + outLen + 32);
+  h8.set(src, BLOCK_AT);
+  const code = kernel!.decode(BLOCK_AT, ob, ob, ob + outLen);
+  if (code === 0) {
+    dst.set(h8.subarray(ob, ob + outLen));
+    return;
+  }
+  const pos = h32[0]! - BLOCK_AT;
+  const op = h32[1]! - ob;
+  const val = h32[2]!;
+  switch (code) {
+    case 1:
+      throw new CodecError('lz4', 'token', pos, `block ends at byte ${n} where a sequence token was expected (output ${op} of ${outLen} bytes)`);
+    case 2:
+      throw new CodecError('lz4', 'literal length', pos, 'block ends inside a literal length');
+    case 3:
+      throw new CodecError('lz4', 'literals', pos, `${val} literals run past the block end (${n - pos} bytes left)`);
+    case 4:
+      throw new CodecError('lz4', 'literals', pos, `${val} literals overflow the ${outLen}-byte output at output offset ${op}`);
+    case 5:
+      throw new CodecError('lz4', 'end of block', pos, `block decodes to ${op} bytes, expected ${outLen}`);
+    case 6:
+      throw new CodecError('lz4', 'match offset', pos, 'block ends inside a match offset');
+    case 7:
+      throw new CodecError('lz4', 'match offset', pos, 'match offset 0');
+    case 8:
+      throw new CodecError('lz4', 'match offset', pos, `match offset ${val} reaches before the start of the output (output offset ${op})`);
+    case 9:
+      throw new CodecError('lz4', 'match length', pos, 'block ends inside a match length');
+    default:
+      throw new CodecError('lz4', 'match', pos, `${val}-byte match overflows the ${outLen}-byte output at output offset ${op}`);
   }
 }
 

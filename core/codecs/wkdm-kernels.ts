@@ -10,15 +10,15 @@
 //
 // Everything works inside one 128 KiB heap. Byte layout (the literals in the code below must match):
 //      0  dictionary, 16 words (the hash table stores byte offsets 4 * index into it)
-//     64  results: 64/68/72 tag counts (miss, partial, exact); 80/84/88 scan state (see scan)
+//     64  results: 64/68/72 counts consumed by decode; 80/84/88 scan state (see scan)
 //    256  hash table, 256 bytes (byte offset of a dictionary entry, 4 * index)
 //   1024  dictionary indices, one byte each (decode: 4 * index; compress: index)
 //   8192  10-bit low values, one word each
 //  32768  IN: the stream to decode, or the page to compress
 //  65536  OUT: the decoded page, or the stream being built
 //  98304  TAGS: one byte per page word (compress)
-// The caller validates a stream's header and tag counts before decode(), so decode() reads only the
-// areas the header declares; and every access stays inside the heap by construction.
+// Every access stays inside the heap by construction (asm.js heap accesses cannot leave it), and only
+// the stream's own bytes are copied in; see decode() for how its tags are checked.
 // Little-endian hosts only (the callers check): words are read and written in host order.
 
 export const LAYOUT = {
@@ -34,9 +34,7 @@ export const LAYOUT = {
 } as const;
 
 export interface WkdmKernels {
-  /** Writes the counts of miss / partial / exact tags to RESULTS + 0 / 4 / 8. */
-  countTags(tagsEnd: number): number;
-  /** Decodes the validated stream at IN into OUT. */
+  /** Decodes the stream at IN into OUT; writes full patterns / low values / indices consumed to RESULTS + 0 / 4 / 8. */
   decode(tagsEnd: number, w0: number, w1: number, qWords: number, lWords: number, preset: number): number;
   /** Compress scan of page words [from, to) at IN; state at RESULTS + 16 / 20 / 24. */
   scan(from: number, to: number): number;
@@ -50,38 +48,12 @@ function wkdmKernels(stdlib, foreign, heap) {
 
   var H8 = new stdlib.Uint8Array(heap);
   var H32 = new stdlib.Int32Array(heap);
-  var imul = stdlib.Math.imul;
 
-  // Population count of a word whose set bits all sit at even positions (one per 2-bit field).
-  function popEven(x) {
-    x = x | 0;
-    x = ((x & 0x33333333) + ((x >>> 2) & 0x33333333)) | 0;
-    x = ((x + (x >>> 4)) | 0) & 0x0f0f0f0f;
-    return (imul(x, 0x01010101) >>> 24) | 0;
-  }
-
-  // Counts the tags of each kind in the stream at IN (tags in words 3 .. tagsEnd-1).
-  function countTags(tagsEnd) {
-    tagsEnd = tagsEnd | 0;
-    var p = 0, e = 0, t = 0, lo = 0, hi = 0, miss = 0, part = 0, exact = 0;
-    p = 32780;
-    e = (32768 + (tagsEnd << 2)) | 0;
-    while ((p | 0) < (e | 0)) {
-      t = H32[p >> 2] | 0;
-      lo = t & 0x55555555;
-      hi = (t >>> 1) & 0x55555555;
-      miss = (miss + (popEven(hi & ~lo) | 0)) | 0;
-      part = (part + (popEven(lo & ~hi) | 0)) | 0;
-      exact = (exact + (popEven(lo & hi) | 0)) | 0;
-      p = (p + 4) | 0;
-    }
-    H32[64 >> 2] = miss;
-    H32[68 >> 2] = part;
-    H32[72 >> 2] = exact;
-    return 0;
-  }
-
-  // Decodes the validated stream at IN into OUT. qWords / lWords: index and low-bit words in use.
+  // Decodes the stream at IN into OUT. The caller has checked the header: qWords / lWords (the
+  // index and low-bit areas) and the full-pattern area lie inside the copied stream. The tags are not
+  // trusted: the counts of full patterns, indices and low values actually consumed are written to
+  // 64 / 68 / 72, and the caller rejects the page if they exceed the areas (reads past an area only
+  // ever see this heap, and the page is then discarded).
   function decode(tagsEnd, w0, w1, qWords, lWords, preset) {
     tagsEnd = tagsEnd | 0;
     w0 = w0 | 0;
@@ -234,6 +206,9 @@ function wkdmKernels(stdlib, foreign, heap) {
       o = (o + 64) | 0;
       p = (p + 4) | 0;
     }
+    H32[64 >> 2] = (fp - (32768 + (tagsEnd << 2))) >> 2;
+    H32[68 >> 2] = (li - 8192) >> 2;
+    H32[72 >> 2] = (qi - 1024) | 0;
     return 0;
   }
 
@@ -323,7 +298,7 @@ function wkdmKernels(stdlib, foreign, heap) {
     return (o - 65536) | 0;
   }
 
-  return { countTags: countTags, decode: decode, scan: scan, pack: pack };
+  return { decode: decode, scan: scan, pack: pack };
 }
 `;
 

@@ -58,7 +58,7 @@ const OUT_PAGE_4K = new Uint8Array(HEAP, LAYOUT.OUT, 4096);
 const OUT_PAGE_16K = new Uint8Array(HEAP, LAYOUT.OUT, 16384);
 const R_MISS = LAYOUT.RESULTS >> 2;
 const R_PARTIAL = R_MISS + 1;
-const R_EXACT = R_MISS + 2;
+const R_HITS = R_MISS + 2;
 const S_FP = R_MISS + 4; // scan state, byte addresses: next full pattern, next index, next low value
 const S_NQ = R_MISS + 5;
 const S_NL = R_MISS + 6;
@@ -157,12 +157,14 @@ export function wkdmDecompress(src: Uint8Array, dst: Uint8Array, opts: WkdmDecom
     throw new CodecError('wkdm', 'header word 2', 8, `low-bits area of ${lowWords} words holds more values than a ${pageWords}-word page`);
   }
 
-  // Only the bytes the header declares enter the kernels' heap; the kernels read nothing else.
+  // Only the bytes the header declares enter the kernels' heap. The decode kernel reports how many
+  // full patterns, low values and indices the tags made it consume; the page is published only if
+  // those fit the areas the header declares.
   H8.set(n === w2 * 4 ? src : src.subarray(0, w2 * 4), LAYOUT.IN);
-  K.countTags(tagsEnd);
+  K.decode(tagsEnd, w0, w1, qposWords, lowWords, opts.dictPreset);
   const misses = H32[R_MISS]!;
   const partials = H32[R_PARTIAL]!;
-  const hits = partials + H32[R_EXACT]!;
+  const hits = H32[R_HITS]!;
   if (misses > fullWords) {
     throw new CodecError('wkdm', 'full-pattern area', tagsEnd * 4,
       `tags call for ${misses} full patterns but the full-pattern area (words ${tagsEnd}..${w0}) holds ${fullWords}`);
@@ -175,7 +177,6 @@ export function wkdmDecompress(src: Uint8Array, dst: Uint8Array, opts: WkdmDecom
     throw new CodecError('wkdm', 'low-bits area', w1 * 4,
       `tags call for ${partials} low-bit values but the low-bits area (${lowWords} words) holds ${lowWords * 3}`);
   }
-  K.decode(tagsEnd, w0, w1, (hits + 7) >>> 3, Math.ceil(partials / 3), opts.dictPreset);
   dst.set(pageWords === 1024 ? OUT_PAGE_4K : OUT_PAGE_16K);
 }
 

@@ -92,7 +92,8 @@ export class StructLayout {
     }
   }
   offsetOf(field: string): number {
-    return this.resolve(field).offset;
+    const def = this.type.fields[field];
+    return def ? def.offset : this.resolve(field).offset;
   }
   /** an integer or bitfield of ≤ 32 bits (wider ones go through big()) */
   num(dv: DataView, base: number, field: string): number {
@@ -119,12 +120,15 @@ export class StructLayout {
   private compile64(field: string): FieldReader64 {
     let r = this.n64.get(field);
     if (!r) {
-      const f = this.resolve(field);
-      if (f.scalar === 'aggregate' || f.scalar === 'array') {
-        // a union such as c_store: its 8-byte members start at the union's offset
-        const off = f.offset;
+      const def = this.type.fields[field];
+      const k = def?.type.kind;
+      if (def && (k === 'union' || k === 'struct' || k === 'class')) {
+        // a union such as c_store (often an anonymous type the ISF names oddly or leaves out):
+        // its 8-byte members start at the union's own offset
+        const off = def.offset;
         r = (v, b) => v.getBigUint64(b + off, true);
       } else {
+        this.resolve(field);
         r = compileField64(this.tables, this.name, field);
       }
       this.n64.set(field, r);
@@ -958,6 +962,21 @@ export function summarize(plan: CompressorPlan): CompressorSummary {
     uncompressedBytes,
     problems,
   };
+}
+
+/**
+ * Tally the records of every segment (by segment index, as decoded anywhere) into the plan's
+ * summaries and summarize: the composition the worker-pool walk uses. Idempotent (kinds are reset).
+ */
+export function summarizeWalk(
+  plan: CompressorPlan,
+  bySegment: ReadonlyMap<number, readonly SlotRecord[]>,
+): { segments: SegmentSummary[]; compressor: CompressorSummary } {
+  for (const seg of plan.segments) {
+    seg.summary.kinds = {};
+    for (const r of bySegment.get(seg.summary.index) ?? []) tallySlot(seg.summary, r);
+  }
+  return { segments: plan.segments.map((s) => s.summary), compressor: summarize(plan) };
 }
 
 export interface WalkResult {

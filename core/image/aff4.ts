@@ -125,7 +125,7 @@ class Volume {
   readonly byUrn = new Map<string, ZipEntry>();
   readonly byName = new Map<string, ZipEntry>();
   /** inflated deflate-compressed members that are read at random (rare: bevies are stored) */
-  private readonly inflated = new ByteLru(64 * 1024 * 1024);
+  private readonly inflated = new ByteLru(32 * 1024 * 1024);
   private readonly owner = newCacheOwnerId();
 
   constructor(

@@ -1,18 +1,14 @@
 // The unit of parallel work: one segment's buffer and its live slots. The same function runs inside
 // worker threads and inline (threads = 0), so both paths give identical results.
 import type { SlotRecord } from '../darwin/types';
-import { decodeSegmentSlots, type SlotMeta } from '../darwin/slot-decode';
+import { decodeSegmentSlots, createScratch, type SlotMeta, type DecodeContext, type DecodeScratch } from '../darwin/slot-decode';
 import type { SearchQuery } from '../search/query';
 import { compileMatcher, type Matcher } from '../search/matcher';
 import { makeHit, type SearchHit } from '../search/hits';
 import { extractStrings } from '../search/strings';
 
 export interface SegmentJob {
-  segment: number;
-  state: string;
-  pageSize: number;
-  dictPreset: 0 | 1;
-  arch: 'x86_64' | 'arm64';
+  ctx: DecodeContext;
   bytes: Uint8Array;
   missingFrom?: number;
   slots: SlotMeta[];
@@ -61,28 +57,36 @@ function matcherFor(key: string, q: SearchQuery): Matcher {
   return m;
 }
 
-function ctxOf(job: SegmentJob) {
-  return { segment: job.segment, state: job.state, pageSize: job.pageSize, dictPreset: job.dictPreset, arch: job.arch };
+// one reusable page buffer per page size per thread: decoding allocates nothing per slot
+const scratches = new Map<number, DecodeScratch>();
+function scratchFor(pageSize: number): DecodeScratch {
+  let s = scratches.get(pageSize);
+  if (!s) scratches.set(pageSize, (s = createScratch(pageSize)));
+  return s;
+}
+
+function decode(job: SegmentJob, onPage: (rec: SlotRecord, page: Uint8Array | null) => void): void {
+  decodeSegmentSlots(job.bytes, job.missingFrom, job.slots, job.ctx, onPage, scratchFor(job.ctx.pageSize));
 }
 
 export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchResult | StringsResult; transfer: ArrayBuffer[] } {
   switch (job.task) {
     case 'records': {
       const records: SlotRecord[] = [];
-      decodeSegmentSlots(job.bytes, job.missingFrom, job.slots, ctxOf(job), (rec) => records.push(rec));
+      decode(job, (rec) => records.push(rec));
       return { result: { records }, transfer: [] };
     }
     case 'pages': {
       const records: SlotRecord[] = [];
       const pageAt: number[] = [];
-      const out = new Uint8Array(job.slots.length * job.pageSize);
+      const out = new Uint8Array(job.slots.length * job.ctx.pageSize);
       let used = 0;
-      decodeSegmentSlots(job.bytes, job.missingFrom, job.slots, ctxOf(job), (rec, page) => {
+      decode(job, (rec, page) => {
         records.push(rec);
         if (page) {
           out.set(page, used);
           pageAt.push(used);
-          used += job.pageSize;
+          used += job.ctx.pageSize;
         } else pageAt.push(-1);
       });
       const pages = out.subarray(0, used);
@@ -93,7 +97,7 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
       const hits: SearchHit[] = [];
       let pagesScanned = 0;
       const context = job.query.context ?? 16;
-      decodeSegmentSlots(job.bytes, job.missingFrom, job.slots, ctxOf(job), (rec, page) => {
+      decode(job, (rec, page) => {
         if (!page) return;
         pagesScanned++;
         m.scanPage(page, (offset, length, pattern) => hits.push(makeHit(rec, page, offset, length, pattern, context)));
@@ -103,7 +107,7 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
     case 'strings': {
       const strings: StringHit[] = [];
       let pagesScanned = 0;
-      decodeSegmentSlots(job.bytes, job.missingFrom, job.slots, ctxOf(job), (rec, page) => {
+      decode(job, (rec, page) => {
         if (!page) return;
         pagesScanned++;
         extractStrings(page, { min: job.min }, (offset, text, encoding) =>

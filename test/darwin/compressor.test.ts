@@ -151,6 +151,25 @@ describe.each(SCENARIO_NAMES)('compressor walk, scenario %s', (name) => {
   });
 });
 
+describe('compressor walk: ISF details', () => {
+  it('an ISF without the c_store union, sv entry, swapfile and queue types still walks from its c_segment/c_slot', () => {
+    const omit = ['c_store', 'c_sv_hash_entry', 'c_sv_he_un', 'c_sv_he', 'swapfile', 'queue_entry'];
+    const b = buildScenario('F4-x86_64', { isfOmit: omit });
+    for (const n of omit) expect(b.image.isf.user_types[n]).toBeUndefined();
+    expect(b.image.isf.user_types['c_segment']).toBeDefined();
+    checkAgainstTruth(b, walk(b), 'isf');
+  });
+
+  it('bitfields at their declared word (the other form dwarf2json uses) read the same', () => {
+    const b = buildScenario('F2-x86_64', { bitfieldForm: 'word' });
+    const st = b.image.isf.user_types['c_segment']!.fields['c_state']!;
+    expect(st.offset).toBe(0x40);
+    checkAgainstTruth(b, walk(b), 'isf');
+    const byte = buildScenario('F2-x86_64');
+    expect(byte.image.isf.user_types['c_segment']!.fields['c_state']).toMatchObject({ offset: 0x42, type: { bit_position: 7 } });
+  });
+});
+
 describe('compressor walk: decoded bytes', () => {
   it('hands every decoded page to onPage with exactly the source bytes', () => {
     const b = buildScenario('F9-arm64', { bitfieldForm: 'word' });

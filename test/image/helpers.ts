@@ -85,12 +85,6 @@ export function expectNotPresent(fn: () => unknown, address: number): void {
   expect((err as NotPresentError).space).toBe('physical');
 }
 
-/** sha-256 of bytes, hex */
-export async function sha256(bytes: Uint8Array): Promise<string> {
-  const { createHash } = await import('node:crypto');
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /**
  * Reads that every sparse container must answer exactly like the memory: each range whole, reads
  * crossing page/chunk boundaries, markers, and NotPresentError at the first absent byte.

@@ -214,6 +214,8 @@ export interface CompressorSpec {
   xnu: [number, number];
   /** write the compressor's user types into the ISF (else the walker must use its fallback) */
   isfTypes?: boolean;
+  /** compressor types to leave out of the ISF even when isfTypes is set (e.g. the anonymous c_store union) */
+  isfOmit?: string[];
   /** 'byte' writes bitfields at their containing byte as dwarf2json does (default), 'word' at the word */
   bitfieldForm?: 'byte' | 'word';
   segmentsLimit?: number;
@@ -474,7 +476,10 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
   const isf = spec.isfTypes ?? true;
   const form = spec.bitfieldForm ?? 'byte';
   if (isf) {
-    for (const [name, t] of Object.entries(types)) kernel.addUserType(name, form === 'byte' ? byteFormBitfields(t) : t);
+    for (const [name, t] of Object.entries(types)) {
+      if (spec.isfOmit?.includes(name)) continue;
+      kernel.addUserType(name, form === 'byte' ? byteFormBitfields(t) : t);
+    }
   }
 
   // ---- globals

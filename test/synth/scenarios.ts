@@ -7,6 +7,8 @@
 // page missing from the image. Also the demo image the app opens, and a large image for benchmarks.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { lz4EncodeBlock } from '../../core/codecs';
 import type { Family } from '../../core/darwin/types';
 import { parseBanner, type DarwinVersion } from '../../core/darwin/version';
@@ -32,6 +34,7 @@ import {
   type SegmentSpec,
   type SlotSpec,
 } from './compressor';
+import { isfToJson } from './isf';
 import { createSynthKernel, memoryImage, type SynthKernelImage } from './kernel';
 import type { SparseMemory } from './types';
 
@@ -76,6 +79,8 @@ export interface ScenarioOptions {
   /** write the compressor's types into the ISF (default true); false exercises the built-in layouts */
   isfTypes?: boolean;
   bitfieldForm?: 'byte' | 'word';
+  /** compressor types left out of the ISF (see CompressorSpec.isfOmit) */
+  isfOmit?: string[];
   /** make one segment's c_slots_used (10.13+) or c_bytes_used disagree by one, and c_segment_pages_compressed by one */
   inconsistent?: boolean;
 }
@@ -317,6 +322,7 @@ export function scenarioSpec(def: ScenarioDef, opts: ScenarioOptions = {}): Comp
     xnu: def.xnu,
     isfTypes: opts.isfTypes ?? true,
     bitfieldForm: opts.bitfieldForm ?? 'byte',
+    ...(opts.isfOmit ? { isfOmit: opts.isfOmit } : {}),
     segmentsLimit: 64,
     segments,
     entries,
@@ -568,6 +574,18 @@ export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'
   });
   const image = kernel.finish();
   return { image, pages: opts.pages, segments: nseg, compressedBytes, open: () => openSynthImage(image) };
+}
+
+/**
+ * Save a synthetic image as files a case can open: `<dir>/<base>.raw` (padded raw memory) and
+ * `<dir>/<base>.isf.json` (its ISF, addresses exact).
+ */
+export async function saveSynthImage(image: SynthKernelImage, dir: string, base: string): Promise<{ imagePath: string; isfPath: string }> {
+  const imagePath = join(dir, `${base}.raw`);
+  const isfPath = join(dir, `${base}.isf.json`);
+  await writeRawImage(image.memory, imagePath);
+  await writeFile(isfPath, isfToJson(image.isf));
+  return { imagePath, isfPath };
 }
 
 /** write a SparseMemory as a raw (padded) image file: holes become zeros */
