@@ -67,38 +67,52 @@ function loadSets() {
   return { pages, s2422, s11417, lzXnu, lzLib };
 }
 
-/**
- * Runs `pass` (which handles `count` pages) repeatedly for about `ms` of CPU time per round and
- * returns pages per CPU-second, median of `rounds`. CPU time of this process rather than wall time,
- * because the machines this runs on are shared: other work would otherwise show up as slowness.
- */
-function measure(pass: () => void, count: number, rounds: number, ms: number): number {
-  const cpuMs = (): number => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
-  const warmEnd = cpuMs() + ms / 2;
-  while (cpuMs() < warmEnd) pass();
-  const rates: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    let done = 0;
-    const t0 = cpuMs();
-    let t = t0;
-    do {
-      pass();
-      done += count;
-      t = cpuMs();
-    } while (t - t0 < ms);
-    rates.push((done * 1000) / (t - t0));
-  }
-  rates.sort((a, b) => a - b);
-  return rates[rates.length >> 1]!;
+interface Bench {
+  pass: () => void;
+  count: number;
+  rates: number[];
 }
+
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * Times every benchmark in turn, round after round (so that a noisy moment on a shared host hits
+ * them all alike), each round running a pass repeatedly for about `ms` of CPU time; the result is
+ * pages per CPU-second, the median over the rounds. CPU time of this process rather than wall time,
+ * so that other work on the machine does not show up as slowness.
+ */
+function measureAll(benches: Bench[], rounds: number, ms: number): void {
+  for (const b of benches) {
+    const warmEnd = cpuMs() + ms;
+    while (cpuMs() < warmEnd) b.pass();
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const b of benches) {
+      let done = 0;
+      const t0 = cpuMs();
+      let t = t0;
+      do {
+        b.pass();
+        done += b.count;
+        t = cpuMs();
+      } while (t - t0 < ms);
+      b.rates.push((done * 1000) / (t - t0));
+    }
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 export async function run(opts: { json: boolean; quick: boolean }): Promise<Record<string, number | string>> {
   const { pages, s2422, s11417, lzXnu, lzLib } = loadSets();
   const rounds = opts.quick ? 3 : 7;
-  const ms = opts.quick ? 80 : 300;
+  const ms = opts.quick ? 40 : 150;
   const page = new Uint8Array(4096);
   const page16 = new Uint8Array(16384);
   const out = new Uint8Array(4096);
@@ -113,12 +127,22 @@ export async function run(opts: { json: boolean; quick: boolean }): Promise<Reco
     for (let i = 0; i < blocks.length; i++) lz4DecodeBlock(blocks[i]!, page16);
   };
 
-  const d2422 = measure(decomp(s2422, 1), s2422.length, rounds, ms);
-  const d11417 = measure(decomp(s11417, 0), s11417.length, rounds, ms);
-  const c2422 = measure(comp('xnu-2422'), pages.length, rounds, ms);
-  const c11417 = measure(comp('xnu-3247'), pages.length, rounds, ms);
-  const lXnu = measure(lz(lzXnu), lzXnu.length, rounds, ms);
-  const lLib = measure(lz(lzLib), lzLib.length, rounds, ms);
+  const bench = (pass: () => void, count: number): Bench => ({ pass, count, rates: [] });
+  const b = {
+    d2422: bench(decomp(s2422, 1), s2422.length),
+    d11417: bench(decomp(s11417, 0), s11417.length),
+    c2422: bench(comp('xnu-2422'), pages.length),
+    c11417: bench(comp('xnu-3247'), pages.length),
+    lXnu: bench(lz(lzXnu), lzXnu.length),
+    lLib: bench(lz(lzLib), lzLib.length),
+  };
+  measureAll(Object.values(b), rounds, ms);
+  const d2422 = median(b.d2422.rates);
+  const d11417 = median(b.d11417.rates);
+  const c2422 = median(b.c2422.rates);
+  const c11417 = median(b.c11417.rates);
+  const lXnu = median(b.lXnu.rates);
+  const lLib = median(b.lLib.rates);
 
   const r = (x: number): number => Math.round(x);
   const q = (x: number): number => Math.round(x * 1000) / 1000;

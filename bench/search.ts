@@ -196,17 +196,17 @@ export async function run(opts: SearchBenchOptions): Promise<Record<string, numb
     const gl = timeGrep(['-c', '-F', BENCH_LITERAL], file, bytes);
     const gr = timeGrep(['-c', '-P', BENCH_REGEX], file, bytes);
     const out: Record<string, number | string> = {
-      searchLiteralMBps: round(literal.mbps),
-      searchRegexMBps: round(regex.mbps),
-      searchYaraMBps: round(yara.mbps),
-      grepLiteralMBps: round(gl.mbps),
-      grepRegexMBps: round(gr.mbps),
+      scanLiteralMBps: round(literal.mbps),
+      scanRegexMBps: round(regex.mbps),
+      scanYaraMBps: round(yara.mbps),
+      grepSynthLiteralMBps: round(gl.mbps),
+      grepSynthRegexMBps: round(gr.mbps),
       searchBenchMB: round(bytes / 1e6),
     };
     if (!opts.json) {
       console.log(
-        `search over ${out.searchBenchMB} MB: literal ${out.searchLiteralMBps} MB/s (${literal.hits} hits), regex ${out.searchRegexMBps} MB/s (${regex.hits}), ` +
-          `YARA ${out.searchYaraMBps} MB/s (${yara.hits}); grep -F ${out.grepLiteralMBps} MB/s (${gl.count} lines), grep -P ${out.grepRegexMBps} MB/s (${gr.count} lines)`,
+        `search over ${out.searchBenchMB} MB: literal ${out.scanLiteralMBps} MB/s (${literal.hits} hits), regex ${out.scanRegexMBps} MB/s (${regex.hits}), ` +
+          `YARA ${out.scanYaraMBps} MB/s (${yara.hits}); grep -F ${out.grepSynthLiteralMBps} MB/s (${gl.count} lines), grep -P ${out.grepSynthRegexMBps} MB/s (${gr.count} lines)`,
       );
     }
     return out;

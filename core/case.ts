@@ -10,7 +10,7 @@ import { planCompressor, readSegmentBuffer, summarizeWalk, decodeContext, type C
 import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads } from './work/pool';
-import { runJob, type Job, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
+import { runJob, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -123,6 +123,11 @@ export class Case {
     return this.plan.segments.filter((s) => s.bufferVa !== null && s.slots.length > 0);
   }
 
+  private spaceSpec(): SpaceSpec {
+    const k = this.kernel;
+    return { imagePath: this.image.path, arch: k.arch, dtb: k.dtb, ...(k.t1sz !== undefined ? { t1sz: k.t1sz } : {}) };
+  }
+
   private jobFor(seg: SegmentPlan): SegmentJob {
     const { bytes, missingFrom } = readSegmentBuffer(this.kernel.space, seg);
     return { ctx: decodeContext(this.plan, seg), bytes, missingFrom, slots: seg.slots };
@@ -147,14 +152,16 @@ export class Case {
     let done = 0;
     const launch = (): void => {
       const seg = segs[next++]!;
-      const job = make(this.jobFor(seg));
       if (pool) {
-        const buf = job.bytes.buffer as ArrayBuffer;
-        // transfer only buffers we own outright; a view into a shared cache block must be copied
-        const transferable = job.bytes.byteOffset === 0 && job.bytes.byteLength === buf.byteLength;
-        pending.push(pool.run<R>(job, transferable ? [buf] : []));
+        // the worker reads and translates the buffer itself; only the plan crosses threads
+        const job = make({
+          ctx: decodeContext(this.plan, seg),
+          slots: seg.slots,
+          read: { spec: this.spaceSpec(), va: '0x' + seg.bufferVa!.toString(16), length: seg.readLength },
+        });
+        pending.push(pool.run<R>(job));
       } else {
-        pending.push(Promise.resolve(runJob(job).result as R));
+        pending.push(Promise.resolve(runJob(make(this.jobFor(seg))).result as R));
       }
     };
     while (next < total && pending.length < window) launch();
@@ -173,9 +180,10 @@ export class Case {
 
   private async walk(opts: OpenOptions): Promise<void> {
     for (const seg of this.plan.segments) this.bySegment.set(seg.summary.index, [...seg.undecoded]);
-    await this.forEachSegment<RecordsResult>(
+    await this.forEachSegment<RecordsResult & JobProblems>(
       (b) => ({ ...b, task: 'records' }),
       (seg, r) => {
+        if (r.problems) seg.summary.problems.push(...r.problems);
         const list = this.bySegment.get(seg.summary.index)!;
         list.push(...r.records);
       },
@@ -234,7 +242,7 @@ export class Case {
     const seg = this.planBySegment.get(segment);
     const meta = seg?.slots.find((m) => m.slot === slot);
     if (!seg || !meta || seg.bufferVa === null) return { record, page: null, compressed: null };
-    const job = this.jobFor({ ...seg, slots: [meta] });
+    const job = this.jobFor({ ...seg, slots: [meta] }) as SegmentJob & { bytes: Uint8Array };
     let page: Uint8Array | null = null;
     decodeSegmentSlots(job.bytes, job.missingFrom, [meta], job.ctx, (_r, p) => {
       page = p ? p.slice() : null;
@@ -423,7 +431,6 @@ export class Case {
   }
 }
 
-type SegmentJob = Parameters<typeof runJob>[0] extends infer J ? Omit<Extract<J, { task: 'records' }>, 'task'> : never;
 
 export function openCase(imagePath: string, opts: OpenOptions = {}): Promise<Case> {
   return Case.open(imagePath, opts);

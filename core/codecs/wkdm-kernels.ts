@@ -36,7 +36,7 @@ export const LAYOUT = {
 export interface WkdmKernels {
   /** Decodes the stream at IN into OUT; writes full patterns / low values / indices consumed to RESULTS + 0 / 4 / 8. */
   decode(tagsEnd: number, w0: number, w1: number, qWords: number, lWords: number, preset: number): number;
-  /** Compress scan of page words [from, to) at IN; state at RESULTS + 16 / 20 / 24. */
+  /** Compress scan of page words [from, to) at IN (to - from a multiple of 8); state at RESULTS + 16 / 20 / 24. */
   scan(from: number, to: number): number;
   /** Packs the scan results into a stream at OUT; returns its length in bytes. */
   pack(tagsEnd: number): number;
@@ -212,9 +212,10 @@ function wkdmKernels(stdlib, foreign, heap) {
     return 0;
   }
 
-  // Compress scan of page words [from, to) at IN, exactly as Apple's scan loop classifies them.
-  // State between calls at 80/84/88: next full pattern (byte address in OUT), next index byte,
-  // next low value (byte addresses). Tags go to TAGS, one byte per word.
+  // Compress scan of page words [from, to) at IN (to - from a multiple of 8), exactly as Apple's
+  // scan loop classifies them. State between calls at 80/84/88: next full pattern (byte address in
+  // OUT), next index byte, next low value (byte addresses). Tags go to TAGS, one byte per word.
+  // Eight copies of the step per iteration, for the same reason as in decode().
   function scan(from, to) {
     from = from | 0;
     to = to | 0;
@@ -226,7 +227,7 @@ function wkdmKernels(stdlib, foreign, heap) {
     e = (32768 + (to << 2)) | 0;
     tg = (98304 + from) | 0;
     while ((i | 0) < (e | 0)) {
-      x = H32[i >> 2] | 0;
+      x = H32[(i) >> 2] | 0;
       if ((x | 0) == 0) {
         H8[tg] = 0;
       } else {
@@ -250,8 +251,176 @@ function wkdmKernels(stdlib, foreign, heap) {
           H32[h >> 2] = x;
         }
       }
-      i = (i + 4) | 0;
-      tg = (tg + 1) | 0;
+      x = H32[((i + 4) | 0) >> 2] | 0;
+      if ((x | 0) == 0) {
+        H8[(tg + 1) | 0] = 0;
+      } else {
+        h = H8[((x >>> 10) & 255) | 256] | 0;
+        dv = H32[h >> 2] | 0;
+        if ((dv | 0) == (x | 0)) {
+          H8[(tg + 1) | 0] = 3;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+        } else if ((((dv ^ x) >>> 10) | 0) == 0) {
+          H8[(tg + 1) | 0] = 1;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+          H32[nl >> 2] = x & 1023;
+          nl = (nl + 4) | 0;
+          H32[h >> 2] = x;
+        } else {
+          H8[(tg + 1) | 0] = 2;
+          H32[fp >> 2] = x;
+          fp = (fp + 4) | 0;
+          H32[h >> 2] = x;
+        }
+      }
+      x = H32[((i + 8) | 0) >> 2] | 0;
+      if ((x | 0) == 0) {
+        H8[(tg + 2) | 0] = 0;
+      } else {
+        h = H8[((x >>> 10) & 255) | 256] | 0;
+        dv = H32[h >> 2] | 0;
+        if ((dv | 0) == (x | 0)) {
+          H8[(tg + 2) | 0] = 3;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+        } else if ((((dv ^ x) >>> 10) | 0) == 0) {
+          H8[(tg + 2) | 0] = 1;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+          H32[nl >> 2] = x & 1023;
+          nl = (nl + 4) | 0;
+          H32[h >> 2] = x;
+        } else {
+          H8[(tg + 2) | 0] = 2;
+          H32[fp >> 2] = x;
+          fp = (fp + 4) | 0;
+          H32[h >> 2] = x;
+        }
+      }
+      x = H32[((i + 12) | 0) >> 2] | 0;
+      if ((x | 0) == 0) {
+        H8[(tg + 3) | 0] = 0;
+      } else {
+        h = H8[((x >>> 10) & 255) | 256] | 0;
+        dv = H32[h >> 2] | 0;
+        if ((dv | 0) == (x | 0)) {
+          H8[(tg + 3) | 0] = 3;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+        } else if ((((dv ^ x) >>> 10) | 0) == 0) {
+          H8[(tg + 3) | 0] = 1;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+          H32[nl >> 2] = x & 1023;
+          nl = (nl + 4) | 0;
+          H32[h >> 2] = x;
+        } else {
+          H8[(tg + 3) | 0] = 2;
+          H32[fp >> 2] = x;
+          fp = (fp + 4) | 0;
+          H32[h >> 2] = x;
+        }
+      }
+      x = H32[((i + 16) | 0) >> 2] | 0;
+      if ((x | 0) == 0) {
+        H8[(tg + 4) | 0] = 0;
+      } else {
+        h = H8[((x >>> 10) & 255) | 256] | 0;
+        dv = H32[h >> 2] | 0;
+        if ((dv | 0) == (x | 0)) {
+          H8[(tg + 4) | 0] = 3;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+        } else if ((((dv ^ x) >>> 10) | 0) == 0) {
+          H8[(tg + 4) | 0] = 1;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+          H32[nl >> 2] = x & 1023;
+          nl = (nl + 4) | 0;
+          H32[h >> 2] = x;
+        } else {
+          H8[(tg + 4) | 0] = 2;
+          H32[fp >> 2] = x;
+          fp = (fp + 4) | 0;
+          H32[h >> 2] = x;
+        }
+      }
+      x = H32[((i + 20) | 0) >> 2] | 0;
+      if ((x | 0) == 0) {
+        H8[(tg + 5) | 0] = 0;
+      } else {
+        h = H8[((x >>> 10) & 255) | 256] | 0;
+        dv = H32[h >> 2] | 0;
+        if ((dv | 0) == (x | 0)) {
+          H8[(tg + 5) | 0] = 3;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+        } else if ((((dv ^ x) >>> 10) | 0) == 0) {
+          H8[(tg + 5) | 0] = 1;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+          H32[nl >> 2] = x & 1023;
+          nl = (nl + 4) | 0;
+          H32[h >> 2] = x;
+        } else {
+          H8[(tg + 5) | 0] = 2;
+          H32[fp >> 2] = x;
+          fp = (fp + 4) | 0;
+          H32[h >> 2] = x;
+        }
+      }
+      x = H32[((i + 24) | 0) >> 2] | 0;
+      if ((x | 0) == 0) {
+        H8[(tg + 6) | 0] = 0;
+      } else {
+        h = H8[((x >>> 10) & 255) | 256] | 0;
+        dv = H32[h >> 2] | 0;
+        if ((dv | 0) == (x | 0)) {
+          H8[(tg + 6) | 0] = 3;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+        } else if ((((dv ^ x) >>> 10) | 0) == 0) {
+          H8[(tg + 6) | 0] = 1;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+          H32[nl >> 2] = x & 1023;
+          nl = (nl + 4) | 0;
+          H32[h >> 2] = x;
+        } else {
+          H8[(tg + 6) | 0] = 2;
+          H32[fp >> 2] = x;
+          fp = (fp + 4) | 0;
+          H32[h >> 2] = x;
+        }
+      }
+      x = H32[((i + 28) | 0) >> 2] | 0;
+      if ((x | 0) == 0) {
+        H8[(tg + 7) | 0] = 0;
+      } else {
+        h = H8[((x >>> 10) & 255) | 256] | 0;
+        dv = H32[h >> 2] | 0;
+        if ((dv | 0) == (x | 0)) {
+          H8[(tg + 7) | 0] = 3;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+        } else if ((((dv ^ x) >>> 10) | 0) == 0) {
+          H8[(tg + 7) | 0] = 1;
+          H8[nq] = h >>> 2;
+          nq = (nq + 1) | 0;
+          H32[nl >> 2] = x & 1023;
+          nl = (nl + 4) | 0;
+          H32[h >> 2] = x;
+        } else {
+          H8[(tg + 7) | 0] = 2;
+          H32[fp >> 2] = x;
+          fp = (fp + 4) | 0;
+          H32[h >> 2] = x;
+        }
+      }
+      i = (i + 32) | 0;
+      tg = (tg + 8) | 0;
     }
     H32[80 >> 2] = fp;
     H32[84 >> 2] = nq;

@@ -9,7 +9,7 @@
 //
 // Split of work: this file checks everything about a stream (header words, area sizes against the
 // tag counts) and handles MZV, single-value detection, budgets and early abort; the per-word loops
-// run as asm.js kernels (wkdm-kernels.js) on a private heap, into which only the stream's declared
+// run as asm.js kernels (wkdm-kernels.ts) on a private heap, into which only the stream's declared
 // bytes are copied. A validated stream therefore needs no check inside the hot loop, and nothing
 // the kernels do can reach outside their heap.
 
@@ -47,7 +47,7 @@ for (let i = 0; i < 256; i++) HASH[i] = parseInt(HASH_HEX[i]!, 16);
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-// The kernels' heap (layout in wkdm-kernels.js) and views on it. One per isolate: JS runs one call at
+// The kernels' heap (layout in wkdm-kernels.ts) and views on it. One per isolate: JS runs one call at
 // a time here, and nothing in the heap outlives a call.
 const HEAP = new ArrayBuffer(LAYOUT.HEAP_BYTES);
 const H8 = new Uint8Array(HEAP);

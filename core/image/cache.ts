@@ -105,6 +105,8 @@ export function newCacheOwnerId(): number {
 
 /** Reads requests at least this long that cover whole uncached blocks go straight to the caller's buffer. */
 const DIRECT_READ_MIN = 4 * BLOCK_SIZE;
+/** Uncached reads at least this long bypass the block cache (see readAt). */
+const PAGE_DIRECT_MIN = 4096;
 
 /** An evidence file opened read-only; every read goes through `blockCache`. */
 export class FileSource {
@@ -154,6 +156,14 @@ export class FileSource {
       if (block === undefined) {
         // Large reads that start on a block boundary copy whole blocks straight from disk and leave
         // the cache alone: a full scan would otherwise flush every block the page walker needs.
+        // Page-sized and larger reads (segment buffers, whole pages) go straight to the caller's
+        // buffer too: their pages are physically scattered, so caching 64 KiB around each 4 KiB page
+        // would read 16 times the data and churn the cache the page-table walker relies on.
+        if (end - pos >= PAGE_DIRECT_MIN) {
+          const n = this.readFully(pos, out, o, end - pos);
+          pos += n;
+          break;
+        }
         if (inBlock === 0 && end - pos >= DIRECT_READ_MIN) {
           const whole = Math.floor((end - pos) / BLOCK_SIZE) * BLOCK_SIZE;
           const n = this.readFully(pos, out, o, whole);

@@ -1,14 +1,32 @@
 // Worker-thread side of the pool: decodes one segment's slots (and hashes, searches or returns the
 // pages). No I/O happens here — the coordinating thread reads buffers from the image and transfers them.
 import { parentPort } from 'node:worker_threads';
-import { runJob, type Job } from './jobs';
+import { runJob, loadJobBuffer, type Job, type SpaceSpec } from './jobs';
+import { openImage } from '../image/detect';
+import { createSpace } from '../translate/index';
+import type { VirtualSpace } from '../translate/types';
 
 if (!parentPort) throw new Error('decode-worker must run in a worker thread');
 const port = parentPort;
 
-port.on('message', (job: Job) => {
+// each worker opens the evidence once per case (read-only) and keeps its own translation caches
+const spaces = new Map<string, Promise<VirtualSpace>>();
+function spaceFor(spec: SpaceSpec): Promise<VirtualSpace> {
+  const key = JSON.stringify(spec);
+  let s = spaces.get(key);
+  if (!s) {
+    if (spaces.size >= 4) spaces.clear();
+    s = openImage(spec.imagePath).then((image) => createSpace(spec.arch, image, spec.dtb, spec.t1sz));
+    spaces.set(key, s);
+  }
+  return s;
+}
+
+port.on('message', async (job: Job) => {
   try {
+    const problems = job.read ? loadJobBuffer(job, await spaceFor(job.read.spec)) : [];
     const { result, transfer } = runJob(job);
+    if (problems.length) (result as { problems?: string[] }).problems = problems;
     port.postMessage({ ok: true, result }, transfer);
   } catch (err) {
     const e = err as Error & { code?: string };

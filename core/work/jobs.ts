@@ -1,17 +1,33 @@
 // The unit of parallel work: one segment's buffer and its live slots. The same function runs inside
 // worker threads and inline (threads = 0), so both paths give identical results.
 import type { SlotRecord } from '../darwin/types';
+import type { VirtualSpace } from '../translate/types';
+import { readSegmentBuffer, type SegmentPlan } from '../darwin/compressor';
 import { decodeSegmentSlots, createScratch, type SlotMeta, type DecodeContext, type DecodeScratch } from '../darwin/slot-decode';
 import type { SearchQuery } from '../search/query';
 import { compileMatcher, type Matcher } from '../search/matcher';
 import { makeHit, type SearchHit } from '../search/hits';
 import { extractStrings } from '../search/strings';
 
+/** how a worker reopens the evidence and the kernel's address space for itself (read-only) */
+export interface SpaceSpec {
+  imagePath: string;
+  arch: 'x86_64' | 'arm64';
+  dtb: number;
+  t1sz?: number;
+}
+
+/**
+ * One segment's work. Either the coordinating thread read the buffer (`bytes`), or the worker reads it
+ * itself from `read` — the scalable path: every thread translates and reads its own segments, so
+ * the coordinator never becomes the bottleneck and no buffer crosses threads.
+ */
 export interface SegmentJob {
   ctx: DecodeContext;
-  bytes: Uint8Array;
-  missingFrom?: number;
   slots: SlotMeta[];
+  bytes?: Uint8Array;
+  missingFrom?: number;
+  read?: { spec: SpaceSpec; va: string; length: number };
 }
 
 export type Job =
@@ -22,6 +38,11 @@ export type Job =
 
 export interface RecordsResult {
   records: SlotRecord[];
+}
+
+/** every result also carries the problems met while reading the buffer (worker-side reads) */
+export interface JobProblems {
+  problems?: string[];
 }
 export interface PagesResult {
   records: SlotRecord[];
@@ -66,7 +87,25 @@ function scratchFor(pageSize: number): DecodeScratch {
 }
 
 function decode(job: SegmentJob, onPage: (rec: SlotRecord, page: Uint8Array | null) => void): void {
-  decodeSegmentSlots(job.bytes, job.missingFrom, job.slots, job.ctx, onPage, scratchFor(job.ctx.pageSize));
+  decodeSegmentSlots(job.bytes!, job.missingFrom, job.slots, job.ctx, onPage, scratchFor(job.ctx.pageSize));
+}
+
+/**
+ * Fills job.bytes from job.read through `space` (same rules as readSegmentBuffer: stop at the first
+ * absent page); returns the problem line to report, if any.
+ */
+export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
+  if (job.bytes || !job.read) return [];
+  const plan = {
+    bufferVa: BigInt(job.read.va),
+    readLength: job.read.length,
+    slots: job.slots,
+    summary: { problems: [] as string[] },
+  } as unknown as SegmentPlan;
+  const r = readSegmentBuffer(space, plan);
+  job.bytes = r.bytes;
+  job.missingFrom = r.missingFrom;
+  return plan.summary.problems;
 }
 
 export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchResult | StringsResult; transfer: ArrayBuffer[] } {

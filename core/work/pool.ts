@@ -5,7 +5,9 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 
 export interface WorkerEntry {
@@ -27,7 +29,49 @@ function defaultEntry(): string {
   if (process.env.UNFOLD_WORKER_ENTRY) return process.env.UNFOLD_WORKER_ENTRY;
   const js = path.join(here, 'decode-worker.js');
   if (existsSync(js)) return js;
-  return path.join(here, 'decode-worker.ts');
+  const ts = path.join(here, 'decode-worker.ts');
+  return bundledWorker(ts) ?? ts;
+}
+
+let bundled: string | null | undefined;
+
+/**
+ * Running from source, each worker would load every module through tsx's loader thread, which
+ * costs most of a second per worker. One esbuild bundle of the worker (packages left external, so
+ * native modules load from node_modules) starts in a few milliseconds. The file is named by its
+ * content hash, so stale bundles are never used; if esbuild is unavailable the .ts path is used.
+ */
+function bundledWorker(tsEntry: string): string | null {
+  if (bundled !== undefined) return bundled;
+  bundled = null;
+  try {
+    const require = createRequire(import.meta.url);
+    const esbuild = require('esbuild') as typeof import('esbuild');
+    const r = esbuild.buildSync({
+      entryPoints: [tsEntry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = r.outputFiles[0]!.contents;
+    const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+    const dir = path.join(here, '..', '..', 'node_modules', '.cache', 'unfold');
+    const file = path.join(dir, `decode-worker-${hash}.mjs`);
+    if (!existsSync(file)) {
+      mkdirSync(dir, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, code);
+      renameSync(tmp, file);
+    }
+    bundled = file;
+  } catch {
+    bundled = null;
+  }
+  return bundled;
 }
 
 export function defaultThreads(): number {

@@ -45,10 +45,10 @@ const WORDS: Record<string, Wording> = {
     advice: 'The image may be incomplete around the kernel\'s data. Check the acquisition log; a symbol table for the exact build may help.',
   },
   TRUNCATED_IMAGE: {
-    title: 'The image file is shorter than its own headers say',
+    title: 'The image file is cut short',
     what: (d) => {
       const size = num(d.fileSize);
-      return `The file ends${size !== null ? ` after ${bytes(size)} (${int(size)} bytes)` : ''}, but its headers describe memory beyond that point. The copy is probably incomplete.`;
+      return `The file ends${size !== null ? ` after ${bytes(size)} (${int(size)} bytes)` : ''}, before the end of the memory it should hold. The copy is probably incomplete.`;
     },
     advice: 'Compare the file\'s size and hash with the acquisition record and copy it again from the original medium.',
   },
@@ -145,9 +145,21 @@ const FALLBACK: Wording = {
   advice: 'Try again; if it persists, report it with the technical details.',
 };
 
+/** the image's own notes (core attaches them to discovery errors) */
+const notesOf = (d: Record<string, unknown>): string[] => (Array.isArray(d.notes) ? d.notes.filter((n): n is string => typeof n === 'string') : []);
+
 export function explain(error: ApiError, context: ErrorContext, hadCase: boolean): Explained {
-  const w = WORDS[error.code] ?? FALLBACK;
   const d = error.details ?? {};
+  let w = WORDS[error.code] ?? FALLBACK;
+  // A cut-short file is the cause, whatever failed because of it (no kernel, symbols that do not fit):
+  // say that first, and the consequence after.
+  const cut = error.code === 'TRUNCATED_IMAGE' ? null : notesOf(d).find((n) => /truncated|cut short/i.test(n));
+  if (cut) {
+    const size = /\((\d+) bytes\)/.exec(cut)?.[1];
+    const t = WORDS.TRUNCATED_IMAGE!;
+    const consequence = w.title.charAt(0).toLowerCase() + w.title.slice(1);
+    w = { title: t.title, what: () => `${t.what(size ? { fileSize: Number(size) } : {})} Because of that, ${consequence}.`, advice: t.advice };
+  }
   let recovered: string;
   switch (context) {
     case 'open':
@@ -168,5 +180,7 @@ export function explain(error: ApiError, context: ErrorContext, hadCase: boolean
     default:
       recovered = '';
   }
-  return { code: error.code, title: w.title, what: w.what(d), advice: w.advice, recovered, technical: `${error.code}: ${error.message}` };
+  const notes = notesOf(d);
+  const technical = `${error.code}: ${error.message}` + (notes.length && !error.message.includes(notes[0]!) ? `\nImage notes: ${notes.join('; ')}` : '');
+  return { code: error.code, title: w.title, what: w.what(d), advice: w.advice, recovered, technical };
 }
