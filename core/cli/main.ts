@@ -35,10 +35,15 @@ function exitCodeFor(err: unknown): number {
   return EXIT.failure;
 }
 
-/** one line, no stack: what an examiner reads on stderr */
+/**
+ * What an examiner reads on stderr: the message without a stack. A corrupt stream is one line; the
+ * discovery errors keep their following lines (banners found, closest symbol tables, image notes).
+ */
 function describe(err: unknown): string {
-  if (err instanceof Error) return err.message.split('\n')[0] ?? String(err);
-  return String(err);
+  if (!(err instanceof Error)) return String(err);
+  const msg = err.message.trimEnd();
+  if (err instanceof UnfoldError && err.code === 'CORRUPT_STREAM') return msg.split('\n')[0]!;
+  return msg;
 }
 
 function collect(value: string, previous: string[] = []): string[] {

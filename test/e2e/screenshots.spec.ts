@@ -1,7 +1,7 @@
 // Pictures of each view at 1440×900 for the README (docs/screenshots/*.png). They change tracked files,
 // so they are taken only when asked: UNFOLD_SCREENSHOTS=1 npx playwright test screenshots
 import { test, expect, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { openCase, type Case } from '../../core/case';
 import { ensureDemoCase } from '../../core/demo';
@@ -35,6 +35,9 @@ test('screenshots of every view', async ({ page }) => {
     // the first segment with a planted secret, opened from a search hit (highlighted in the hex view)
     await page.getByTestId('nav-search').click();
     await page.getByTestId('search-strings').fill('UNFOLD-DEMO-SECRET');
+    await page.getByTestId('search-regexes').fill('password=[A-Z-]+');
+    await page.getByTestId('search-hex').fill('55 4e 46 4f 4c 44 ?? 44 45 4d 4f');
+    await page.getByTestId('search-utf16').check();
     await page.getByTestId('search-run').click();
     await expect(page.getByTestId('search-summary')).toContainText('pages');
     await shot(page, 'search');
@@ -54,10 +57,15 @@ test('screenshots of every view', async ({ page }) => {
     await expect(page.getByTestId('export-summary')).toBeVisible({ timeout: 90_000 });
     await shot(page, 'export');
 
+    // a copy of the demo image cut in half: the error names the cause (a cut-short file)
+    const cut = path.join(E2E_TMP, 'shots', 'evidence-copy.raw');
+    mkdirSync(path.dirname(cut), { recursive: true });
+    copyFileSync(demo.imagePath, cut);
+    truncateSync(cut, Math.floor(statSync(demo.imagePath).size / 2));
     await page.getByRole('button', { name: 'Open…' }).click();
-    await page.getByTestId('image-path').fill(path.join(E2E_TMP, 'no-such-image.raw'));
+    await page.getByTestId('image-path').fill(cut);
     await page.getByTestId('open-button').click();
-    await expect(page.getByTestId('error')).toBeVisible();
+    await expect(page.getByTestId('error')).toBeVisible({ timeout: 60_000 });
     await page.getByTestId('error').locator('summary').click();
     await shot(page, 'error');
   } finally {

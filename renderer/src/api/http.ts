@@ -31,7 +31,8 @@ export function createHttpBridge(token: string | null): HttpBridge {
   };
 
   const post = async (method: string, args: unknown[]): Promise<ApiResult<unknown>> => {
-    await connect();
+    // wait for the event stream, but not forever: if it cannot connect, the call itself will say why
+    await Promise.race([connect(), new Promise((r) => setTimeout(r, 3000))]);
     let res: Response;
     try {
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };

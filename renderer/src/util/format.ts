@@ -71,6 +71,10 @@ const PHASES: Record<string, string> = {
 };
 export const phaseName = (p: string): string => PHASES[p] ?? p;
 
+/** what core counts in each phase's done/total */
+const UNITS: Record<string, string> = { decode: 'segments', search: 'segments', strings: 'segments', export: 'segments' };
+export const phaseUnit = (p: string): string => UNITS[p] ?? '';
+
 export const KIND_LABEL: Record<string, string> = {
   wkdm: 'WKdm',
   lz4: 'LZ4',
