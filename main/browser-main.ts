@@ -21,8 +21,6 @@ export interface BrowserModeOptions {
   threads?: number;
   /** what the first page opens: an image (npm start <image>) or the demo case */
   startup?: { imagePath: string; symbolsPath?: string } | 'demo' | null;
-  /** module URL standing in for core's façade (development only) */
-  facadeModule?: string;
 }
 
 export interface BrowserMode extends BrowserServer {
@@ -44,7 +42,7 @@ export function defaultSettingsFile(): string {
 
 export async function startBrowserMode(opts: BrowserModeOptions = {}): Promise<BrowserMode> {
   const events = new EventHub();
-  const host = new CaseHost(defaultWorkerSpec({ threads: opts.threads, facadeModule: opts.facadeModule }), events.emit);
+  const host = new CaseHost(defaultWorkerSpec({ threads: opts.threads }), events.emit);
   const handlers = createHandlers({
     host,
     mode: 'browser',

@@ -27,18 +27,17 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  * Where the case worker is: the built one beside this file (Electron build: out/main/case-worker.js, and
  * core's decode worker beside it), else the TypeScript source through core's tsx bootstrap.
  */
-export function defaultWorkerSpec(opts: { threads?: number; facadeModule?: string } = {}): WorkerSpec {
+export function defaultWorkerSpec(opts: { threads?: number } = {}): WorkerSpec {
   const built = path.join(here, 'case-worker.js');
   if (existsSync(built)) {
     const decode = path.join(here, 'decode-worker.js');
-    return { file: built, workerData: { decodeWorker: existsSync(decode) ? decode : null, threads: opts.threads, facadeModule: opts.facadeModule } };
+    return { file: built, workerData: { decodeWorker: existsSync(decode) ? decode : null, threads: opts.threads } };
   }
   return {
     file: path.resolve(here, '../core/work/bootstrap.mjs'),
     workerData: {
       decodeWorker: null,
       threads: opts.threads,
-      facadeModule: opts.facadeModule,
       __entry: pathToFileURL(path.join(here, 'case-worker.ts')).href,
     },
   };

@@ -88,7 +88,7 @@ async function open(req: OpenRequest, demo: boolean): Promise<CaseInfo> {
   running.set(req.requestId, { controller, kind: 'open' });
   const t0 = Date.now();
   try {
-    const facade = await loadFacade(data.decodeWorker ?? null, data.facadeModule ?? null);
+    const facade = await loadFacade(data.decodeWorker ?? null);
     let imagePath = req.imagePath;
     let symbols = req.symbolsPath;
     if (demo) {

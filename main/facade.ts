@@ -12,13 +12,9 @@ export interface Facade {
 
 let loaded: Promise<Facade> | null = null;
 
-/**
- * decodeWorker: the built decode-worker file when running bundled (Electron build).
- * facadeModule: another module with the same exports (the host chooses it; used for development stand-ins).
- */
-export function loadFacade(decodeWorker: string | null = null, facadeModule: string | null = null): Promise<Facade> {
+/** decodeWorker: the built decode-worker file when running bundled (Electron build) */
+export function loadFacade(decodeWorker: string | null = null): Promise<Facade> {
   loaded ??= (async () => {
-    if (facadeModule) return (await import(/* @vite-ignore */ facadeModule)) as Facade;
     const [caseMod, demoMod, pool] = await Promise.all([import('../core/case'), import('../core/demo'), import('../core/work/pool')]);
     if (decodeWorker) pool.configureWorkerEntry(decodeWorker);
     return { openCase: caseMod.openCase, ensureDemoCase: demoMod.ensureDemoCase };

@@ -32,8 +32,6 @@ export interface CaseWorkerData {
   decodeWorker: string | null;
   /** decode threads for core's pool; undefined: core's default (all cores) */
   threads?: number;
-  /** a module to use instead of core's façade (same exports); host-chosen, never from a renderer */
-  facadeModule?: string;
   /** milliseconds between hit batches */
   hitBatchMs?: number;
 }
