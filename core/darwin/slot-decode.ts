@@ -23,6 +23,8 @@ export interface DecodeContext {
   arch: 'x86_64' | 'arm64';
   /** segment buffer VA (hex); lets a missing-page error name the absent virtual address */
   bufferVa?: string;
+  /** false skips the SHA-256 of each page (search and strings passes, whose walk already hashed) */
+  hash?: boolean;
 }
 
 /** reusable page buffer (one per worker) */
@@ -66,6 +68,7 @@ export function decodeSegmentSlots(
   const pageSize = ctx.pageSize;
   const page = scratch && scratch.page.length === pageSize ? scratch.page : new Uint8Array(pageSize);
   const opts = { pageSize: pageSize as 4096 | 16384, dictPreset: ctx.dictPreset };
+  const hash = ctx.hash !== false;
   const available = missingFrom === undefined ? bytes.length : Math.min(missingFrom, bytes.length);
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
@@ -78,12 +81,12 @@ export function decodeSegmentSlots(
       offset: s.offset,
       compressedSize: s.size,
     };
-    const where = `segment ${ctx.segment} slot ${s.slot} at buffer offset 0x${s.offset.toString(16)}`;
+    const where = (): string => `segment ${ctx.segment} slot ${s.slot} at buffer offset 0x${s.offset.toString(16)}`;
     if (end > available) {
       rec.error =
         missingFrom !== undefined && end > missingFrom
-          ? `${where}: ${missingAddress(ctx, missingFrom)}`
-          : `${where}: slot ends at byte 0x${end.toString(16)}, past the 0x${bytes.length.toString(16)} bytes read`;
+          ? `${where()}: ${missingAddress(ctx, missingFrom)}`
+          : `${where()}: slot ends at byte 0x${end.toString(16)}, past the 0x${bytes.length.toString(16)} bytes read`;
       onPage(rec, null);
       continue;
     }
@@ -93,13 +96,13 @@ export function decodeSegmentSlots(
     try {
       decodePage(kind, src, page, opts);
     } catch (err) {
-      rec.error = `${where}: ${(err as Error)?.message ?? String(err)}`;
+      rec.error = `${where()}: ${(err as Error)?.message ?? String(err)}`;
       onPage(rec, null);
       continue;
     }
     rec.kind = kind;
     if (kind === 'single') rec.value = hex32(src[0]! | (src[1]! << 8) | (src[2]! << 16) | (src[3]! << 24));
-    rec.sha256 = sha256hex(page);
+    if (hash) rec.sha256 = sha256hex(page);
     onPage(rec, page);
   }
 }

@@ -49,12 +49,21 @@ let engine: YaraModule | null = null;
 /** Loads the native engine on first use, so search without YARA works even where the addon is missing. */
 function yaraModule(): YaraModule {
   if (engine) return engine;
-  try {
-    engine = createRequire(import.meta.url)('@litko/yara-x') as YaraModule;
-  } catch (e) {
-    throw new QueryError('yara', '(engine)', `the YARA engine @litko/yara-x could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+  // YARA-X's per-platform napi binding is loaded directly: its wrapper package names optional
+  // platform packages that were never published, which breaks `npm ci` on a clean machine.
+  const require = createRequire(import.meta.url);
+  const libc = process.platform === 'linux' ? '-gnu' : process.platform === 'win32' ? '-msvc' : '';
+  const candidates = [`@litko/yara-x-${process.platform}-${process.arch}${libc}`, '@litko/yara-x'];
+  const failures: string[] = [];
+  for (const name of candidates) {
+    try {
+      engine = require(name) as YaraModule;
+      return engine;
+    } catch (e) {
+      failures.push(`${name}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
   }
-  return engine;
+  throw new QueryError('yara', '(engine)', `the YARA engine (YARA-X) is not available on ${process.platform}-${process.arch}: ${failures.join('; ')}`);
 }
 
 const RULE_EXTENSIONS = new Set(['.yar', '.yara']);

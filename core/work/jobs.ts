@@ -86,8 +86,9 @@ function scratchFor(pageSize: number): DecodeScratch {
   return s;
 }
 
-function decode(job: SegmentJob, onPage: (rec: SlotRecord, page: Uint8Array | null) => void): void {
-  decodeSegmentSlots(job.bytes!, job.missingFrom, job.slots, job.ctx, onPage, scratchFor(job.ctx.pageSize));
+function decode(job: SegmentJob, onPage: (rec: SlotRecord, page: Uint8Array | null) => void, hash = true): void {
+  const ctx = hash ? job.ctx : { ...job.ctx, hash: false };
+  decodeSegmentSlots(job.bytes!, job.missingFrom, job.slots, ctx, onPage, scratchFor(job.ctx.pageSize));
 }
 
 /**
@@ -140,7 +141,7 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
         if (!page) return;
         pagesScanned++;
         m.scanPage(page, (offset, length, pattern) => hits.push(makeHit(rec, page, offset, length, pattern, context)));
-      });
+      }, false);
       return { result: { hits, pagesScanned }, transfer: [] };
     }
     case 'strings': {
@@ -152,7 +153,7 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
         extractStrings(page, { min: job.min }, (offset, text, encoding) =>
           strings.push({ segment: rec.segment, slot: rec.slot, offset, encoding, text }),
         );
-      });
+      }, false);
       return { result: { strings, pagesScanned }, transfer: [] };
     }
   }
