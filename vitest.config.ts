@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // two cores: keep file-level parallelism modest so image-building tests do not starve each other
     maxWorkers: 2,
+    setupFiles: ['test/setup.ts'],
   },
 });

@@ -88,12 +88,16 @@ describe('WKdm compress → decompress', () => {
         const page = makePage(kind, seed, size);
         const budget = b % size;
         const free = wkdmCompress(page, out, { pageSize: size, variant, budget: size * 2 });
+        const freeWord0 = out[0]! | (out[1]! << 8) | (out[2]! << 16) | (out[3]! << 24);
         const r = wkdmCompress(page, out, { pageSize: size, variant, budget });
         if (r > 0) {
           expect(r).toBeLessThanOrEqual(budget);
           expect(r).toBe(free);
         }
-        if (free > 0 && free + 4 <= budget) expect(r).toBe(free);
+        // a standard stream that fits is returned as is; an MZV stream may not be, because Apple's
+        // compressor checks the budget while writing the standard stream, before it picks MZV
+        const isMzv = free > 0 && freeWord0 === 0x4321;
+        if (free > 0 && !isMzv && free + 4 <= budget) expect(r).toBe(free);
       }),
       { numRuns: 300 },
     );
