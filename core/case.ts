@@ -6,10 +6,11 @@ import { createReadStream } from 'node:fs';
 import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
-import { planCompressor, readSegmentBuffer, summarizeWalk, decodeContext, type CompressorPlan, type SegmentPlan } from './darwin/compressor';
+import { planCompressor, readSegmentBuffer, summarize, decodeContext, type CompressorPlan, type SegmentPlan } from './darwin/compressor';
 import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads } from './work/pool';
+import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
 import { runJob, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
@@ -76,7 +77,10 @@ function throwIfAborted(signal?: AbortSignal): void {
 
 export class Case {
   private pool: WorkerPool | null = null;
-  private bySegment = new Map<number, SlotRecord[]>();
+  /** decoded outcomes per segment, compact; undecoded (swapped, encrypted?, corrupt metadata) as records */
+  private compact = new Map<number, CompactSlots>();
+  private undecoded = new Map<number, SlotRecord[]>();
+  private materialized: { segment: number; records: SlotRecord[] } | null = null;
   private planBySegment = new Map<number, SegmentPlan>();
   private segmentList: SegmentSummary[] = [];
   private imageHash: string | null = null;
@@ -87,7 +91,9 @@ export class Case {
     readonly kernel: KernelDiscovery,
     readonly plan: CompressorPlan,
     private readonly threads: number,
+    pool: WorkerPool | null = null,
   ) {
+    this.pool = pool;
     for (const s of plan.segments) this.planBySegment.set(s.summary.index, s);
   }
 
@@ -95,18 +101,25 @@ export class Case {
     const progress = opts.onProgress ?? (() => {});
     progress({ phase: 'open', done: 0, total: 1, message: `opening ${imagePath}` });
     const image = await openImage(imagePath);
+    // threads start loading while the kernel is found, so they are ready when decoding begins
+    const threads = opts.threads ?? defaultThreads();
+    const pool = threads > 0 ? new WorkerPool(threads) : null;
+    let c: Case | null = null;
     try {
       throwIfAborted(opts.signal);
       progress({ phase: 'discover', done: 0, total: 1, message: 'finding the kernel' });
-      const kernel = await discoverKernel(image, opts.symbols);
+      const kernel = await discoverKernel(image, opts.symbols, {
+        signal: opts.signal,
+        onProgress: (p: { done: number; total: number; message?: string }) => progress({ done: p.done, total: p.total, message: p.message, phase: 'discover' }),
+      });
       throwIfAborted(opts.signal);
       progress({ phase: 'plan', done: 0, total: 1, message: 'reading the compressor' });
       const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
-      const threads = opts.threads ?? defaultThreads();
-      const c = new Case(image, kernel, plan, threads);
+      c = new Case(image, kernel, plan, threads, pool);
       await c.walk(opts);
       return c;
     } catch (e) {
+      await pool?.close();
       image.close();
       throw e;
     }
@@ -179,19 +192,24 @@ export class Case {
   }
 
   private async walk(opts: OpenOptions): Promise<void> {
-    for (const seg of this.plan.segments) this.bySegment.set(seg.summary.index, [...seg.undecoded]);
+    for (const seg of this.plan.segments) this.undecoded.set(seg.summary.index, [...seg.undecoded]);
     await this.forEachSegment<RecordsResult & JobProblems>(
       (b) => ({ ...b, task: 'records' }),
       (seg, r) => {
         if (r.problems) seg.summary.problems.push(...r.problems);
-        const list = this.bySegment.get(seg.summary.index)!;
-        list.push(...r.records);
+        this.compact.set(seg.summary.index, r.compact);
       },
       opts,
       'decode',
     );
-    for (const list of this.bySegment.values()) list.sort((a, b) => a.slot - b.slot);
-    const summary = summarizeWalk(this.plan, this.bySegment);
+    for (const seg of this.plan.segments) {
+      const kinds: SegmentSummary['kinds'] = {};
+      for (const r of this.undecoded.get(seg.summary.index) ?? []) kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
+      const c = this.compact.get(seg.summary.index);
+      if (c) compactKindCounts(c, kinds);
+      seg.summary.kinds = kinds;
+    }
+    const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
     this.segmentList = summary.segments;
     const k = this.kernel;
     this.info = {
@@ -221,8 +239,14 @@ export class Case {
     return this.segmentList;
   }
 
+  /** the live slots of a segment with their outcomes, in slot order */
   slots(segment: number): SlotRecord[] {
-    return this.bySegment.get(segment) ?? [];
+    if (this.materialized?.segment === segment) return this.materialized.records;
+    const c = this.compact.get(segment);
+    const list = [...(this.undecoded.get(segment) ?? []), ...(c ? expandCompact(c) : [])];
+    list.sort((a, b) => a.slot - b.slot);
+    this.materialized = { segment, records: list };
+    return list;
   }
 
   /** every live slot, in (segment, slot) order */
@@ -236,8 +260,7 @@ export class Case {
 
   /** one page, decoded on the calling thread, with the slot's compressed bytes beside it */
   page(segment: number, slot: number): { record: SlotRecord; page: Uint8Array | null; compressed: Uint8Array | null } {
-    const list = this.bySegment.get(segment);
-    const record = list?.find((r) => r.slot === slot);
+    const record = this.slots(segment).find((r) => r.slot === slot);
     if (!record) throw new RangeError(`segment ${segment} has no live slot ${slot}`);
     const seg = this.planBySegment.get(segment);
     const meta = seg?.slots.find((m) => m.slot === slot);
@@ -339,7 +362,7 @@ export class Case {
     let failure: unknown = null;
     const decodedSegments = new Set(this.decodable().map((s) => s.summary.index));
     const undecodedOf = (segment: number) =>
-      (this.bySegment.get(segment) ?? []).filter((r) => !r.sha256).map((record) => ({ record, page: null }));
+      (this.undecoded.get(segment) ?? []).map((record) => ({ record, page: null }));
     // segments without decodable slots are emitted in order between the decoded ones
     const order = this.segmentList.map((s) => s.index);
     let cursor = 0;
@@ -347,7 +370,7 @@ export class Case {
       while (cursor < order.length && (segment === null || order[cursor]! < segment)) {
         const idx = order[cursor++]!;
         if (!decodedSegments.has(idx)) {
-          const items = (this.bySegment.get(idx) ?? []).map((record) => ({ record, page: null }));
+          const items = this.slots(idx).map((record) => ({ record, page: null }));
           if (items.length) queue.push(items);
         }
       }

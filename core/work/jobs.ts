@@ -5,6 +5,8 @@ import type { VirtualSpace } from '../translate/types';
 import { readSegmentBuffer, type SegmentPlan } from '../darwin/compressor';
 import { decodeSegmentSlots, createScratch, type SlotMeta, type DecodeContext, type DecodeScratch } from '../darwin/slot-decode';
 import type { SearchQuery } from '../search/query';
+import { CompactBuilder, type CompactSlots } from './compact';
+import crypto from 'node:crypto';
 import { compileMatcher, type Matcher } from '../search/matcher';
 import { makeHit, type SearchHit } from '../search/hits';
 import { extractStrings } from '../search/strings';
@@ -37,7 +39,7 @@ export type Job =
   | (SegmentJob & { task: 'strings'; min: number });
 
 export interface RecordsResult {
-  records: SlotRecord[];
+  compact: CompactSlots;
 }
 
 /** every result also carries the problems met while reading the buffer (worker-side reads) */
@@ -78,6 +80,13 @@ function matcherFor(key: string, q: SearchQuery): Matcher {
   return m;
 }
 
+// One-shot hashing to a hex string is the cheapest digest Node offers (no Hash object, no Buffer
+// allocated per page); the builder stores it back as 32 raw bytes.
+const oneShot = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'hex') => string }).hash;
+function digestOf(page: Uint8Array): string {
+  return oneShot ? oneShot('sha256', page, 'hex') : crypto.createHash('sha256').update(page).digest('hex');
+}
+
 // one reusable page buffer per page size per thread: decoding allocates nothing per slot
 const scratches = new Map<number, DecodeScratch>();
 function scratchFor(pageSize: number): DecodeScratch {
@@ -112,9 +121,9 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
 export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchResult | StringsResult; transfer: ArrayBuffer[] } {
   switch (job.task) {
     case 'records': {
-      const records: SlotRecord[] = [];
-      decode(job, (rec) => records.push(rec));
-      return { result: { records }, transfer: [] };
+      const b = new CompactBuilder(job.ctx.segment, job.ctx.state, job.slots.length);
+      decode(job, (rec, page) => b.add(rec, page ? digestOf(page) : null), false);
+      return { result: { compact: b.finish() }, transfer: [b.buffer] };
     }
     case 'pages': {
       const records: SlotRecord[] = [];
