@@ -51,6 +51,10 @@ function missingAddress(ctx: DecodeContext, missingFrom: number): string {
   return `buffer page at 0x${va.toString(16)} (offset ${off}) is not present in the image`;
 }
 
+function where(ctx: DecodeContext, s: SlotMeta): string {
+  return `segment ${ctx.segment} slot ${s.slot} at buffer offset 0x${s.offset.toString(16)}`;
+}
+
 /**
  * Decode every slot of `slots` from `bytes` (the buffer as read, `missingFrom` = first absent byte
  * offset when a page was missing) and call `onPage` once per slot, in order. `page` is the scratch
@@ -81,12 +85,11 @@ export function decodeSegmentSlots(
       offset: s.offset,
       compressedSize: s.size,
     };
-    const where = (): string => `segment ${ctx.segment} slot ${s.slot} at buffer offset 0x${s.offset.toString(16)}`;
     if (end > available) {
       rec.error =
         missingFrom !== undefined && end > missingFrom
-          ? `${where()}: ${missingAddress(ctx, missingFrom)}`
-          : `${where()}: slot ends at byte 0x${end.toString(16)}, past the 0x${bytes.length.toString(16)} bytes read`;
+          ? `${where(ctx, s)}: ${missingAddress(ctx, missingFrom)}`
+          : `${where(ctx, s)}: slot ends at byte 0x${end.toString(16)}, past the 0x${bytes.length.toString(16)} bytes read`;
       onPage(rec, null);
       continue;
     }
@@ -96,7 +99,7 @@ export function decodeSegmentSlots(
     try {
       decodePage(kind, src, page, opts);
     } catch (err) {
-      rec.error = `${where()}: ${(err as Error)?.message ?? String(err)}`;
+      rec.error = `${where(ctx, s)}: ${(err as Error)?.message ?? String(err)}`;
       onPage(rec, null);
       continue;
     }

@@ -262,8 +262,19 @@ class PageMatcher implements Matcher {
     return n === out.length ? out : out.subarray(0, n);
   }
 
+  // callers scan one reused scratch page after another: keep the Buffer view over it
+  private lastPage: Uint8Array | null = null;
+  private lastView: Buffer | null = null;
+
   scanPage(page: Uint8Array, onHit: HitCallback): number {
-    const buf = Buffer.isBuffer(page) ? page : Buffer.from(page.buffer, page.byteOffset, page.byteLength);
+    let buf: Buffer;
+    if (Buffer.isBuffer(page)) buf = page;
+    else if (page === this.lastPage) buf = this.lastView!;
+    else {
+      buf = Buffer.from(page.buffer, page.byteOffset, page.byteLength);
+      this.lastPage = page;
+      this.lastView = buf;
+    }
     this.hitOffset.length = this.hitLength.length = this.hitOrder.length = this.hitLabel.length = 0;
 
     if (this.literals.length) {

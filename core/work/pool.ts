@@ -83,66 +83,80 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/**
+ * Each worker is given up to DEPTH jobs at once: the next job already waits in the worker's own
+ * message queue when it finishes one, so no worker idles for a round trip through this thread.
+ */
+const DEPTH = 2;
+
 export class WorkerPool {
   private workers: Worker[] = [];
-  private idle: Worker[] = [];
   private queue: { msg: unknown; transfer: ArrayBuffer[]; p: Pending }[] = [];
-  private inflight = new Map<Worker, Pending>();
+  /** jobs sent to each worker, oldest first (a worker answers in order) */
+  private inflight = new Map<Worker, Pending[]>();
   private closed = false;
 
-  constructor(readonly size: number, entry = defaultEntry()) {
+  constructor(
+    readonly size: number,
+    entry = defaultEntry(),
+  ) {
     const isTs = entry.endsWith('.ts');
     for (let i = 0; i < size; i++) {
       const w = isTs
         ? new Worker(new URL('./bootstrap.mjs', import.meta.url), { workerData: { __entry: pathToHref(entry) } })
         : new Worker(entry);
+      this.inflight.set(w, []);
       w.on('message', (m: { ok: boolean; result?: unknown; error?: { message: string; code?: string } }) => {
-        const p = this.inflight.get(w);
-        this.inflight.delete(w);
-        this.release(w);
+        const p = this.inflight.get(w)?.shift();
+        this.pump();
         if (!p) return;
         if (m.ok) p.resolve(m.result);
         else p.reject(Object.assign(new Error(m.error?.message ?? 'worker failed'), { code: m.error?.code }));
       });
       w.on('error', (e) => {
-        const p = this.inflight.get(w);
-        this.inflight.delete(w);
-        if (p) p.reject(e);
+        const list = this.inflight.get(w) ?? [];
+        this.inflight.set(w, []);
+        for (const p of list) p.reject(e);
       });
       w.unref();
       this.workers.push(w);
-      this.idle.push(w);
     }
   }
 
   /** queued jobs + jobs running */
   get load(): number {
-    return this.queue.length + this.inflight.size;
+    let n = this.queue.length;
+    for (const l of this.inflight.values()) n += l.length;
+    return n;
   }
 
   run<T>(msg: unknown, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.closed) return Promise.reject(new Error('worker pool closed'));
     return new Promise<T>((resolve, reject) => {
-      const p: Pending = { resolve: resolve as (v: unknown) => void, reject };
-      const w = this.idle.pop();
-      if (w) this.dispatch(w, msg, transfer, p);
-      else this.queue.push({ msg, transfer, p });
+      this.queue.push({ msg, transfer, p: { resolve: resolve as (v: unknown) => void, reject } });
+      this.pump();
     });
   }
 
-  private dispatch(w: Worker, msg: unknown, transfer: ArrayBuffer[], p: Pending): void {
-    this.inflight.set(w, p);
-    w.ref();
-    w.postMessage(msg, transfer);
-  }
-
-  private release(w: Worker): void {
-    const next = this.queue.shift();
-    if (next) this.dispatch(w, next.msg, next.transfer, next.p);
-    else {
-      w.unref();
-      this.idle.push(w);
+  /** hand queued jobs to the least busy workers, up to DEPTH each */
+  private pump(): void {
+    while (this.queue.length) {
+      let best: Worker | null = null;
+      let bestLoad = DEPTH;
+      for (const w of this.workers) {
+        const l = this.inflight.get(w)!.length;
+        if (l < bestLoad) {
+          best = w;
+          bestLoad = l;
+        }
+      }
+      if (!best) return;
+      const job = this.queue.shift()!;
+      this.inflight.get(best)!.push(job.p);
+      best.ref();
+      best.postMessage(job.msg, job.transfer);
     }
+    for (const w of this.workers) if (this.inflight.get(w)!.length === 0) w.unref();
   }
 
   async close(): Promise<void> {
@@ -151,7 +165,6 @@ export class WorkerPool {
     this.queue = [];
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers = [];
-    this.idle = [];
   }
 }
 
