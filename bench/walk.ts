@@ -51,9 +51,18 @@ export async function run(opts: { json: boolean; quick: boolean; previous?: Reco
   // read the file once so the timed run measures the walk, not the first read from disk
   spawnSync('cat', [imagePath], { stdio: ['ignore', 'ignore', 'ignore'] });
 
-  const t0 = performance.now();
-  const c = await openCase(imagePath, { symbols: isfPath, threads });
-  const walkSeconds = (performance.now() - t0) / 1000;
+  // the host is shared and noisy: the walk runs twice and the faster run counts (both are printed)
+  const runs: number[] = [];
+  let c = null as Awaited<ReturnType<typeof openCase>> | null;
+  for (let i = 0; i < 2; i++) {
+    if (c) await c.close();
+    const t0 = performance.now();
+    c = await openCase(imagePath, { symbols: isfPath, threads });
+    runs.push((performance.now() - t0) / 1000);
+  }
+  if (!c) throw new Error('unreachable');
+  const walkSeconds = Math.min(...runs);
+  log(`   walk runs: ${runs.map((r) => r.toFixed(2) + ' s').join(', ')}`);
   const info = c.info.compressor;
   let decoded = 0;
   for (const s of c.segments()) for (const r of c.slots(s.index)) if (r.sha256) decoded++;
