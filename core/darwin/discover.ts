@@ -60,6 +60,8 @@ export interface ScanResult {
   bytesScanned: number;
   /** ranges cut short by a truncated file, etc. */
   notes: string[];
+  /** true when onBanner ended the scan before the end of the image */
+  stoppedEarly?: boolean;
 }
 
 export interface DiscoverProgress {
@@ -74,6 +76,11 @@ export interface DiscoverOptions {
   onProgress?: (p: DiscoverProgress) => void;
   /** skip the ISF-guided fast path and always scan the whole image */
   fullScan?: boolean;
+}
+
+export interface ScanOptions extends DiscoverOptions {
+  /** called for each banner as the scan finds it; returning true ends the scan there */
+  onBanner?: (hit: BannerHit) => boolean | Promise<boolean>;
 }
 
 export interface DiscoveredKernel {
@@ -139,7 +146,7 @@ function bannerAt(buf: Buffer, at: number, limit: number): string | null {
  * One streaming pass over every physical range: "Darwin Kernel Version N.N.N: …\0" banners and
  * page-aligned lowGlo signatures. Memory stays at one 4 MiB buffer whatever the image size.
  */
-export async function scanImage(image: PhysicalImage, opts: DiscoverOptions = {}): Promise<ScanResult> {
+export async function scanImage(image: PhysicalImage, opts: ScanOptions = {}): Promise<ScanResult> {
   const banners: BannerHit[] = [];
   const catfish: number[] = [];
   const notes: string[] = [];
@@ -167,7 +174,14 @@ export async function scanImage(image: PhysicalImage, opts: DiscoverOptions = {}
       let at = buf.indexOf(BANNER_PREFIX, 0, 'latin1');
       while (at >= 0 && at < own) {
         const text = bannerAt(buf, at, got);
-        if (text !== null && banners.length < MAX_HITS) banners.push({ offset: pos + at, banner: text });
+        if (text !== null && banners.length < MAX_HITS) {
+          const hit = { offset: pos + at, banner: text };
+          banners.push(hit);
+          if (opts.onBanner && (await opts.onBanner(hit))) {
+            opts.onProgress?.({ phase: 'scan', done: total, total, message: 'kernel found' });
+            return { banners, catfish, bytesScanned: done, notes, stoppedEarly: true };
+          }
+        }
         at = buf.indexOf(BANNER_PREFIX, at + 1, 'latin1');
       }
       // lowGlo is page aligned: test only page starts ('Catf' little-endian first)
@@ -510,7 +524,27 @@ export async function discoverKernel(
     }
   }
 
-  const scan = await scanImage(image, opts);
+  // With symbols, each banner is tried the moment the scan meets it, and the first one that validates
+  // ends the scan: on a 32 GB image the kernel usually sits in the first gigabytes.
+  const byBanner = new Map<string, Candidate>();
+  for (const c of candidates) if (c.entry.banner !== null && !byBanner.has(c.entry.banner)) byBanner.set(c.entry.banner, c);
+  let early: DiscoveredKernel | null = null;
+  const scan = await scanImage(image, {
+    ...opts,
+    onBanner: async (hit) => {
+      const c = byBanner.get(hit.banner);
+      if (!c) return false;
+      const table = await tableOf(c);
+      const a = attempt(image, table, hit);
+      if (!a.ok) {
+        failures.push(`${c.entry.path}: ${a.reason}`);
+        return false;
+      }
+      early = result(table, c.entry.path, hit, a, [hit.banner]);
+      return true;
+    },
+  });
+  if (early) return early;
   const found = distinctBanners(scan.banners);
   if (scan.banners.length === 0) {
     const mb = (scan.bytesScanned / 1048576).toFixed(1);
