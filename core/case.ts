@@ -147,24 +147,19 @@ export class Case {
   }
 
   /**
-   * Runs `make(job)` over every decodable segment with a bounded number of buffers in flight, and
-   * hands results to `sink` in segment order (exports and streamed hits stay ordered).
+   * The results of `make(job)` over every decodable segment, in segment order (exports and streamed
+   * hits stay ordered), with a bounded number of segments in flight so memory stays bounded.
    */
-  private async forEachSegment<R>(
-    make: (base: SegmentJob) => Job,
-    sink: (seg: SegmentPlan, result: R) => void | Promise<void>,
-    run: RunOptions,
-    phase: Progress['phase'],
-  ): Promise<void> {
+  private async *segmentResults<R>(make: (base: SegmentJob) => Job, run: RunOptions, phase: Progress['phase']): AsyncGenerator<[SegmentPlan, R]> {
     const segs = this.decodable();
     const total = segs.length;
     const pool = this.workers();
     const window = Math.max(2, (pool?.size ?? 1) * 3);
     const pending: Promise<R>[] = [];
     let next = 0;
-    let done = 0;
     const launch = (): void => {
       const seg = segs[next++]!;
+      let p: Promise<R>;
       if (pool) {
         // the worker reads and translates the buffer itself; only the plan crosses threads
         const job = make({
@@ -172,23 +167,31 @@ export class Case {
           slots: seg.slots,
           read: { spec: this.spaceSpec(), va: '0x' + seg.bufferVa!.toString(16), length: seg.readLength },
         });
-        pending.push(pool.run<R>(job));
+        p = pool.run<R>(job);
       } else {
-        pending.push(Promise.resolve(runJob(make(this.jobFor(seg))).result as R));
+        p = Promise.resolve().then(() => runJob(make(this.jobFor(seg))).result as R);
       }
+      p.catch(() => {}); // awaited in order below; this only keeps an abandoned run from warning
+      pending.push(p);
     };
     while (next < total && pending.length < window) launch();
-    let i = 0;
-    while (i < total) {
+    for (let i = 0; i < total; i++) {
       throwIfAborted(run.signal);
       const r = await pending[i]!;
       pending[i] = undefined as unknown as Promise<R>; // let the result be collected
-      await sink(segs[i]!, r);
-      i++;
-      done++;
       if (next < total) launch();
-      if ((done & 15) === 0 || done === total) run.onProgress?.({ phase, done, total });
+      if (((i + 1) & 15) === 0 || i + 1 === total) run.onProgress?.({ phase, done: i + 1, total });
+      yield [segs[i]!, r];
     }
+  }
+
+  private async forEachSegment<R>(
+    make: (base: SegmentJob) => Job,
+    sink: (seg: SegmentPlan, result: R) => void | Promise<void>,
+    run: RunOptions,
+    phase: Progress['phase'],
+  ): Promise<void> {
+    for await (const [seg, r] of this.segmentResults<R>(make, run, phase)) await sink(seg, r);
   }
 
   private async walk(opts: OpenOptions): Promise<void> {
@@ -354,68 +357,31 @@ export class Case {
     return this.imageHash;
   }
 
-  /** every decoded page with its record, in (segment, slot) order; undecoded slots come with page null */
+  /** every live slot with its decoded page, in (segment, slot) order; undecoded slots come with page null */
   async *pages(run: RunOptions = {}): AsyncGenerator<{ record: SlotRecord; page: Uint8Array | null }> {
-    const queue: { record: SlotRecord; page: Uint8Array | null }[][] = [];
-    let wake: (() => void) | null = null;
-    let finished = false;
-    let failure: unknown = null;
-    const decodedSegments = new Set(this.decodable().map((s) => s.summary.index));
-    const undecodedOf = (segment: number) =>
-      (this.undecoded.get(segment) ?? []).map((record) => ({ record, page: null }));
-    // segments without decodable slots are emitted in order between the decoded ones
-    const order = this.segmentList.map((s) => s.index);
-    let cursor = 0;
-    const flushUntil = (segment: number | null) => {
-      while (cursor < order.length && (segment === null || order[cursor]! < segment)) {
-        const idx = order[cursor++]!;
-        if (!decodedSegments.has(idx)) {
-          const items = this.slots(idx).map((record) => ({ record, page: null }));
-          if (items.length) queue.push(items);
+    const ps = this.plan.header.pageSize;
+    const results = this.segmentResults<PagesResult>((b) => ({ ...b, task: 'pages' }), run, 'export');
+    let next = await results.next();
+    try {
+      for (const s of this.segmentList) {
+        if (next.done || next.value[0].summary.index !== s.index) {
+          // nothing to decode here (swapped out, encrypted?, unreadable): the records alone
+          for (const record of this.slots(s.index)) yield { record, page: null };
+          continue;
         }
-      }
-    };
-    const producer = this.forEachSegment<PagesResult>(
-      (b) => ({ ...b, task: 'pages' }),
-      async (seg, r) => {
-        flushUntil(seg.summary.index);
-        cursor = Math.max(cursor, order.indexOf(seg.summary.index) + 1);
+        const r = next.value[1];
         const items = r.records.map((record, i) => ({
           record,
-          page: r.pageAt[i]! >= 0 ? r.pages.subarray(r.pageAt[i]!, r.pageAt[i]! + this.plan.header.pageSize) : null,
+          page: r.pageAt[i]! >= 0 ? r.pages.subarray(r.pageAt[i]!, r.pageAt[i]! + ps) : null,
         }));
-        items.push(...undecodedOf(seg.summary.index));
+        for (const record of this.undecoded.get(s.index) ?? []) items.push({ record, page: null });
         items.sort((a, b) => a.record.slot - b.record.slot);
-        queue.push(items);
-        wake?.();
-        // backpressure: let the consumer write before decoding further
-        while (queue.length > 4) await new Promise<void>((res) => setTimeout(res, 1));
-      },
-      run,
-      'export',
-    ).then(
-      () => {
-        flushUntil(null);
-        finished = true;
-        wake?.();
-      },
-      (e) => {
-        failure = e;
-        finished = true;
-        wake?.();
-      },
-    );
-    while (true) {
-      if (queue.length) {
-        for (const item of queue.shift()!) yield item;
-        continue;
+        yield* items;
+        next = await results.next();
       }
-      if (finished) break;
-      await new Promise<void>((res) => (wake = res));
-      wake = null;
+    } finally {
+      await results.return(undefined);
     }
-    await producer;
-    if (failure) throw failure;
   }
 
   async export(req: ExportRequest, run: RunOptions = {}): Promise<ExportResult> {
