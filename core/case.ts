@@ -3,6 +3,7 @@
 // compressor walked and every live slot decoded and hashed once at open time.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { totalmem } from 'node:os';
 import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
@@ -34,6 +35,14 @@ export interface OpenOptions {
   onProgress?: (p: Progress) => void;
   /** decode threads; 0 decodes on the calling thread; default all cores */
   threads?: number;
+  /**
+   * Bytes of compressed segment buffers the walk keeps in memory, so later searches, strings,
+   * exports and page views decode from RAM instead of reading the evidence again. Keeping costs
+   * the walk fresh memory (about as much time as one later read pass saves), so it pays only for a
+   * case that is searched more than once: the app asks for it (see `keepBudget()`), the one-shot
+   * CLI does not. Default 0.
+   */
+  bufferCacheBytes?: number;
 }
 
 export interface CaseInfo {
@@ -81,6 +90,9 @@ export class Case {
   private compact = new Map<number, CompactSlots>();
   private undecoded = new Map<number, SlotRecord[]>();
   private materialized: { segment: number; records: SlotRecord[] } | null = null;
+  /** compressed segment buffers kept from the walk (shared memory when workers read them) */
+  private kept = new Map<number, { bytes: Uint8Array; missingFrom?: number }>();
+  private keepBudget = 0;
   private planBySegment = new Map<number, SegmentPlan>();
   private segmentList: SegmentSummary[] = [];
   private imageHash: string | null = null;
@@ -116,6 +128,7 @@ export class Case {
       progress({ phase: 'plan', done: 0, total: 1, message: 'reading the compressor' });
       const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
       c = new Case(image, kernel, plan, threads, pool);
+      c.keepBudget = opts.bufferCacheBytes ?? 0;
       await c.walk(opts);
       return c;
     } catch (e) {
@@ -141,9 +154,18 @@ export class Case {
     return { imagePath: this.image.path, arch: k.arch, dtb: k.dtb, ...(k.t1sz !== undefined ? { t1sz: k.t1sz } : {}) };
   }
 
-  private jobFor(seg: SegmentPlan): SegmentJob {
-    const { bytes, missingFrom } = readSegmentBuffer(this.kernel.space, seg);
+  private jobFor(seg: SegmentPlan, keep = false): SegmentJob {
+    const k = this.kept.get(seg.summary.index);
+    const { bytes, missingFrom } = k ?? readSegmentBuffer(this.kernel.space, seg);
+    if (keep && !k) this.kept.set(seg.summary.index, { bytes, ...(missingFrom !== undefined ? { missingFrom } : {}) });
     return { ctx: decodeContext(this.plan, seg), bytes, missingFrom, slots: seg.slots };
+  }
+
+  /** during the walk: whether this segment's buffer still fits the cache budget */
+  private reserveKeep(seg: SegmentPlan): boolean {
+    if (this.keepBudget < seg.readLength) return false;
+    this.keepBudget -= seg.readLength;
+    return true;
   }
 
   /**
@@ -160,16 +182,24 @@ export class Case {
     const launch = (): void => {
       const seg = segs[next++]!;
       let p: Promise<R>;
+      const keep = phase === 'decode' && this.reserveKeep(seg);
+      const k = this.kept.get(seg.summary.index);
       if (pool) {
-        // the worker reads and translates the buffer itself; only the plan crosses threads
-        const job = make({
-          ctx: decodeContext(this.plan, seg),
-          slots: seg.slots,
-          read: { spec: this.spaceSpec(), va: '0x' + seg.bufferVa!.toString(16), length: seg.readLength },
-        });
+        // a kept buffer is shared memory: posting it shares it, nothing is copied or read again;
+        // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
+        const job = make(
+          k
+            ? { ctx: decodeContext(this.plan, seg), slots: seg.slots, bytes: k.bytes, ...(k.missingFrom !== undefined ? { missingFrom: k.missingFrom } : {}) }
+            : {
+                ctx: decodeContext(this.plan, seg),
+                slots: seg.slots,
+                read: { spec: this.spaceSpec(), va: '0x' + seg.bufferVa!.toString(16), length: seg.readLength },
+                keep,
+              },
+        );
         p = pool.run<R>(job);
       } else {
-        p = Promise.resolve().then(() => runJob(make(this.jobFor(seg))).result as R);
+        p = Promise.resolve().then(() => runJob(make(this.jobFor(seg, keep))).result as R);
       }
       p.catch(() => {}); // awaited in order below; this only keeps an abandoned run from warning
       pending.push(p);
@@ -200,6 +230,7 @@ export class Case {
       (b) => ({ ...b, task: 'records' }),
       (seg, r) => {
         if (r.problems) seg.summary.problems.push(...r.problems);
+        if (r.kept) this.kept.set(seg.summary.index, r.kept);
         this.compact.set(seg.summary.index, r.compact);
       },
       opts,
@@ -414,12 +445,18 @@ export class Case {
   }
 
   async close(): Promise<void> {
+    this.kept.clear();
     await this.pool?.close();
     this.pool = null;
     this.image.close();
   }
 }
 
+
+/** a sensible buffer budget for a long-lived case: a quarter of the machine's memory, at most 4 GiB */
+export function keepBudget(): number {
+  return Math.min(Math.floor(totalmem() / 4), 4 * 2 ** 30);
+}
 
 export function openCase(imagePath: string, opts: OpenOptions = {}): Promise<Case> {
   return Case.open(imagePath, opts);

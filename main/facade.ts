@@ -17,7 +17,9 @@ export function loadFacade(decodeWorker: string | null = null): Promise<Facade> 
   loaded ??= (async () => {
     const [caseMod, demoMod, pool] = await Promise.all([import('../core/case'), import('../core/demo'), import('../core/work/pool')]);
     if (decodeWorker) pool.configureWorkerEntry(decodeWorker);
-    return { openCase: caseMod.openCase, ensureDemoCase: demoMod.ensureDemoCase };
+    // the app keeps a case open and searches it again and again: let the walk keep the buffers
+    const openCase: Facade['openCase'] = (imagePath, opts) => caseMod.openCase(imagePath, { bufferCacheBytes: caseMod.keepBudget(), ...opts });
+    return { openCase, ensureDemoCase: demoMod.ensureDemoCase };
   })().catch((e: unknown) => {
     loaded = null; // let the next call try again (e.g. after the demo cache was repaired)
     throw e;

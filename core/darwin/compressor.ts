@@ -871,9 +871,10 @@ export interface SegmentBuffer {
  * lacks stops the read (and is noted in the segment's problems); the slots it affects come out
  * corrupt when decoded.
  */
-export function readSegmentBuffer(space: VirtualSpace, plan: SegmentPlan): SegmentBuffer {
+export function readSegmentBuffer(space: VirtualSpace, plan: SegmentPlan, into?: Uint8Array): SegmentBuffer {
   const len = plan.readLength;
-  const bytes = new Uint8Array(len);
+  // `into` lets a caller keep the buffer somewhere shareable (a SharedArrayBuffer kept across passes)
+  const bytes = into && into.length === len ? into : new Uint8Array(len);
   if (plan.bufferVa === null || len === 0) return { bytes };
   const va = plan.bufferVa;
   try {

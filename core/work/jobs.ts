@@ -30,6 +30,8 @@ export interface SegmentJob {
   bytes?: Uint8Array;
   missingFrom?: number;
   read?: { spec: SpaceSpec; va: string; length: number };
+  /** read into shared memory and hand the buffer back, so later passes need not read it again */
+  keep?: boolean;
 }
 
 export type Job =
@@ -40,6 +42,8 @@ export type Job =
 
 export interface RecordsResult {
   compact: CompactSlots;
+  /** the segment buffer as read, in shared memory (when the job asked to keep it) */
+  kept?: { bytes: Uint8Array; missingFrom?: number };
 }
 
 /** every result also carries the problems met while reading the buffer (worker-side reads) */
@@ -112,7 +116,8 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
     slots: job.slots,
     summary: { problems: [] as string[] },
   } as unknown as SegmentPlan;
-  const r = readSegmentBuffer(space, plan);
+  const into = job.keep ? new Uint8Array(new SharedArrayBuffer(job.read.length)) : undefined;
+  const r = readSegmentBuffer(space, plan, into);
   job.bytes = r.bytes;
   job.missingFrom = r.missingFrom;
   return plan.summary.problems;
@@ -123,7 +128,8 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
     case 'records': {
       const b = new CompactBuilder(job.ctx.segment, job.ctx.state, job.slots.length);
       decode(job, (rec, page) => b.add(rec, page ? digestOf(page) : null), false);
-      return { result: { compact: b.finish() }, transfer: [b.buffer] };
+      const kept = job.keep && job.bytes ? { bytes: job.bytes, ...(job.missingFrom !== undefined ? { missingFrom: job.missingFrom } : {}) } : undefined;
+      return { result: { compact: b.finish(), ...(kept ? { kept } : {}) }, transfer: [b.buffer] };
     }
     case 'pages': {
       const records: SlotRecord[] = [];
