@@ -116,7 +116,6 @@ export class Case {
     // threads start loading while the kernel is found, so they are ready when decoding begins
     const threads = opts.threads ?? defaultThreads();
     const pool = threads > 0 ? new WorkerPool(threads) : null;
-    let c: Case | null = null;
     try {
       throwIfAborted(opts.signal);
       progress({ phase: 'discover', done: 0, total: 1, message: 'finding the kernel' });
@@ -127,7 +126,7 @@ export class Case {
       throwIfAborted(opts.signal);
       progress({ phase: 'plan', done: 0, total: 1, message: 'reading the compressor' });
       const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
-      c = new Case(image, kernel, plan, threads, pool);
+      const c = new Case(image, kernel, plan, threads, pool);
       c.keepBudget = opts.bufferCacheBytes ?? 0;
       await c.walk(opts);
       return c;
