@@ -8,8 +8,11 @@
 // Long operations (open, search, export) take a caller-chosen request id. Their progress, hits and end
 // arrive as UnfoldEvents carrying that id, so a UI can drop events of a request it has since replaced.
 import type { CompressorSummary, SegmentSummary, SlotKind, SlotRecord } from './darwin/types';
+import type { SearchHit } from './search/hits';
 
 export type { CompressorSummary, SegmentSummary, SlotKind, SlotRecord, SvEntry } from './darwin/types';
+/** one search hit, exactly as core reports it */
+export type { SearchHit };
 
 export const API_VERSION = 1;
 
@@ -150,23 +153,6 @@ export const SEARCH_LIMITS = {
   maxHits: 1_000_000,
   defaultMaxHits: 100_000,
 } as const;
-
-export interface SearchHit {
-  segment: number;
-  slot: number;
-  /** byte offset within the decompressed page */
-  offset: number;
-  length: number;
-  /** matched bytes, hex */
-  match: string;
-  /** the pattern or rule that hit */
-  pattern: string;
-  kind: SlotKind;
-  state: string;
-  /** context bytes, hex */
-  before: string;
-  after: string;
-}
 
 export interface SearchResult {
   hits: number;
