@@ -400,10 +400,15 @@ export class Case {
           continue;
         }
         const r = next.value[1];
-        const items = r.records.map((record, i) => ({
-          record,
-          page: r.pageAt[i]! >= 0 ? r.pages.subarray(r.pageAt[i]!, r.pageAt[i]! + ps) : null,
-        }));
+        const walked = new Map(this.slots(s.index).map((w) => [w.slot, w.sha256]));
+        const items = r.records.map((record, i) => {
+          // the page was decoded again for this pass: it must hash as it did in the walk
+          const before = walked.get(record.slot);
+          if (record.sha256 !== undefined && before !== undefined && before !== record.sha256) {
+            record.error = `decoded differently than during the walk (SHA-256 then ${before}, now ${record.sha256}): the evidence or the machine is not behaving`;
+          }
+          return { record, page: r.pageAt[i]! >= 0 ? r.pages.subarray(r.pageAt[i]!, r.pageAt[i]! + ps) : null };
+        });
         for (const record of this.undecoded.get(s.index) ?? []) items.push({ record, page: null });
         items.sort((a, b) => a.record.slot - b.record.slot);
         yield* items;

@@ -14,7 +14,7 @@ import { realpathSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { ExportError } from '../errors';
 import type { SlotKind, SlotRecord } from '../darwin/types';
-import { AtomicDir, HashingWriter, nodeFs, writeFailed, writeNewFile, type ExportFs } from './atomic';
+import { AtomicDir, flushFiles, HashingWriter, nodeFs, writeFailed, writeNewFile, type ExportFs } from './atomic';
 
 export type ExportLayout = 'slots' | 'concat';
 
@@ -176,6 +176,7 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
         if (record.sha256 !== undefined && record.sha256 !== sha256) {
           problems.push(`segment ${record.segment} slot ${record.slot}: the walk reported SHA-256 ${record.sha256}, the exported page has ${sha256}`);
         }
+        if (record.error !== undefined) problems.push(`segment ${record.segment} slot ${record.slot}: ${record.error}`);
         let where: string | number;
         if (pagesBin) {
           where = pagesBin.bytes;
@@ -196,7 +197,8 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
           const copy = Uint8Array.from(page);
           const at = slotFiles.length;
           slotFiles.push(undefined);
-          const job: Promise<void> = writeNewFile(fs, dir.file(rel), path.join(out, rel), copy, durable).then(
+          // not fsynced one by one: flushFiles() makes them all durable before the folder is renamed
+          const job: Promise<void> = writeNewFile(fs, dir.file(rel), path.join(out, rel), copy, false).then(
             (r) => {
               slotFiles[at] = { path: rel, bytes: r.bytes, sha256: r.sha256 };
               pending.delete(job);
@@ -223,6 +225,7 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
     await indexJson.write(jsonFirst ? ']\n' : '\n]\n');
 
     for (const f of slotFiles) if (f) files.push(f);
+    if (durable && slotFiles.length > 0) await flushFiles(fs, dir.file('.'), files.map((f) => dir.file(f.path)));
     if (pagesBin) files.push({ path: 'pages.bin', ...(await pagesBin.finish()) });
     files.push({ path: 'index.csv', ...(await indexCsv.finish()) });
     files.push({ path: 'index.json', ...(await indexJson.finish()) });
