@@ -43,6 +43,14 @@ export interface OpenOptions {
    * CLI does not. Default 0.
    */
   bufferCacheBytes?: number;
+  /**
+   * One-shot use (the CLI): search, or extract strings from, every page during the walk itself
+   * instead of decoding everything a second time afterwards. Results stream in segment order.
+   */
+  during?: {
+    search?: { query: SearchQuery; onHit: (h: SearchHit) => void };
+    strings?: { min: number; onString: (s: StringHit) => void };
+  };
 }
 
 export interface CaseInfo {
@@ -225,10 +233,19 @@ export class Case {
 
   private async walk(opts: OpenOptions): Promise<void> {
     for (const seg of this.plan.segments) this.undecoded.set(seg.summary.index, [...seg.undecoded]);
+    const search = opts.during?.search;
+    const strings = opts.during?.strings;
+    if (search) validateQuery(search.query);
+    const also = {
+      ...(search ? { query: search.query, queryKey: queryKey(search.query) } : {}),
+      ...(strings ? { stringsMin: strings.min } : {}),
+    };
     await this.forEachSegment<RecordsResult & JobProblems>(
-      (b) => ({ ...b, task: 'records' }),
+      (b) => ({ ...b, task: 'records', ...also }),
       (seg, r) => {
         if (r.problems) seg.summary.problems.push(...r.problems);
+        if (r.hits) for (const h of r.hits) search!.onHit(h);
+        if (r.strings) for (const x of r.strings) strings!.onString(x);
         if (r.kept) this.kept.set(seg.summary.index, r.kept);
         this.compact.set(seg.summary.index, r.compact);
       },
@@ -333,21 +350,24 @@ export class Case {
       if (e instanceof CancelledError) return { hits, pagesScanned, singleValueHits, cancelled: true };
       throw e;
     }
-    // pages that exist only as a value (sv table, 4-byte slots) are searched by that value
-    for (const rec of this.allSlots()) {
-      if (rec.kind !== 'single' || rec.value === undefined) continue;
-      for (const m of matchValue(Number(rec.value), query, this.plan.header.pageSize)) {
-        singleValueHits++;
-        emit({ ...m, segment: rec.segment, slot: rec.slot, kind: rec.kind, state: rec.state });
-      }
-    }
+    singleValueHits = this.svTableHits(query, emit);
+    return { hits, pagesScanned, singleValueHits, cancelled: false };
+  }
+
+  /**
+   * Pages the kernel keeps only as a value in the single-value table are searched by that value and
+   * reported with segment -1 and the table index as `slot`. (4-byte single-value *slots* are decoded
+   * and scanned with their segment like any other page.)
+   */
+  svTableHits(query: SearchQuery, onHit: (h: SearchHit) => void): number {
+    let n = 0;
     for (const sv of this.singleValues()) {
       for (const m of matchValue(Number(sv.value), query, this.plan.header.pageSize)) {
-        singleValueHits++;
-        emit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)` });
+        n++;
+        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)` });
       }
     }
-    return { hits, pagesScanned, singleValueHits, cancelled: false };
+    return n;
   }
 
   async strings(min: number, opts: RunOptions & { onString?: (s: StringHit) => void } = {}): Promise<{ strings: number; pagesScanned: number }> {

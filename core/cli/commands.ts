@@ -1,5 +1,7 @@
 // The image-level CLI commands: open a case through the façade and print what it found.
-import { openCase, type Case, type Progress } from '../case';
+import { openCase, type Case, type OpenOptions, type Progress } from '../case';
+import { validateQuery } from '../search/query';
+import type { SearchHit } from '../search/hits';
 import type { CliIo } from './main';
 import { EXIT } from './main';
 import type { SearchQuery } from '../search/query';
@@ -23,10 +25,10 @@ function progressPrinter(io: CliIo): ((p: Progress) => void) | undefined {
   };
 }
 
-async function withCase<T>(image: string, o: CaseOpts, io: CliIo, fn: (c: Case) => Promise<T>): Promise<T> {
+async function withCase<T>(image: string, o: CaseOpts, io: CliIo, fn: (c: Case) => Promise<T>, extra: Partial<OpenOptions> = {}): Promise<T> {
   const threads = o.threads !== undefined ? Number(o.threads) : undefined;
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new RangeError(`--threads must be a whole number ≥ 0, got ${o.threads}`);
-  const c = await openCase(image, { symbols: o.symbols, threads, onProgress: progressPrinter(io) });
+  const c = await openCase(image, { symbols: o.symbols, threads, onProgress: progressPrinter(io), ...extra });
   try {
     return await fn(c);
   } finally {
@@ -129,32 +131,43 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
     io.stderr.write('unfold search: give at least one of --string, --regex, --hex, --yara\n');
     return EXIT.usage;
   }
-  return withCase(image, o as CaseOpts, io, async (c) => {
-    const res = await c.search(query, {
-      onHit: (h) => {
-        if (o.json) out(io, JSON.stringify(h));
-        else out(io, `segment ${h.segment} slot ${h.slot} +0x${h.offset.toString(16)}  ${h.pattern}  ${h.match}`);
-      },
-    });
-    if (!o.json) out(io, `${res.hits} hits in ${res.pagesScanned} pages`);
-    return EXIT.ok;
-  });
+  validateQuery(query); // a bad pattern is refused before the image is opened
+  let hits = 0;
+  const onHit = (h: SearchHit) => {
+    hits++;
+    if (o.json) out(io, JSON.stringify(h));
+    else out(io, `segment ${h.segment} slot ${h.slot} +0x${h.offset.toString(16)}  ${h.pattern}  ${h.match}`);
+  };
+  // one pass: every page is searched while the walk has it decoded
+  return withCase(
+    image,
+    o as CaseOpts,
+    io,
+    async (c) => {
+      c.svTableHits(query, onHit);
+      if (!o.json) out(io, `${hits} hits in ${decodedPages(c)} pages`);
+      return EXIT.ok;
+    },
+    { during: { search: { query, onHit } } },
+  );
+}
+
+function decodedPages(c: Case): number {
+  let n = 0;
+  for (const s of c.segments()) for (const r of c.slots(s.index)) if (r.sha256) n++;
+  return n;
 }
 
 export async function stringsCommand(image: string, o: CaseOpts & { min: string; json?: boolean }, io: CliIo): Promise<number> {
   const min = Number(o.min);
   if (!Number.isInteger(min) || min < 1) throw new RangeError(`--min must be a whole number ≥ 1, got ${o.min}`);
-  return withCase(image, o, io, async (c) => {
-    await c.strings(min, {
-      onString: (s) => {
-        if (o.json) out(io, JSON.stringify(s));
-        else out(io, `${s.segment}\t${s.slot}\t0x${s.offset.toString(16)}\t${s.encoding === 'utf16le' ? 'u' : 'a'}\t${s.text}`);
-      },
-    });
-    return EXIT.ok;
-  });
+  const onString = (s: { segment: number; slot: number; offset: number; encoding: 'ascii' | 'utf16le'; text: string }) => {
+    if (o.json) out(io, JSON.stringify(s));
+    else out(io, `${s.segment}\t${s.slot}\t0x${s.offset.toString(16)}\t${s.encoding === 'utf16le' ? 'u' : 'a'}\t${s.text}`);
+  };
+  // one pass: strings are taken from every page while the walk has it decoded
+  return withCase(image, o, io, async () => EXIT.ok, { during: { strings: { min, onString } } });
 }
-
 export async function exportCommand(
   image: string,
   o: CaseOpts & { out: string; layout: 'slots' | 'concat'; overwrite?: boolean; json?: boolean },

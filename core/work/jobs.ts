@@ -34,14 +34,24 @@ export interface SegmentJob {
   keep?: boolean;
 }
 
+/** what a walk may also do with each page while it has it decoded (one-shot CLI search or strings) */
+export interface AlsoScan {
+  query?: SearchQuery;
+  queryKey?: string;
+  stringsMin?: number;
+}
+
 export type Job =
-  | (SegmentJob & { task: 'records' })
+  | (SegmentJob & { task: 'records' } & AlsoScan)
   | (SegmentJob & { task: 'pages' })
   | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery })
   | (SegmentJob & { task: 'strings'; min: number });
 
 export interface RecordsResult {
   compact: CompactSlots;
+  /** when the job asked to search or extract strings as well */
+  hits?: SearchHit[];
+  strings?: StringHit[];
   /** the segment buffer as read, in shared memory (when the job asked to keep it) */
   kept?: { bytes: Uint8Array; missingFrom?: number };
 }
@@ -127,9 +137,21 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
   switch (job.task) {
     case 'records': {
       const b = new CompactBuilder(job.ctx.segment, job.ctx.state, job.slots.length);
-      decode(job, (rec, page) => b.add(rec, page ? digestOf(page) : null), false);
+      const m = job.query ? matcherFor(job.queryKey ?? '', job.query) : null;
+      const hits: SearchHit[] | undefined = m ? [] : undefined;
+      const strings: StringHit[] | undefined = job.stringsMin !== undefined ? [] : undefined;
+      decode(
+        job,
+        (rec, page) => {
+          b.add(rec, page ? digestOf(page) : null);
+          if (!page) return;
+          if (m) scanHits(m, rec, page, job.query!.context ?? 16, hits!);
+          if (strings) scanStrings(job.stringsMin!, rec, page, strings);
+        },
+        false,
+      );
       const kept = job.keep && job.bytes ? { bytes: job.bytes, ...(job.missingFrom !== undefined ? { missingFrom: job.missingFrom } : {}) } : undefined;
-      return { result: { compact: b.finish(), ...(kept ? { kept } : {}) }, transfer: [b.buffer] };
+      return { result: { compact: b.finish(), ...(kept ? { kept } : {}), ...(hits ? { hits } : {}), ...(strings ? { strings } : {}) }, transfer: [b.buffer] };
     }
     case 'pages': {
       const records: SlotRecord[] = [];
@@ -155,7 +177,7 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
       decode(job, (rec, page) => {
         if (!page) return;
         pagesScanned++;
-        m.scanPage(page, (offset, length, pattern) => hits.push(makeHit(rec, page, offset, length, pattern, context)));
+        scanHits(m, rec, page, context, hits);
       }, false);
       return { result: { hits, pagesScanned }, transfer: [] };
     }
@@ -165,11 +187,17 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
       decode(job, (rec, page) => {
         if (!page) return;
         pagesScanned++;
-        extractStrings(page, { min: job.min }, (offset, text, encoding) =>
-          strings.push({ segment: rec.segment, slot: rec.slot, offset, encoding, text }),
-        );
+        scanStrings(job.min, rec, page, strings);
       }, false);
       return { result: { strings, pagesScanned }, transfer: [] };
     }
   }
+}
+
+function scanHits(m: Matcher, rec: SlotRecord, page: Uint8Array, context: number, out: SearchHit[]): void {
+  m.scanPage(page, (offset, length, pattern) => out.push(makeHit(rec, page, offset, length, pattern, context)));
+}
+
+function scanStrings(min: number, rec: SlotRecord, page: Uint8Array, out: StringHit[]): void {
+  extractStrings(page, { min }, (offset, text, encoding) => out.push({ segment: rec.segment, slot: rec.slot, offset, encoding, text }));
 }

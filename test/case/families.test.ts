@@ -46,3 +46,27 @@ describe('openCase on every family scenario', () => {
     });
   });
 });
+
+describe('search over single-value slots', () => {
+  it('a 4-byte single-value slot is searched once, as the page it stands for', async () => {
+    const s = buildScenario('F4-x86_64');
+    const t = s.truth.slots.find((x) => x.kind === 'single')!;
+    const value = Number(t.value);
+    const { imagePath, isfPath } = await saveSynthImage(s.image, dir, 'single-search');
+    const c = await openCase(imagePath, { symbols: isfPath, threads: 0 });
+    try {
+      const needle = [0, 1, 2, 3].map((i) => ((value >>> (8 * i)) & 255).toString(16).padStart(2, '0')).join(' ');
+      const hits: { segment: number; slot: number; offset: number }[] = [];
+      await c.search({ hex: [needle] }, { onHit: (h) => hits.push(h) });
+      const keys = hits.map((h) => `${h.segment}/${h.slot}/${h.offset}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      const page = Buffer.alloc(s.truth.pageSize);
+      for (let o = 0; o < page.length; o += 4) page.writeUInt32LE(value >>> 0, o);
+      const want: number[] = [];
+      for (let o = 0; o + 4 <= page.length; o++) if (page.readUInt32LE(o) === value >>> 0) want.push(o);
+      expect(hits.filter((h) => h.segment === t.segment && h.slot === t.slot).map((h) => h.offset)).toEqual(want);
+    } finally {
+      await c.close();
+    }
+  });
+});
