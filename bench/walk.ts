@@ -13,17 +13,17 @@ import { BENCH_LITERAL, BENCH_REGEX, BENCH_YARA } from './search';
 
 const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
 
-async function scaleImage(pages: number, log: (s: string) => void): Promise<{ imagePath: string; isfPath: string }> {
-  const dir = path.join(process.env.UNFOLD_BENCH_DIR ?? path.join(tmpdir(), 'unfold-bench'), `walk-${pages}`);
+async function scaleImage(pages: number, log: (s: string) => void, arch: 'x86_64' | 'arm64' = 'x86_64'): Promise<{ imagePath: string; isfPath: string }> {
+  const dir = path.join(process.env.UNFOLD_BENCH_DIR ?? path.join(tmpdir(), 'unfold-bench'), arch === 'x86_64' ? `walk-${pages}` : `${arch}-${pages}`);
   const imagePath = path.join(dir, 'scale.raw');
   const isfPath = path.join(dir, 'scale.isf.json');
   if (existsSync(imagePath) && existsSync(isfPath)) return { imagePath, isfPath };
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const t0 = performance.now();
-  const img = buildScaleImage({ pages });
+  const img = buildScaleImage({ pages, arch });
   await saveSynthImage(img.image, dir, 'scale');
-  log(`   built a ${pages}-page image (${(statSync(imagePath).size / 2 ** 30).toFixed(2)} GiB raw) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  log(`   built a ${pages}-page ${arch} image (${(statSync(imagePath).size / 2 ** 30).toFixed(2)} GiB raw) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return { imagePath, isfPath };
 }
 
@@ -139,6 +139,25 @@ export async function run(opts: { json: boolean; quick: boolean; previous?: Reco
     rmSync(exportDir, { recursive: true, force: true });
     await c.close();
   }
+
+  // Apple silicon: 16 KiB pages, arm64 translation and c_slot layout (F9, 64 KiB segments)
+  const armPages = Math.round(pages / 5);
+  const arm = await scaleImage(armPages, log, 'arm64');
+  const armRuns: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const t0 = performance.now();
+    const a = await openCase(arm.imagePath, { symbols: arm.isfPath, threads });
+    armRuns.push((performance.now() - t0) / 1000);
+    await a.close();
+  }
+  const armSeconds = Math.min(...armRuns);
+  Object.assign(out, {
+    walkArm64Pages: armPages,
+    walkArm64Seconds: round(armSeconds, 2),
+    walkArm64PagesPerSec: Math.round(armPages / armSeconds),
+    walkArm64MBps: round((armPages * 16384) / 1e6 / armSeconds),
+  });
+  log(`   arm64 (16 KiB pages): ${armPages} pages walked in ${out.walkArm64Seconds} s (runs ${armRuns.map((r) => r.toFixed(2)).join(', ')} s): ${out.walkArm64PagesPerSec} pages/s, ${out.walkArm64MBps} MB/s of pages`);
   return out;
 }
 
