@@ -450,6 +450,9 @@ export class Case {
       signal: run.signal,
       onProgress: run.onProgress,
       liveSlots,
+      // each page arrives with the SHA-256 its worker computed over these bytes, and pages() has
+      // already compared it with the walk's: hashing it a third time here would only cost time
+      verifyPageHashes: false,
       meta: {
         imagePath: this.image.path,
         imageSha256,
