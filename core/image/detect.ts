@@ -7,6 +7,7 @@ import { ImageFormatError } from '../errors';
 import { FileSource } from './cache';
 import { openAff4 } from './aff4';
 import { openElf } from './elf';
+import { EWF1_SIGNATURE, EWF2_SIGNATURE, openEwf } from './ewf';
 import { LIME_MAGIC, openLime } from './lime';
 import { MH_MAGIC, MH_MAGIC_64, openMachO } from './macho';
 import { checkPlausibleRaw, openRaw } from './raw';
@@ -17,7 +18,7 @@ export type { PhysicalImage, PhysRange, ContainerFormat } from './types';
 
 /** containers we recognise but do not read, with what to do instead */
 const FOREIGN: Array<{ magic: number[]; what: string }> = [
-  { magic: [0x45, 0x56, 0x46, 0x09, 0x0d, 0x0a, 0xff, 0x00], what: 'an EWF (.E01) image; convert it to raw with ewfexport (ewf-tools) first' },
+  { magic: EWF2_SIGNATURE, what: 'an EWF2 (.Ex01) image, which Unfold does not read (only EWF1 .E01); convert it to raw with ewfexport (ewf-tools) first' },
   { magic: [0x4c, 0x56, 0x46, 0x09, 0x0d, 0x0a, 0xff, 0x00], what: 'an EWF logical evidence (.L01) file, not a memory image' },
   { magic: [0x1f, 0x8b], what: 'a gzip-compressed file; decompress it first' },
   { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], what: 'an xz-compressed file; decompress it first' },
@@ -98,6 +99,7 @@ export async function openImage(path: string): Promise<PhysicalImage> {
     if (startsWith(head, [0x7f, 0x45, 0x4c, 0x46])) return openElf(file);
     if (magic === MH_MAGIC || magic === MH_MAGIC_64) return openMachO(file);
     if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) return await openAff4(file);
+    if (startsWith(head, EWF1_SIGNATURE)) return openEwf(file);
     if (magic >= 0 && isVmwareMagic(magic)) {
       // the user opened the metadata itself: its RAM is in the .vmem beside it, or embedded
       const vmemPath = vmemBeside(path);

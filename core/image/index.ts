@@ -2,3 +2,4 @@
 export { openImage } from './detect';
 export { imageCacheStats, setImageCacheLimits } from './cache';
 export type { ContainerFormat, PhysicalImage, PhysRange } from './types';
+export { adler32, ewfSegmentExtension } from './ewf';

@@ -1,7 +1,7 @@
 // A container maps physical addresses to bytes in the evidence file. Physical addresses are plain
 // numbers: every physical address a Mac can have is below 2^52, inside the exact range of a double.
 
-export type ContainerFormat = 'raw' | 'lime' | 'elf' | 'macho' | 'aff4' | 'vmware';
+export type ContainerFormat = 'raw' | 'lime' | 'elf' | 'macho' | 'aff4' | 'vmware' | 'ewf';
 
 export interface PhysRange {
   /** first physical address of the range */
