@@ -186,3 +186,42 @@ export async function exportCommand(
     return r.accountedFor === r.liveSlots ? EXIT.ok : EXIT.badData;
   });
 }
+
+export async function segmentsCommand(image: string, o: CaseOpts & { json?: boolean }, io: CliIo): Promise<number> {
+  return withCase(image, o, io, async (c) => {
+    for (const s of c.segments()) {
+      if (o.json) out(io, JSON.stringify(s));
+      else {
+        const kinds = Object.entries(s.kinds).map(([k, n]) => `${k} ${n}`).join(', ');
+        const where = s.swap ? `swap file ${s.swap.fileIndex} @0x${s.swap.offset.toString(16)}` : s.possiblyEncrypted ? 'possibly encrypted' : '';
+        out(io, `${s.index}\t${s.stateName}\t${s.liveSlots} slots\t${s.compressedBytes} bytes\t${kinds}${where ? '\t' + where : ''}${s.problems.length ? '\t' + s.problems.join('; ') : ''}`);
+      }
+    }
+    return EXIT.ok;
+  });
+}
+
+function wholeNumber(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name} must be a whole number ≥ 0, got ${v}`);
+  return n;
+}
+
+export async function pageCommand(image: string, o: CaseOpts & { segment: string; slot: string; compressed?: boolean }, io: CliIo): Promise<number> {
+  const segment = wholeNumber('--segment', o.segment);
+  const slot = wholeNumber('--slot', o.slot);
+  return withCase(image, o, io, async (c) => {
+    if (!c.slots(segment).some((r) => r.slot === slot)) {
+      io.stderr.write(`unfold: segment ${segment} has no live slot ${slot}\n`);
+      return EXIT.badData;
+    }
+    const p = c.page(segment, slot);
+    const bytes = o.compressed ? p.compressed : p.page;
+    if (!bytes) {
+      io.stderr.write(`unfold: segment ${segment} slot ${slot} (${p.record.kind}) has no ${o.compressed ? 'stored bytes in the image' : 'decoded page'}${p.record.error ? ': ' + p.record.error : ''}\n`);
+      return EXIT.badData;
+    }
+    await new Promise<void>((resolve, reject) => io.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
+    return EXIT.ok;
+  });
+}

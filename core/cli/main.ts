@@ -71,13 +71,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   program
     .command('decode')
     .description('decompress one compressed page (a slot dump) and write the page to stdout')
-    .argument('<file>', 'compressed stream (exact length)')
+    .argument('<file>', 'compressed stream (exact length); - reads standard input')
     .addOption(new Option('--codec <codec>', 'stream codec').choices(['wkdm', 'lz4']).default('wkdm'))
     .addOption(new Option('--page-size <bytes>', 'page size').choices(['4096', '16384']).default('4096'))
     .addOption(new Option('--dict-preset <n>', 'WKdm dictionary initial value: 1 for 10.9–10.10, 0 from 10.11').choices(['0', '1']).default('0'))
     .action(async (file: string, o: { codec: 'wkdm' | 'lz4'; pageSize: string; dictPreset: string }) => {
       const { decodeStreamFile } = await import('./decode');
-      const page = decodeStreamFile(readFileSync(file), {
+      const page = decodeStreamFile(readFileSync(file === '-' ? 0 : file), {
         codec: o.codec,
         pageSize: Number(o.pageSize) as 4096 | 16384,
         dictPreset: Number(o.dictPreset) as 0 | 1,
@@ -108,6 +108,31 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .action(async (image: string, o: { symbols?: string; json?: boolean; segment?: string; threads?: string }) => {
       const { slotsCommand } = await import('./commands');
       code = await slotsCommand(image, o, io);
+    });
+
+  program
+    .command('segments')
+    .description('every segment of the compressor: state, slots, bytes, swap location, problems (JSON lines with --json)')
+    .argument('<image>')
+    .option('--symbols <isf>', 'ISF file or folder')
+    .option('--json', 'JSON lines, one per segment')
+    .option('--threads <n>', 'decode threads')
+    .action(async (image: string, o: { symbols?: string; json?: boolean; threads?: string }) => {
+      const { segmentsCommand } = await import('./commands');
+      code = await segmentsCommand(image, o, io);
+    });
+
+  program
+    .command('page')
+    .description("write one slot's decompressed page (or, with --compressed, its stored bytes) to stdout")
+    .argument('<image>')
+    .option('--symbols <isf>', 'ISF file or folder')
+    .requiredOption('--segment <n>', 'segment number')
+    .requiredOption('--slot <n>', 'slot number')
+    .option('--compressed', "the slot's bytes as stored in the segment buffer")
+    .action(async (image: string, o: { symbols?: string; segment: string; slot: string; compressed?: boolean }) => {
+      const { pageCommand } = await import('./commands');
+      code = await pageCommand(image, o, io);
     });
 
   program

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, readFileSync, statSync, writeFileSync, readdirSync
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { main } from '../../core/cli/main';
 import { buildDemoImage, saveSynthImage, DEMO_SECRET, type DemoImage } from '../synth/scenarios';
@@ -114,6 +114,51 @@ describe('unfold slots', () => {
       await a.close();
       await b.close();
     }
+  });
+});
+
+describe('unfold segments and page', () => {
+  it('segments --json: one line per segment with its state, live slots and kinds', async () => {
+    const r = await run(['segments', image, '--symbols', isf, '--json', '--threads', '0']);
+    expect(r.code).toBe(0);
+    const segs = lines(r.out);
+    expect(segs.map((s) => s.index)).toEqual(demo.truth.segments.map((t) => t.index));
+    for (const s of segs) {
+      const live = demo.truth.slots.filter((t) => t.segment === s.index);
+      expect(s.liveSlots).toBe(live.length);
+      expect(s.stateName).toBe(live[0]?.state ?? s.stateName);
+    }
+    const swapped = segs.find((s) => s.swap !== null) as { swap: { fileIndex: number; offset: number } };
+    expect(swapped.swap).toMatchObject({ fileIndex: 1, offset: 0x40000 });
+  });
+
+  it('page writes the decompressed page, and with --compressed the stored bytes', async () => {
+    const t = demo.truth.slots.find((x) => x.kind === 'wkdm')!;
+    const stdout = new PassThrough();
+    const chunks: Buffer[] = [];
+    stdout.on('data', (d: Buffer) => chunks.push(d));
+    const code = await main(['page', image, '--symbols', isf, '--segment', String(t.segment), '--slot', String(t.slot)], { stdout, stderr: new PassThrough() });
+    expect(code).toBe(0);
+    expect(sha(Buffer.concat(chunks))).toBe(t.sha256);
+    const stored: Buffer[] = [];
+    const so = new PassThrough();
+    so.on('data', (d: Buffer) => stored.push(d));
+    const c2 = await main(['page', image, '--symbols', isf, '--segment', String(t.segment), '--slot', String(t.slot), '--compressed'], { stdout: so, stderr: new PassThrough() });
+    expect(c2).toBe(0);
+    // the stored bytes are a WKdm stream that decodes back to the same page
+    const back = execFileSync(process.execPath, ['bin/unfold.mjs', 'decode', '-', '--codec', 'wkdm'], { input: Buffer.concat(stored) });
+    expect(Buffer.concat(stored).length).toBe(t.compressedSize);
+    expect(sha(back)).toBe(t.sha256);
+  });
+
+  it('page of a slot that does not exist, or of a swapped-out slot, exits 2 with a reason', async () => {
+    const missing = await run(['page', image, '--symbols', isf, '--segment', '1', '--slot', '7']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('no live slot 7');
+    const sw = demo.truth.slots.find((x) => x.kind === 'swapped')!;
+    const r = await run(['page', image, '--symbols', isf, '--segment', String(sw.segment), '--slot', String(sw.slot)]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('swapped');
   });
 });
 
