@@ -1,9 +1,9 @@
 // A symbol pack: one ISF file, or a folder (searched recursively) of `.json` / `.json.xz` ISFs,
 // indexed by the kernel banner each one was made from. Indexing reads only the `version` symbol
 // out of each file's text (no full parse), so a large pack is cheap to match.
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readdir, stat, readFile, writeFile, mkdir, rename } from 'node:fs/promises';
+import { join, resolve, dirname } from 'node:path';
+import { homedir } from 'node:os';
 import { DiscoveryError } from '../errors';
 import { parseBanner } from '../darwin/version';
 import { bannerFromConstantData, isfText, parseIsfText, quoteLongIntegers, type IsfSymbolTable } from './isf';
@@ -78,17 +78,71 @@ export async function indexSymbols(pathOrFolder: string): Promise<IsfEntry[]> {
   const files: string[] = [];
   if (st.isDirectory()) await listIsfFiles(pathOrFolder, files, 0);
   else files.push(pathOrFolder);
+  const cache = await loadIndexCache();
+  let changed = false;
   const out: IsfEntry[] = [];
   for (const path of files) {
     try {
+      const fst = await stat(path);
+      const key = `${resolve(path)}\u0000${fst.size}\u0000${fst.mtimeMs}`;
+      const hit = cache.get(key);
+      if (hit) {
+        out.push({ path, banner: hit.banner, versionAddress: hit.versionAddress === null ? null : BigInt(hit.versionAddress) });
+        continue;
+      }
       const text = await isfText(await readFile(path), path);
       const v = peekVersionSymbol(text);
       out.push({ path, banner: v.banner, versionAddress: v.address });
+      cache.set(key, { banner: v.banner, versionAddress: v.address === null ? null : v.address.toString() });
+      changed = true;
     } catch {
       if (!st.isDirectory()) throw new DiscoveryError('BAD_SYMBOLS', `${path} cannot be read as an ISF`, { source: path });
     }
   }
+  if (changed) await saveIndexCache(cache);
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A symbol pack of hundreds of .json.xz files takes minutes to decompress just to read banners, so
+// what each file holds is remembered by path, size and mtime in the user's cache folder (like
+// Volatility 3's identifier cache). A missing or unreadable cache only costs the re-read.
+
+interface CachedEntry {
+  banner: string | null;
+  versionAddress: string | null;
+}
+
+function indexCachePath(): string | null {
+  if (process.env.UNFOLD_ISF_CACHE === 'off') return null;
+  if (process.env.UNFOLD_ISF_CACHE) return process.env.UNFOLD_ISF_CACHE;
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'unfold', 'isf-index.json');
+}
+
+async function loadIndexCache(): Promise<Map<string, CachedEntry>> {
+  const file = indexCachePath();
+  if (!file) return new Map();
+  try {
+    const j = JSON.parse(await readFile(file, 'utf8')) as { version: number; entries: Record<string, CachedEntry> };
+    if (j.version !== 1) return new Map();
+    return new Map(Object.entries(j.entries));
+  } catch {
+    return new Map();
+  }
+}
+
+async function saveIndexCache(cache: Map<string, CachedEntry>): Promise<void> {
+  const file = indexCachePath();
+  if (!file) return;
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify({ version: 1, entries: Object.fromEntries(cache) }));
+    await rename(tmp, file);
+  } catch {
+    /* a cache that cannot be written is only a slower next start */
+  }
 }
 
 /** a distance between two banners for "closest" suggestions: architecture, darwin version, xnu build, text */

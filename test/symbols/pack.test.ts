@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { xz } from '@napi-rs/lzma';
@@ -95,5 +95,31 @@ describe('symbol packs', () => {
 
   it('a missing path is reported', async () => {
     await expect(indexSymbols(join(dir, 'nope'))).rejects.toMatchObject({ code: 'NO_SYMBOLS' });
+  });
+
+  it('remembers what each file holds by path, size and mtime, and re-reads a file that changed', async () => {
+    const sub = mkdtempSync(join(tmpdir(), 'unfold-pack-cache-'));
+    const cacheFile = `${sub}.index-cache`;
+    const prev = process.env.UNFOLD_ISF_CACHE;
+    process.env.UNFOLD_ISF_CACHE = cacheFile;
+    try {
+      const isf = join(sub, 'k19.json');
+      writeFileSync(isf, isfFor(B19, 0xffffff8000c00001n));
+      expect((await indexSymbols(sub))[0]!.banner).toBe(B19);
+      // the second look comes from the cache: prove it by planting a different banner there
+      const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as { entries: Record<string, { banner: string }> };
+      const key = Object.keys(cache.entries).find((k) => k.startsWith(isf))!;
+      cache.entries[key]!.banner = 'planted';
+      writeFileSync(cacheFile, JSON.stringify(cache));
+      expect((await indexSymbols(sub))[0]!.banner).toBe('planted');
+      // a changed file (new mtime) is read again
+      utimesSync(isf, new Date(), new Date(Date.now() + 5000));
+      expect((await indexSymbols(sub))[0]!.banner).toBe(B19);
+    } finally {
+      if (prev === undefined) delete process.env.UNFOLD_ISF_CACHE;
+      else process.env.UNFOLD_ISF_CACHE = prev;
+      rmSync(sub, { recursive: true, force: true });
+      rmSync(cacheFile, { force: true });
+    }
   });
 });
