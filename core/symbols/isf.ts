@@ -69,7 +69,8 @@ export class IsfSymbolTable implements SymbolTable {
 
   /** symbol record; accepts the Mach-O spelling with a leading underscore too */
   symbol(name: string): IsfSymbol | undefined {
-    return this.symbols.get(name) ?? (name.startsWith('_') ? this.symbols.get(name.slice(1)) : undefined);
+    // dwarf2json writes Mach-O names without their leading underscore; other converters keep it
+    return this.symbols.get(name) ?? (name.startsWith('_') ? this.symbols.get(name.slice(1)) : this.symbols.get('_' + name));
   }
 
   symbolAddress(name: string): bigint | undefined {

@@ -80,4 +80,16 @@ describe('ISF loading', () => {
     await expect(loadIsf(join(dir, 'missing.json'))).rejects.toBeInstanceOf(DiscoveryError);
     expect(() => parseIsfText('[1,2]', 'x')).toThrow(/not a Volatility 3 ISF/);
   });
+
+  it('finds a symbol whichever way its Mach-O underscore was written', () => {
+    const isf = emptyIsf();
+    isf.symbols['_c_segments'] = { address: 0xffffff8000ab4960n };
+    isf.symbols['c_buffers'] = { address: 0xffffff8000ab4968n };
+    const t = parseIsfText(isfToJson(isf), 'x');
+    expect(t.symbolAddress('c_segments')).toBe(0xffffff8000ab4960n);
+    expect(t.symbolAddress('_c_segments')).toBe(0xffffff8000ab4960n);
+    expect(t.symbolAddress('_c_buffers')).toBe(0xffffff8000ab4968n);
+    expect(t.symbolAddress('c_segment_count')).toBeUndefined();
+  });
 });
+
