@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import { main } from '../../core/cli/main';
 import { buildDemoImage, saveSynthImage, DEMO_SECRET, type DemoImage } from '../synth/scenarios';
 import { openCase } from '../../core/case';
+import { VERSION } from '../../core/version';
 
 let dir: string;
 let image: string;
@@ -52,6 +53,14 @@ describe('unfold (installed command)', () => {
     expect(j.container).toBe('raw');
     expect(j.kaslrSlide).toBe('0x' + demo.image.slide.toString(16));
     expect(j.dtb).toBe('0x' + demo.image.dtb.toString(16));
+  });
+
+  it('--version prints the version package.json declares (the one written into manifests)', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+    const r = spawnSync(process.execPath, ['bin/unfold.mjs', '--version'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
   });
 
   it('an unknown option is a usage error (64)', async () => {
