@@ -5,7 +5,7 @@
 // Electron IPC and contextBridge arrive as bare strings; the envelope keeps the code and the details that
 // the UI needs to explain a failure in words.
 //
-// Long operations (open, search, export) take a caller-chosen request id. Their progress, hits and end
+// Long operations (open, search, strings, export) take a caller-chosen request id. Their progress, hits and end
 // arrive as UnfoldEvents carrying that id, so a UI can drop events of a request it has since replaced.
 import type { CompressorSummary, SegmentSummary, SlotKind, SlotRecord } from './darwin/types';
 import type { SearchHit } from './search/hits';
@@ -32,10 +32,13 @@ export const CHANNELS = {
   getSlots: 'unfold:get-slots',
   getPage: 'unfold:get-page',
   search: 'unfold:search',
+  strings: 'unfold:strings',
+  saveHits: 'unfold:save-hits',
   export: 'unfold:export',
   pickImage: 'unfold:pick-image',
   pickSymbols: 'unfold:pick-symbols',
   pickExportFolder: 'unfold:pick-export-folder',
+  pickHitsFile: 'unfold:pick-hits-file',
   getRecentSymbols: 'unfold:get-recent-symbols',
   /** main → renderer: every UnfoldEvent */
   event: 'unfold:event',
@@ -163,6 +166,77 @@ export interface SearchResult {
   seconds: number;
 }
 
+/** a saved hit list: one row per hit, as the search reported it */
+export type HitsFormat = 'csv' | 'json';
+
+export interface SaveHitsRequest {
+  caseId: number;
+  /** the request id of the search whose hits are saved (the case worker keeps the last search's hits) */
+  searchId: string;
+  /** full path of the file to write */
+  out: string;
+  format: HitsFormat;
+  /** replace an existing file (otherwise an existing file is refused with EXISTS) */
+  overwrite: boolean;
+}
+
+export interface SaveHitsResult {
+  out: string;
+  format: HitsFormat;
+  hits: number;
+  bytes: number;
+  sha256: string;
+}
+
+/** the columns of a saved hit list, in order (CSV header, JSON keys) */
+export const HIT_COLUMNS = ['segment', 'slot', 'offset', 'length', 'kind', 'state', 'pattern', 'match', 'before', 'after'] as const;
+
+// ───────────────────────────── strings ─────────────────────────────
+
+/** one printable run in a decompressed page, exactly as core reports it */
+export interface StringEntry {
+  segment: number;
+  slot: number;
+  /** byte offset within the decompressed page */
+  offset: number;
+  encoding: 'ascii' | 'utf16le';
+  text: string;
+}
+
+export interface StringsRequest {
+  requestId: string;
+  caseId: number;
+  /** shortest run reported, in characters */
+  min: number;
+  ascii: boolean;
+  utf16: boolean;
+  /** keep only strings containing this text (case-insensitive); empty or absent: all */
+  filter?: string;
+  /** stop after keeping this many strings; default STRINGS_LIMITS.defaultMaxStrings */
+  maxStrings?: number;
+}
+
+export const STRINGS_LIMITS = {
+  minLength: 1,
+  maxLength: 4096,
+  defaultMin: 6,
+  filterLength: 256,
+  maxStrings: 1_000_000,
+  defaultMaxStrings: 200_000,
+} as const;
+
+export interface StringsResult {
+  /** strings kept (matching encoding and filter) */
+  strings: number;
+  /** strings extracted before filtering */
+  scanned: number;
+  pagesScanned: number;
+  cancelled: boolean;
+  /** the limit was reached and extraction stopped there */
+  limited: boolean;
+  seconds: number;
+}
+
 // ───────────────────────────── export ─────────────────────────────
 
 export type ExportLayout = 'slots' | 'concat';
@@ -249,9 +323,15 @@ export interface CommandEvent {
   view?: ViewName;
 }
 
-export type UnfoldEvent = ProgressEvent | HitsEvent | DoneEvent | ErrorEvent | CommandEvent;
+export interface StringsEvent {
+  type: 'strings';
+  requestId: string;
+  strings: StringEntry[];
+}
 
-export type ViewName = 'overview' | 'segments' | 'slots' | 'search' | 'single' | 'swapped' | 'export';
+export type UnfoldEvent = ProgressEvent | HitsEvent | StringsEvent | DoneEvent | ErrorEvent | CommandEvent;
+
+export type ViewName = 'overview' | 'segments' | 'slots' | 'search' | 'strings' | 'single' | 'swapped' | 'export';
 
 // ───────────────────────────── the interface ─────────────────────────────
 
@@ -268,11 +348,17 @@ export interface UnfoldApi {
   getSlots(caseId: number, segment: number): Promise<ApiResult<SlotRecord[]>>;
   getPage(caseId: number, segment: number, slot: number): Promise<ApiResult<PageView>>;
   search(req: SearchRequest): Promise<ApiResult<SearchResult>>;
+  /** printable strings of every decoded page; they arrive as StringsEvents */
+  strings(req: StringsRequest): Promise<ApiResult<StringsResult>>;
+  /** writes the hits of a finished search (by its request id) to a new file */
+  saveHits(req: SaveHitsRequest): Promise<ApiResult<SaveHitsResult>>;
   export(req: ExportRequest): Promise<ApiResult<ExportResult>>;
   /** native dialogs: null when the person cancelled; NO_DIALOGS in browser mode */
   pickImage(): Promise<ApiResult<string | null>>;
   pickSymbols(kind: 'file' | 'folder'): Promise<ApiResult<string | null>>;
   pickExportFolder(): Promise<ApiResult<string | null>>;
+  /** a save dialog for a hit list; null when cancelled */
+  pickHitsFile(format: HitsFormat): Promise<ApiResult<string | null>>;
   getRecentSymbols(): Promise<ApiResult<string | null>>;
 }
 

@@ -2,6 +2,8 @@
 // long walk, search or export never freezes the window (Electron) or the event stream (browser mode).
 // One case at a time; opening another replaces it once the new one has opened.
 import { parentPort, workerData } from 'node:worker_threads';
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import type {
   ApiError,
   CaseInfo,
@@ -10,12 +12,17 @@ import type {
   ExportResult,
   OpenRequest,
   PageView,
+  SaveHitsRequest,
+  SaveHitsResult,
   SearchHit,
   SearchRequest,
   SearchResult,
+  StringEntry,
+  StringsRequest,
+  StringsResult,
   UnfoldEvent,
 } from '../core/api';
-import { SEARCH_LIMITS } from '../core/api';
+import { HIT_COLUMNS, SEARCH_LIMITS, STRINGS_LIMITS } from '../core/api';
 import type { SlotKind } from '../core/darwin/types';
 import type { CaseWorkerData, FromWorker, ToWorker, WorkerCall } from './protocol';
 import { appError, toApiError } from './errors';
@@ -30,12 +37,14 @@ const emit = (event: UnfoldEvent): void => post({ kind: 'event', event });
 
 interface Running {
   controller: AbortController;
-  kind: 'open' | 'search' | 'export';
+  kind: 'open' | 'search' | 'strings' | 'export';
 }
 
 let current: { id: number; facadeCase: FacadeCase; info: CaseInfo; stats: CaseStats | null } | null = null;
 let nextCaseId = 1;
 const running = new Map<string, Running>();
+/** the hits of the last search, kept so "Save hits" writes what the search found, not what a renderer sends */
+let lastSearch: { requestId: string; caseId: number; hits: SearchHit[]; finished: boolean } | null = null;
 
 function abortAll(kind: Running['kind']): void {
   for (const [id, r] of running) if (r.kind === kind) {
@@ -110,7 +119,9 @@ async function open(req: OpenRequest, demo: boolean): Promise<CaseInfo> {
     // the new case replaces the old one only once it has opened: a failed open keeps what was there
     if (current) {
       abortAll('search');
+      abortAll('strings');
       abortAll('export');
+      lastSearch = null;
       const old = current.facadeCase;
       current = null;
       await old.close().catch(() => {});
@@ -190,6 +201,8 @@ async function search(req: SearchRequest): Promise<SearchResult> {
   let batch: SearchHit[] = [];
   let count = 0;
   let limited = false;
+  const kept: SearchHit[] = [];
+  lastSearch = { requestId: req.requestId, caseId: req.caseId, hits: kept, finished: false };
   let timer: ReturnType<typeof setTimeout> | null = null;
   const flush = (): void => {
     if (timer) clearTimeout(timer);
@@ -215,7 +228,7 @@ async function search(req: SearchRequest): Promise<SearchResult> {
         onHit: (h) => {
           if (limited) return;
           count++;
-          batch.push({
+          const hit: SearchHit = {
             segment: h.segment,
             slot: h.slot,
             offset: h.offset,
@@ -226,7 +239,9 @@ async function search(req: SearchRequest): Promise<SearchResult> {
             state: h.state,
             before: toHex(h.before),
             after: toHex(h.after),
-          });
+          };
+          batch.push(hit);
+          kept.push(hit);
           if (count >= max) {
             limited = true;
             controller.abort();
@@ -250,7 +265,108 @@ async function search(req: SearchRequest): Promise<SearchResult> {
     throw e;
   } finally {
     running.delete(req.requestId);
+    if (lastSearch?.requestId === req.requestId) lastSearch.finished = true;
   }
+}
+
+async function strings(req: StringsRequest): Promise<StringsResult> {
+  const cur = requireCase(req.caseId);
+  // one extraction at a time, like search: the UI shows one list
+  abortAll('strings');
+  const controller = new AbortController();
+  running.set(req.requestId, { controller, kind: 'strings' });
+  const t0 = Date.now();
+  const max = req.maxStrings ?? STRINGS_LIMITS.defaultMaxStrings;
+  const needle = (req.filter ?? '').toLowerCase();
+  let batch: StringEntry[] = [];
+  let kept = 0;
+  let scanned = 0;
+  let limited = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (batch.length === 0) return;
+    emit({ type: 'strings', requestId: req.requestId, strings: batch });
+    batch = [];
+  };
+  const result = (pagesScanned: number, cancelled: boolean): StringsResult => ({
+    strings: kept,
+    scanned,
+    pagesScanned,
+    cancelled,
+    limited,
+    seconds: (Date.now() - t0) / 1000,
+  });
+  try {
+    const r = await cur.facadeCase.strings(req.min, {
+      signal: controller.signal,
+      onProgress: progressSink(req.requestId),
+      onString: (s) => {
+        if (limited) return;
+        scanned++;
+        if (s.encoding === 'ascii' ? !req.ascii : !req.utf16) return;
+        if (needle && !s.text.toLowerCase().includes(needle)) return;
+        kept++;
+        batch.push({ segment: s.segment, slot: s.slot, offset: s.offset, encoding: s.encoding, text: s.text });
+        if (kept >= max) {
+          limited = true;
+          controller.abort();
+        }
+        if (batch.length >= 1000) flush();
+        else if (!timer) timer = setTimeout(flush, data.hitBatchMs ?? 50);
+      },
+    });
+    flush();
+    return result(r.pagesScanned, false);
+  } catch (e) {
+    flush();
+    if (limited || (e as { code?: unknown }).code === 'CANCELLED') return result(0, !limited);
+    throw e;
+  } finally {
+    running.delete(req.requestId);
+  }
+}
+
+const csvField = (v: string | number): string => {
+  const t = String(v);
+  return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+};
+
+async function saveHits(req: SaveHitsRequest): Promise<SaveHitsResult> {
+  const cur = requireCase(req.caseId);
+  const last = lastSearch;
+  if (!last || last.requestId !== req.searchId || last.caseId !== req.caseId) {
+    throw appError('NOT_FOUND', `no hits of search ${req.searchId} are kept (only the last search's are); search again`, { searchId: req.searchId });
+  }
+  if (!last.finished) throw appError('BUSY', 'the search is still running; wait for it to finish or cancel it first');
+  // the evidence is never written, whatever the person typed or ticked
+  const real = async (p: string): Promise<string> => realpath(p).catch(() => path.resolve(p));
+  if ((await real(req.out)) === (await real(cur.info.image.path))) {
+    throw appError('BAD_ARGUMENT', `${req.out} is the evidence file of this case; it is never written`, { file: req.out });
+  }
+  const hits = last.hits;
+  let text: string;
+  if (req.format === 'csv') {
+    const rows = [HIT_COLUMNS.join(',')];
+    for (const h of hits) rows.push(HIT_COLUMNS.map((k) => csvField(h[k])).join(','));
+    text = rows.join('\r\n') + '\r\n';
+  } else {
+    text =
+      JSON.stringify(
+        {
+          tool: 'Unfold',
+          image: cur.info.image.path,
+          savedAt: new Date().toISOString(),
+          hits: hits.map((h) => Object.fromEntries(HIT_COLUMNS.map((k) => [k, h[k]]))),
+        },
+        null,
+        1,
+      ) + '\n';
+  }
+  const { writeFileAtomic } = await import('../core/export/atomic');
+  const w = await writeFileAtomic(req.out, text, { overwrite: req.overwrite });
+  return { out: w.path, format: req.format, hits: hits.length, bytes: w.bytes, sha256: w.sha256 };
 }
 
 async function runExport(req: ExportRequest): Promise<ExportResult> {
@@ -288,7 +404,9 @@ async function perform(call: WorkerCall): Promise<unknown> {
       return open({ requestId: call.req.requestId, imagePath: '' }, true);
     case 'close': {
       abortAll('search');
+      abortAll('strings');
       abortAll('export');
+      lastSearch = null;
       const old = current;
       current = null;
       if (old) await old.facadeCase.close();
@@ -311,6 +429,10 @@ async function perform(call: WorkerCall): Promise<unknown> {
       return page(call.caseId, call.segment, call.slot);
     case 'search':
       return search(call.req);
+    case 'strings':
+      return strings(call.req);
+    case 'saveHits':
+      return saveHits(call.save);
     case 'export':
       return runExport(call.req);
   }

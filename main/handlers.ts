@@ -8,13 +8,17 @@ import path from 'node:path';
 import {
   REQUEST_ID_PATTERN,
   SEARCH_LIMITS,
+  STRINGS_LIMITS,
   type ApiMethod,
   type ApiResult,
   type ApiValue,
   type CaseInfo,
   type ExportRequest,
+  type HitsFormat,
   type OpenRequest,
+  type SaveHitsRequest,
   type SearchRequest,
+  type StringsRequest,
 } from '../core/api';
 import type { CaseHostLike } from './case-host';
 import { AppError, toApiError } from './errors';
@@ -24,6 +28,7 @@ export interface Dialogs {
   pickImage(): Promise<string | null>;
   pickSymbols(kind: 'file' | 'folder'): Promise<string | null>;
   pickExportFolder(): Promise<string | null>;
+  pickHitsFile(format: HitsFormat): Promise<string | null>;
 }
 
 export interface HandlerDeps {
@@ -169,6 +174,37 @@ function searchRequest(method: string, v: unknown): SearchRequest {
   return req;
 }
 
+function stringsRequest(method: string, v: unknown): StringsRequest {
+  const keys = ['requestId', 'caseId', 'min', 'ascii', 'utf16', 'filter', 'maxStrings'] as const;
+  const o = plainObject(method, 'the request', v, keys, ['requestId', 'caseId', 'min', 'ascii', 'utf16']);
+  const req: StringsRequest = {
+    requestId: requestId(method, o.requestId),
+    caseId: index(method, 'caseId', o.caseId, 1),
+    min: index(method, 'min', o.min, STRINGS_LIMITS.minLength),
+    ascii: bool(method, 'ascii', o.ascii),
+    utf16: bool(method, 'utf16', o.utf16),
+  };
+  if (req.min > STRINGS_LIMITS.maxLength) throw new ArgError(method, `min must be from ${STRINGS_LIMITS.minLength} to ${STRINGS_LIMITS.maxLength} (got ${show(req.min)})`);
+  if (!req.ascii && !req.utf16) throw new ArgError(method, 'choose ASCII, UTF-16LE or both');
+  if (o.filter !== undefined) {
+    if (typeof o.filter !== 'string') throw new ArgError(method, `filter must be text (got ${show(o.filter)})`);
+    if (o.filter.length > STRINGS_LIMITS.filterLength) throw new ArgError(method, `filter is longer than ${STRINGS_LIMITS.filterLength} characters`);
+    if (o.filter.includes('\0')) throw new ArgError(method, 'filter contains a NUL character');
+    if (o.filter.length > 0) req.filter = o.filter;
+  }
+  if (o.maxStrings !== undefined) {
+    const m = index(method, 'maxStrings', o.maxStrings, 1);
+    if (m > STRINGS_LIMITS.maxStrings) throw new ArgError(method, `maxStrings must be at most ${STRINGS_LIMITS.maxStrings}`);
+    req.maxStrings = m;
+  }
+  return req;
+}
+
+function hitsFormat(method: string, v: unknown): HitsFormat {
+  if (v !== 'csv' && v !== 'json') throw new ArgError(method, `format must be "csv" or "json" (got ${show(v)})`);
+  return v;
+}
+
 // ─────────────── the handlers ───────────────
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -279,6 +315,28 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return host.call({ op: 'search', req: searchRequest('search', args[0]) });
     }),
 
+    strings: guard<'strings'>(async (...args) => {
+      argCount('strings', args, 1);
+      return host.call({ op: 'strings', req: stringsRequest('strings', args[0]) });
+    }),
+
+    saveHits: guard<'saveHits'>(async (...args) => {
+      const m = 'saveHits';
+      argCount(m, args, 1);
+      const keys = ['caseId', 'searchId', 'out', 'format', 'overwrite'] as const;
+      const o = plainObject(m, 'the request', args[0], keys, keys);
+      const save: SaveHitsRequest = {
+        caseId: index(m, 'caseId', o.caseId, 1),
+        searchId: requestId(m, o.searchId),
+        out: pathArg(m, 'out', o.out),
+        format: hitsFormat(m, o.format),
+        overwrite: bool(m, 'overwrite', o.overwrite),
+      };
+      if (path.dirname(save.out) === save.out || /[\\/]$/.test(save.out)) throw new ArgError(m, 'out must name a file, not a folder');
+      await existing(m, 'the folder that will hold the file', path.dirname(save.out), 'folder');
+      return host.call({ op: 'saveHits', save });
+    }),
+
     export: guard<'export'>(async (...args) => {
       const m = 'export';
       argCount(m, args, 1);
@@ -312,6 +370,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     pickExportFolder: guard<'pickExportFolder'>(async (...args) => {
       argCount('pickExportFolder', args, 0);
       return ok(await dialogs('pickExportFolder').pickExportFolder());
+    }),
+
+    pickHitsFile: guard<'pickHitsFile'>(async (...args) => {
+      argCount('pickHitsFile', args, 1);
+      return ok(await dialogs('pickHitsFile').pickHitsFile(hitsFormat('pickHitsFile', args[0])));
     }),
 
     getRecentSymbols: guard<'getRecentSymbols'>(async (...args) => {

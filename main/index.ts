@@ -50,6 +50,16 @@ const dialogs: Dialogs = {
     const r = await dialog.showOpenDialog(win!, { title: 'Export to folder', properties: ['openDirectory', 'createDirectory'] });
     return r.canceled ? null : (r.filePaths[0] ?? null);
   },
+  async pickHitsFile(format) {
+    const r = await dialog.showSaveDialog(win!, {
+      title: 'Save hits',
+      defaultPath: `unfold-hits.${format}`,
+      filters: format === 'csv' ? [{ name: 'CSV', extensions: ['csv'] }] : [{ name: 'JSON', extensions: ['json'] }],
+      // no overwrite prompt here: the app itself refuses an existing file unless "replace" is ticked
+      properties: ['createDirectory'],
+    });
+    return r.canceled || !r.filePath ? null : r.filePath;
+  },
 };
 
 const settings = fileSettings(path.join(app.getPath('userData'), 'settings.json'));
@@ -76,6 +86,7 @@ function buildMenu(): void {
     ['Segments', 'segments'],
     ['Slots and Pages', 'slots'],
     ['Search', 'search'],
+    ['Strings', 'strings'],
     ['Single-Value Pages', 'single'],
     ['Swapped-Out Segments', 'swapped'],
   ];

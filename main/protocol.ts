@@ -1,6 +1,6 @@
 // Messages between the case host (main process or browser-mode server) and the case worker thread.
 // Plain structured-clone data only.
-import type { ApiError, ExportRequest, OpenRequest, SearchRequest, UnfoldEvent } from '../core/api';
+import type { ApiError, ExportRequest, OpenRequest, SaveHitsRequest, SearchRequest, StringsRequest, UnfoldEvent } from '../core/api';
 
 export type WorkerCall =
   | { op: 'open'; req: OpenRequest }
@@ -13,6 +13,8 @@ export type WorkerCall =
   | { op: 'slots'; caseId: number; segment: number }
   | { op: 'page'; caseId: number; segment: number; slot: number }
   | { op: 'search'; req: SearchRequest }
+  | { op: 'strings'; req: StringsRequest }
+  | { op: 'saveHits'; save: SaveHitsRequest }
   | { op: 'export'; req: ExportRequest };
 
 export type WorkerOp = WorkerCall['op'];
@@ -32,6 +34,6 @@ export interface CaseWorkerData {
   decodeWorker: string | null;
   /** decode threads for core's pool; undefined: core's default (all cores) */
   threads?: number;
-  /** milliseconds between hit batches */
+  /** milliseconds between hit (and string) batches */
   hitBatchMs?: number;
 }

@@ -5,6 +5,7 @@ import './styles.css';
 import { api } from './api/client';
 import { useCase } from './stores/case';
 import { useSearch } from './stores/search';
+import { useStrings } from './stores/strings';
 import { useExport } from './stores/export';
 import { useUi } from './stores/ui';
 
@@ -15,6 +16,7 @@ app.use(pinia);
 // one subscription; each store keeps only the events of its own current request
 const caseStore = useCase();
 const search = useSearch();
+const strs = useStrings();
 const exp = useExport();
 const ui = useUi();
 api().onEvent((e) => {
@@ -30,6 +32,7 @@ api().onEvent((e) => {
   }
   caseStore.onEvent(e);
   search.onEvent(e);
+  strs.onEvent(e);
   exp.onEvent(e);
 });
 

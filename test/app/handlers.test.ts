@@ -209,12 +209,78 @@ describe('handlers: argument validation', () => {
         return null;
       },
       pickExportFolder: async () => '/out',
+      pickHitsFile: async (f) => `/out/hits.${f}`,
     });
     await refused(h.pickSymbols('anything'), 'BAD_ARGUMENT', /kind must be/);
     await refused(h.pickSymbols(), 'BAD_ARGUMENT', /expects 1 argument/);
     expect(await h.pickImage()).toEqual({ ok: true, value: '/evidence/mem.raw' });
     expect(await h.pickSymbols('folder')).toEqual({ ok: true, value: null });
     expect(asked).toEqual(['folder']);
+    await refused(h.pickHitsFile('xml'), 'BAD_ARGUMENT', /format must be/);
+    await refused(h.pickHitsFile(), 'BAD_ARGUMENT', /expects 1 argument/);
+    expect(await h.pickHitsFile('csv')).toEqual({ ok: true, value: '/out/hits.csv' });
+  });
+
+  it('strings: refuses bad types, ranges and shapes; passes a good request through', async () => {
+    fresh();
+    const good = { requestId: 'strings-1', caseId: 1, min: 6, ascii: true, utf16: true };
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ ...good, min: 0 }, /min must be a whole number/],
+      [{ ...good, min: 4097 }, /min must be from 1 to 4096/],
+      [{ ...good, min: 6.5 }, /min must be a whole number/],
+      [{ ...good, min: '6' }, /min must be a whole number/],
+      [{ ...good, min: NaN }, /min must be a whole number/],
+      [{ ...good, ascii: 'yes' }, /ascii must be true or false/],
+      [{ ...good, utf16: 1 }, /utf16 must be true or false/],
+      [{ ...good, ascii: false, utf16: false }, /choose ASCII, UTF-16LE or both/],
+      [{ ...good, filter: 5 }, /filter must be text/],
+      [{ ...good, filter: 'x'.repeat(257) }, /filter is longer than 256/],
+      [{ ...good, filter: 'a\0b' }, /NUL/],
+      [{ ...good, maxStrings: 0 }, /maxStrings must be a whole number/],
+      [{ ...good, maxStrings: 1_000_001 }, /maxStrings must be at most/],
+      [{ ...good, requestId: 'a b' }, /requestId/],
+      [{ ...good, caseId: 0 }, /caseId/],
+      [{ ...good, extra: 1 }, /unknown field "extra"/],
+      [{ requestId: 'strings-1', caseId: 1, min: 6, ascii: true }, /utf16 is missing/],
+    ];
+    for (const [req, pattern] of bad) await refused(h.strings(req), 'BAD_ARGUMENT', pattern);
+    await refused(h.strings(null), 'BAD_ARGUMENT', /must be an object/);
+    await refused(h.strings([good]), 'BAD_ARGUMENT', /must be an object/);
+    await refused(h.strings(good, good), 'BAD_ARGUMENT', /expects 1 argument/);
+    expect(host.calls).toEqual([]);
+    await h.strings({ ...good, filter: 'UNFOLD', maxStrings: 10 });
+    await h.strings({ ...good, filter: '' });
+    expect(host.calls).toEqual([
+      { op: 'strings', req: { ...good, filter: 'UNFOLD', maxStrings: 10 } },
+      { op: 'strings', req: good },
+    ]);
+  });
+
+  it('saveHits: refuses bad paths, formats and fields; passes a good request through normalized', async () => {
+    fresh();
+    const out = path.join(dir, 'exports', 'hits.csv');
+    const good = { caseId: 1, searchId: 'search-1', out, format: 'csv', overwrite: false };
+    const bad: [Record<string, unknown>, RegExp, string?][] = [
+      [{ ...good, out: 'hits.csv' }, /full path/],
+      [{ ...good, out: '' }, /must be a file path/],
+      [{ ...good, out: 7 }, /must be a file path/],
+      [{ ...good, out: path.join(dir, 'a\0b.csv') }, /NUL/],
+      [{ ...good, out: '/' + 'x'.repeat(5000) }, /longer than/],
+      [{ ...good, out: '/' }, /must name a file/],
+      [{ ...good, out: path.join(dir, 'exports') + '/' }, /must name a file/],
+      [{ ...good, out: path.join(dir, 'nowhere', 'hits.csv') }, /nothing at/, 'NOT_FOUND'],
+      [{ ...good, format: 'xlsx' }, /format must be "csv" or "json"/],
+      [{ ...good, overwrite: 'no' }, /overwrite must be true or false/],
+      [{ ...good, searchId: '../x' }, /requestId/],
+      [{ ...good, caseId: -1 }, /caseId/],
+      [{ ...good, hits: [] }, /unknown field "hits"/],
+      [{ caseId: 1, searchId: 'search-1', out, format: 'csv' }, /overwrite is missing/],
+    ];
+    for (const [req, pattern, code] of bad) await refused(h.saveHits(req), code ?? 'BAD_ARGUMENT', pattern);
+    await refused(h.saveHits(), 'BAD_ARGUMENT', /expects 1 argument/);
+    expect(host.calls).toEqual([]);
+    await h.saveHits({ ...good, out: path.join(dir, 'exports', '.', 'x', '..', 'hits.csv') });
+    expect(host.calls).toEqual([{ op: 'saveHits', save: good }]);
   });
 
   it('environment reports the mode and no open case', async () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { openCase, type Case } from '../../core/case';
 import { ensureDemoCase } from '../../core/demo';
 import type { SlotRecord } from '../../core/darwin/types';
+import { HIT_COLUMNS, type StringEntry } from '../../core/api';
 import { E2E_TMP, E2E_TOKEN, E2E_URL } from './env';
 
 const SECRET = 'UNFOLD-DEMO-SECRET';
@@ -127,6 +128,134 @@ test('search a planted string: hits stream in, and a click opens the page at the
   const text = await page.locator('[data-testid=page-hex] [data-testid=hex-ascii] .hit').allTextContents();
   expect(text.join('')).toBe(SECRET);
   await expect(page.getByTestId('page-hex-selection')).toContainText(`0x${first.offset.toString(16)}–`);
+});
+
+test('strings: extract with a minimum and a filter, see the planted strings, open one in the hex view', async ({ page }) => {
+  const expected: StringEntry[] = [];
+  await core.strings(8, { onString: (x) => x.text.toLowerCase().includes('unfold-demo') && expected.push(x) });
+  // the demo builder plants the secret in ASCII and in UTF-16LE
+  expect(expected.some((x) => x.encoding === 'ascii' && x.text.includes(SECRET))).toBe(true);
+  expect(expected.some((x) => x.encoding === 'utf16le' && x.text.includes(`${SECRET}-wide-`))).toBe(true);
+
+  await openDemo(page);
+  await page.getByTestId('nav-strings').click();
+  await expect(page.getByTestId('strings-min')).toHaveValue('6');
+  await page.getByTestId('strings-min').fill('8');
+  await page.getByTestId('strings-filter').fill('unfold-DEMO');
+  await page.getByTestId('strings-run').click();
+  await expect(page.getByTestId('strings-summary')).toContainText('pages');
+  await expect(page.getByTestId('strings-count')).toHaveText(fmt(expected.length));
+  const rows = page.getByTestId('string-row');
+  await expect(rows).toHaveCount(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const x = expected[i]!;
+    const row = rows.nth(i);
+    await expect(row).toHaveAttribute('data-segment', String(x.segment));
+    await expect(row).toHaveAttribute('data-slot', String(x.slot));
+    await expect(row).toContainText(`0x${x.offset.toString(16)}`);
+    await expect(row).toContainText(x.encoding === 'ascii' ? 'ASCII' : 'UTF-16LE');
+    await expect(row.getByTestId('string-text')).toHaveText(x.text.length > 160 ? x.text.slice(0, 160) + '…' : x.text);
+  }
+
+  // a UTF-16LE string opens its page with the string's bytes selected
+  const wide = expected.findIndex((x) => x.encoding === 'utf16le');
+  const w = expected[wide]!;
+  await rows.nth(wide).click();
+  await expect(page.getByTestId('view-slots')).toBeVisible();
+  await expect(page.getByTestId('current-segment')).toHaveText(String(w.segment));
+  await expect(page.getByTestId('current-slot')).toHaveText(String(w.slot));
+  const end = w.offset + w.text.length * 2 - 1;
+  await expect(page.getByTestId('page-hex-selection')).toHaveText(`0x${w.offset.toString(16)}–0x${end.toString(16)} · ${fmt(w.text.length * 2)} bytes`);
+  const { page: bytes } = core.page(w.segment, w.slot);
+  const rowStart = w.offset - (w.offset % 16);
+  await expect(page.locator(`[data-testid=page-hex] [data-testid=hex-row][data-offset="${rowStart}"] [data-testid=hex-bytes]`)).toHaveText(hexOf(bytes!.subarray(rowStart, rowStart + 16)));
+
+  // back to the list: it is still there; an ASCII one opens at its offset too
+  await page.getByTestId('nav-strings').click();
+  const narrow = expected.findIndex((x) => x.encoding === 'ascii');
+  const a = expected[narrow]!;
+  await rows.nth(narrow).click();
+  await expect(page.getByTestId('current-segment')).toHaveText(String(a.segment));
+  await expect(page.getByTestId('current-slot')).toHaveText(String(a.slot));
+  await expect(page.getByTestId('page-hex-selection')).toContainText(`0x${a.offset.toString(16)}–0x${(a.offset + a.text.length - 1).toString(16)}`);
+});
+
+/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and line breaks */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += ch;
+  }
+  if (field || row.length) rows.push([...row, field]);
+  return rows;
+}
+
+test('save hits: the CSV on disk holds exactly core’s hits, its hash is shown, and nothing is overwritten unasked', async ({ page }) => {
+  const expected: string[][] = [];
+  await core.search({ strings: [SECRET] }, { onHit: (h) => expected.push(HIT_COLUMNS.map((k) => String(h[k]))) });
+  expect(expected.length).toBeGreaterThan(0);
+
+  await openDemo(page);
+  await page.getByTestId('nav-search').click();
+  await expect(page.getByTestId('save-hits')).toBeDisabled();
+  await page.getByTestId('search-strings').fill(SECRET);
+  await page.getByTestId('search-run').click();
+  await expect(page.getByTestId('search-summary')).toContainText('pages');
+  await expect(page.getByTestId('hit-count')).toHaveText(fmt(expected.length));
+
+  const out = path.join(E2E_TMP, `hits-${Date.now()}`, 'hits.csv');
+  mkdirSync(path.dirname(out), { recursive: true });
+  await page.getByTestId('save-hits').click();
+  await page.getByTestId('save-hits-out').fill(out);
+  await page.getByTestId('save-hits-run').click();
+  await expect(page.getByTestId('save-hits-result')).toBeVisible();
+
+  const raw = readFileSync(out);
+  await expect(page.getByTestId('save-hits-path')).toHaveText(out);
+  await expect(page.getByTestId('save-hits-sha256')).toHaveText(createHash('sha256').update(raw).digest('hex'));
+  await expect(page.getByTestId('save-hits-bytes')).toContainText(`${fmt(raw.length)} bytes`);
+  const rows = parseCsv(raw.toString('utf8'));
+  expect(rows[0]).toEqual([...HIT_COLUMNS]);
+  expect(rows.slice(1)).toEqual(expected);
+
+  // saving again to the same name is refused in words and leaves the file as it was
+  await page.getByTestId('save-hits-run').click();
+  await expect(page.getByTestId('error-title')).toHaveText('A file of that name already exists');
+  expect(readFileSync(out).equals(raw)).toBe(true);
+
+  // as JSON beside it: the same rows, by key
+  const json = out.replace(/\.csv$/, '.json');
+  await page.getByTestId('save-hits-out').fill(json);
+  await page.getByTestId('save-hits-run').click();
+  await expect(page.getByTestId('save-hits-path')).toHaveText(json);
+  const doc = JSON.parse(readFileSync(json, 'utf8')) as { hits: Record<string, unknown>[] };
+  expect(doc.hits.map((h) => HIT_COLUMNS.map((k) => String(h[k])))).toEqual(expected);
+
+  // with "replace" ticked the CSV may be overwritten
+  await page.getByTestId('save-hits-out').fill(out);
+  await page.getByTestId('save-hits-overwrite').check();
+  await page.getByTestId('save-hits-run').click();
+  await expect(page.getByTestId('save-hits-sha256')).toHaveText(createHash('sha256').update(raw).digest('hex'));
 });
 
 test('export: the summary’s manifest hash is the SHA-256 of manifest.json on disk', async ({ page }) => {

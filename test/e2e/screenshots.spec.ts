@@ -46,6 +46,14 @@ test('screenshots of every view', async ({ page }) => {
     await page.waitForTimeout(300);
     await shot(page, 'slots');
 
+    // every string of 8 characters or more, ASCII and UTF-16LE
+    await page.getByTestId('nav-strings').click();
+    await page.getByTestId('strings-min').fill('8');
+    await page.getByTestId('strings-run').click();
+    await expect(page.getByTestId('strings-summary')).toContainText('pages');
+    await page.waitForTimeout(300);
+    await shot(page, 'strings');
+
     await page.getByTestId('nav-single').click();
     await shot(page, 'single-value');
     await page.getByTestId('nav-swapped').click();

@@ -9,6 +9,7 @@ import { basename } from '../util/format';
 import { useUi } from './ui';
 import { useSegments } from './segments';
 import { useSearch } from './search';
+import { useStrings } from './strings';
 import { useExport } from './export';
 
 export interface Opening {
@@ -36,6 +37,7 @@ export const useCase = defineStore('case', () => {
     stats.value = null;
     error.value = null;
     useSearch().reset();
+    useStrings().reset();
     useExport().reset();
     await useSegments().load(c.caseId);
     try {
@@ -107,6 +109,7 @@ export const useCase = defineStore('case', () => {
     stats.value = null;
     useSegments().clear();
     useSearch().reset();
+    useStrings().reset();
     useExport().reset();
     useUi().show('open');
   }

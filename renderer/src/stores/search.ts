@@ -2,7 +2,7 @@
 // and added to the list once per animation frame, so a flood of hits costs one re-render per frame.
 import { defineStore } from 'pinia';
 import { reactive, ref, shallowRef, triggerRef } from 'vue';
-import type { ProgressEvent, SearchHit, SearchResult, UnfoldEvent } from '../../../core/api';
+import type { HitsFormat, ProgressEvent, SaveHitsResult, SearchHit, SearchResult, UnfoldEvent } from '../../../core/api';
 import { api, asApiError, call, newRequestId } from '../api/client';
 import { explain, type Explained } from '../util/errors';
 
@@ -16,6 +16,9 @@ export interface SearchForm {
   ignoreCase: boolean;
 }
 
+/** the format a file name asks for: .json is JSON, anything else CSV */
+export const formatOf = (file: string): HitsFormat => (/\.json$/i.test(file.trim()) ? 'json' : 'csv');
+
 const lines = (t: string): string[] => t.split('\n').map((s) => s.replace(/\r$/, '')).filter((s) => s.trim().length > 0);
 
 export const useSearch = defineStore('search', () => {
@@ -28,6 +31,45 @@ export const useSearch = defineStore('search', () => {
   const error = ref<Explained | null>(null);
   let pending: SearchHit[] = [];
   let frame: number | null = null;
+
+  // saving the hit list: main writes the hits the case worker kept for this search's request id
+  const saveOut = ref('');
+  const saveFormat = ref<'auto' | HitsFormat>('auto');
+  const saveOverwrite = ref(false);
+  const saving = ref(false);
+  const saveResult = ref<SaveHitsResult | null>(null);
+  const saveError = ref<Explained | null>(null);
+  const effectiveFormat = (): HitsFormat => (saveFormat.value === 'auto' ? formatOf(saveOut.value) : saveFormat.value);
+
+  function clearSave(): void {
+    saveResult.value = null;
+    saveError.value = null;
+  }
+
+  async function pickSaveFile(): Promise<void> {
+    try {
+      const p = await call(api().pickHitsFile(effectiveFormat()));
+      if (p) saveOut.value = p;
+    } catch (e) {
+      saveError.value = explain(asApiError(e), 'save', true);
+    }
+  }
+
+  async function saveHits(caseId: number): Promise<void> {
+    const searchId = requestId.value;
+    const out = saveOut.value.trim();
+    if (!searchId || running.value || !out) return;
+    saving.value = true;
+    clearSave();
+    try {
+      const r = await call(api().saveHits({ caseId, searchId, out, format: effectiveFormat(), overwrite: saveOverwrite.value }));
+      if (requestId.value === searchId) saveResult.value = r;
+    } catch (e) {
+      if (requestId.value === searchId) saveError.value = explain(asApiError(e), 'save', true);
+    } finally {
+      saving.value = false;
+    }
+  }
 
   const flush = (): void => {
     frame = null;
@@ -56,6 +98,7 @@ export const useSearch = defineStore('search', () => {
     pending = [];
     result.value = null;
     error.value = null;
+    clearSave();
   }
 
   async function run(caseId: number): Promise<void> {
@@ -68,6 +111,7 @@ export const useSearch = defineStore('search', () => {
     pending = [];
     result.value = null;
     error.value = null;
+    clearSave();
     try {
       const r = await call(
         api().search({
@@ -98,5 +142,8 @@ export const useSearch = defineStore('search', () => {
     if (requestId.value && running.value) await api().cancel(requestId.value);
   }
 
-  return { form, requestId, running, progress, hits, result, error, onEvent, reset, run, cancel };
+  return {
+    form, requestId, running, progress, hits, result, error, onEvent, reset, run, cancel,
+    saveOut, saveFormat, saveOverwrite, saving, saveResult, saveError, effectiveFormat, clearSave, pickSaveFile, saveHits,
+  };
 });

@@ -3,7 +3,7 @@
 import type { ApiError } from '../../../core/api';
 import { bytes, int } from './format';
 
-export type ErrorContext = 'open' | 'search' | 'export' | 'page' | 'load';
+export type ErrorContext = 'open' | 'search' | 'strings' | 'save' | 'export' | 'page' | 'load';
 
 export interface Explained {
   code: string;
@@ -145,12 +145,31 @@ const FALLBACK: Wording = {
   advice: 'Try again; if it persists, report it with the technical details.',
 };
 
+/** saving a hit list: the same codes, worded for one file */
+const SAVE_WORDS: Record<string, Wording> = {
+  EXISTS: {
+    title: 'A file of that name already exists',
+    what: () => 'Unfold never overwrites a file unless asked.',
+    advice: 'Choose a new file name, or tick "Replace an existing file".',
+  },
+  WRITE_FAILED: {
+    title: 'The hit list could not be written',
+    what: () => 'Writing failed (the disk may be full, or the folder not writable).',
+    advice: 'Free space or choose another folder, then save again.',
+  },
+  NOT_FOUND: {
+    title: 'Not found',
+    what: () => 'The folder does not exist, or the hits of this search are no longer kept (only the last search\'s are).',
+    advice: 'Check the path (it must be the full path, starting at the root), or search again.',
+  },
+};
+
 /** the image's own notes (core attaches them to discovery errors) */
 const notesOf = (d: Record<string, unknown>): string[] => (Array.isArray(d.notes) ? d.notes.filter((n): n is string => typeof n === 'string') : []);
 
 export function explain(error: ApiError, context: ErrorContext, hadCase: boolean): Explained {
   const d = error.details ?? {};
-  let w = WORDS[error.code] ?? FALLBACK;
+  let w = (context === 'save' ? SAVE_WORDS[error.code] : undefined) ?? WORDS[error.code] ?? FALLBACK;
   // A cut-short file is the cause, whatever failed because of it (no kernel, symbols that do not fit):
   // say that first, and the consequence after.
   const cut = error.code === 'TRUNCATED_IMAGE' ? null : notesOf(d).find((n) => /truncated|cut short/i.test(n));
@@ -173,6 +192,12 @@ export function explain(error: ApiError, context: ErrorContext, hadCase: boolean
       break;
     case 'search':
       recovered = 'Hits found before the stop are kept in the list.';
+      break;
+    case 'strings':
+      recovered = 'Strings found before the stop are kept in the list.';
+      break;
+    case 'save':
+      recovered = error.code === 'EXISTS' ? 'Nothing was written; the existing file is untouched.' : 'Nothing was left under the file\'s name; the hit list is unchanged.';
       break;
     case 'page':
       recovered = 'The rest of the case is unaffected.';
