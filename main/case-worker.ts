@@ -329,7 +329,9 @@ async function strings(req: StringsRequest): Promise<StringsResult> {
 }
 
 const csvField = (v: string | number): string => {
-  const t = String(v);
+  // text that a spreadsheet would run as a formula is prefixed with an apostrophe (OWASP's advice for
+  // CSV injection); numbers, negative ones included, are written as numbers
+  const t = typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
   return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
 };
 
