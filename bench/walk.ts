@@ -71,7 +71,13 @@ export async function run(opts: { json: boolean; quick: boolean; previous?: Reco
   const pageMB = (info.pageSize * walkPages) / 1e6;
   log(`   walked ${walkPages} pages (${Object.entries(info.slots).map(([k, v]) => `${k} ${v}`).join(', ')}) in ${walkSeconds.toFixed(2)} s on ${threads} threads: ${Math.round(walkPagesPerSec)} pages/s; consistency ${info.consistency.ok ? 'ok' : 'MISMATCH'}`);
 
+  // memory: the same walk in a fresh process, which reports its own peak resident set
+  const child = spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/walk-child.ts', imagePath, isfPath], { encoding: 'utf8' });
+  const peak = child.status === 0 ? (JSON.parse(child.stdout.trim().split('\n').pop()!) as { peakRssMB: number }).peakRssMB : NaN;
+  log(`   peak resident memory of a whole walk (separate process): ${Math.round(peak)} MB`);
+
   const out: Record<string, number | string> = {
+    walkPeakRssMB: Math.round(peak),
     walkPages,
     walkSeconds: round(walkSeconds, 2),
     walkPagesPerSec: Math.round(walkPagesPerSec),
