@@ -28,7 +28,9 @@ function progressPrinter(io: CliIo): ((p: Progress) => void) | undefined {
 async function withCase<T>(image: string, o: CaseOpts, io: CliIo, fn: (c: Case) => Promise<T>, extra: Partial<OpenOptions> = {}): Promise<T> {
   const threads = o.threads !== undefined ? Number(o.threads) : undefined;
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new RangeError(`--threads must be a whole number ≥ 0, got ${o.threads}`);
-  const c = await openCase(image, { symbols: o.symbols, threads, onProgress: progressPrinter(io), ...extra });
+  // UNFOLD_SYMBOLS names an examiner's usual ISF folder once, instead of --symbols on every command
+  const symbols = o.symbols ?? (process.env.UNFOLD_SYMBOLS || undefined);
+  const c = await openCase(image, { symbols, threads, onProgress: progressPrinter(io), ...extra });
   try {
     return await fn(c);
   } finally {

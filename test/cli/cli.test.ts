@@ -86,6 +86,17 @@ describe('unfold info', () => {
     expect(j.pagesCompressed).toBe(demo.truth.pagesCompressed);
   });
 
+  it('UNFOLD_SYMBOLS stands for --symbols', async () => {
+    process.env.UNFOLD_SYMBOLS = isf;
+    try {
+      const r = await run(['info', image, '--json', '--threads', '0']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out).symbols).toBe(isf);
+    } finally {
+      delete process.env.UNFOLD_SYMBOLS;
+    }
+  });
+
   it('without --symbols says that no symbol table matched, with the banner found (exit 3)', async () => {
     const empty = path.join(dir, 'no-isf');
     mkdirSync(empty, { recursive: true });
