@@ -56,8 +56,8 @@ function runChild(imagePath: string, isfPath: string, fullScan: boolean): Promis
 }
 
 export async function run(opts: { json: boolean; quick: boolean }): Promise<Record<string, number | string>> {
-  const { createSynthKernel, sampleBanner } = await import('../test/synth/kernel');
-  const { isfToJson } = await import('../test/synth/isf');
+  const { createSynthKernel, sampleBanner } = await import('../core/synth/kernel');
+  const { isfToJson } = await import('../core/synth/isf');
   const dir = mkdtempSync(join(tmpdir(), 'unfold-bench-open-'));
   try {
     const k = createSynthKernel({ arch: 'x86_64', banner: sampleBanner(23), physSize: IMAGE_SIZE, seed: 32 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openCase, keepBudget } from '../core/case';
 import { defaultThreads } from '../core/work/pool';
-import { buildScaleImage, saveSynthImage } from '../test/synth/scenarios';
+import { buildScaleImage, saveSynthImage } from '../core/synth/scenarios';
 import { BENCH_LITERAL, BENCH_REGEX, BENCH_YARA } from './search';
 
 const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;

@@ -2,8 +2,8 @@
 // the project's own test-image builder, with pages planted with "UNFOLD-DEMO-SECRET". Generated once
 // into a cache folder and reused; the builder is deterministic, so every machine gets the same bytes.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { userCacheDir } from './cache-dir';
 import { VERSION } from './version';
 
 export interface DemoCase {
@@ -11,8 +11,11 @@ export interface DemoCase {
   symbolsPath: string;
 }
 
+// Bumped whenever the builder's demo image changes, so a cached older demo is never shown.
+export const DEMO_REVISION = 2;
+
 export function demoDir(): string {
-  return process.env.UNFOLD_DEMO_DIR ?? path.join(tmpdir(), `unfold-demo-${VERSION}`);
+  return process.env.UNFOLD_DEMO_DIR ?? path.join(userCacheDir(), `demo-${VERSION}-r${DEMO_REVISION}`);
 }
 
 let building: Promise<DemoCase> | null = null;
@@ -27,7 +30,7 @@ export function ensureDemoCase(): Promise<DemoCase> {
     const tmp = `${dir}.partial-${process.pid}-${Date.now()}`;
     mkdirSync(tmp, { recursive: true });
     try {
-      const { buildDemoImage, saveSynthImage } = await import('../test/synth/scenarios');
+      const { buildDemoImage, saveSynthImage } = await import('./synth/scenarios');
       const demo = buildDemoImage();
       await saveSynthImage(demo.image, tmp, 'demo-macos14');
       rmSync(dir, { recursive: true, force: true });

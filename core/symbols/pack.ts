@@ -3,7 +3,7 @@
 // out of each file's text (no full parse), so a large pack is cheap to match.
 import { readdir, stat, readFile, writeFile, mkdir, rename } from 'node:fs/promises';
 import { join, resolve, dirname } from 'node:path';
-import { homedir } from 'node:os';
+import { userCacheDir } from '../cache-dir';
 import { DiscoveryError } from '../errors';
 import { parseBanner } from '../darwin/version';
 import { bannerFromConstantData, isfText, parseIsfText, quoteLongIntegers, type IsfSymbolTable } from './isf';
@@ -116,8 +116,7 @@ interface CachedEntry {
 function indexCachePath(): string | null {
   if (process.env.UNFOLD_ISF_CACHE === 'off') return null;
   if (process.env.UNFOLD_ISF_CACHE) return process.env.UNFOLD_ISF_CACHE;
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'unfold', 'isf-index.json');
+  return join(userCacheDir(), 'isf-index.json');
 }
 
 async function loadIndexCache(): Promise<Map<string, CachedEntry>> {

@@ -4,7 +4,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SCENARIO_NAMES, buildScenario, saveSynthImage } from '../synth/scenarios';
+import { SCENARIO_NAMES, buildScenario, saveSynthImage } from '../../core/synth/scenarios';
 import { openCase } from '../../core/case';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'unfold-families-'));

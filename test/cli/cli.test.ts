@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { main } from '../../core/cli/main';
-import { buildDemoImage, saveSynthImage, DEMO_SECRET, type DemoImage } from '../synth/scenarios';
+import { buildDemoImage, saveSynthImage, DEMO_SECRET, type DemoImage } from '../../core/synth/scenarios';
 import { openCase } from '../../core/case';
 import { VERSION } from '../../core/version';
 

@@ -4,9 +4,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildDemoImage, type DemoImage } from '../synth/scenarios';
-import { isfToJson } from '../synth/isf';
-import { writeRaw, writeLime, writeElf, writeMachO, writeAff4, writeVmware } from '../synth/containers';
+import { buildDemoImage, type DemoImage } from '../../core/synth/scenarios';
+import { isfToJson } from '../../core/synth/isf';
+import { writeRaw, writeLime, writeElf, writeMachO, writeAff4, writeVmware } from '../../core/synth/containers';
 import { openCase } from '../../core/case';
 
 let dir: string;

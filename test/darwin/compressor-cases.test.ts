@@ -23,8 +23,8 @@ import { parseSvTable } from '../../core/darwin/svtable';
 import type { SlotRecord } from '../../core/darwin/types';
 import { DiscoveryError } from '../../core/errors';
 import type { SymbolTable } from '../../core/symbols/types';
-import { buildCompressor, heapPage, randomPage, sha256, sparsePage, textPage, type CompressorTruth } from '../synth/compressor';
-import { createSynthKernel, type SynthKernelBuilder } from '../synth/kernel';
+import { buildCompressor, heapPage, randomPage, sha256, sparsePage, textPage, type CompressorTruth } from '../../core/synth/compressor';
+import { createSynthKernel, type SynthKernelBuilder } from '../../core/synth/kernel';
 import {
   DEMO_SECRET,
   buildDemoImage,
@@ -35,7 +35,7 @@ import {
   scenarioDef,
   scenarioSpec,
   type OpenedImage,
-} from '../synth/scenarios';
+} from '../../core/synth/scenarios';
 
 function hide(t: SymbolTable, names: string[]): SymbolTable {
   return {

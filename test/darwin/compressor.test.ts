@@ -3,8 +3,8 @@
 // builder computed from its own inputs.
 import { describe, expect, it } from 'vitest';
 import { walkCompressor, type WalkResult } from '../../core/darwin/compressor';
-import { geometry } from '../synth/compressor';
-import { SCENARIO_NAMES, buildScenario, type BuiltScenario } from '../synth/scenarios';
+import { geometry } from '../../core/synth/compressor';
+import { SCENARIO_NAMES, buildScenario, type BuiltScenario } from '../../core/synth/scenarios';
 
 function walk(b: BuiltScenario): WalkResult {
   const o = b.open();

@@ -7,10 +7,10 @@ import { discoverKernel, findBanners } from '../../core/darwin/discover';
 import { DiscoveryError } from '../../core/errors';
 import { openImage } from '../../core/image';
 import { parseIsfText } from '../../core/symbols/isf';
-import { isfToJson } from '../synth/isf';
-import { createSynthKernel, memoryImage, sampleBanner, X86_PHYSMAP_BASE, type SynthKernelExtras, type SynthKernelImage } from '../synth/kernel';
-import { writeAff4, writeElf, writeLime, writeMachO, writeRaw } from '../synth/containers';
-import { SparseMemoryBuilder } from '../synth/memory';
+import { isfToJson } from '../../core/synth/isf';
+import { createSynthKernel, memoryImage, sampleBanner, X86_PHYSMAP_BASE, type SynthKernelExtras, type SynthKernelImage } from '../../core/synth/kernel';
+import { writeAff4, writeElf, writeLime, writeMachO, writeRaw } from '../../core/synth/containers';
+import { SparseMemoryBuilder } from '../../core/synth/memory';
 
 const B17 = sampleBanner(17);
 const B24 = sampleBanner(24);

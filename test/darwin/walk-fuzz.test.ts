@@ -2,7 +2,7 @@
 // are overwritten, and the walk must still finish, throw nothing but a typed Unfold error, report
 // what it could not read, and give every *other* segment's slots exactly as the builder made them.
 import { describe, it, expect } from 'vitest';
-import { buildScenario, type BuiltScenario } from '../synth/scenarios';
+import { buildScenario, type BuiltScenario } from '../../core/synth/scenarios';
 import { walkCompressor } from '../../core/darwin/compressor';
 import { UnfoldError } from '../../core/errors';
 import { SLOT_KINDS } from '../../core/darwin/types';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageFormatError } from '../../core/errors';
 import { openImage } from '../../core/image/detect';
-import { writeAff4, type Aff4Compression } from '../synth/containers';
+import { writeAff4, type Aff4Compression } from '../../core/synth/containers';
 import { RUNS, buildTestMemory, checkSparseImage, expectNotPresent, rmDir, tmpDir } from './helpers';
 
 const mem = buildTestMemory();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE, blockCache, chunkCache, FileSource, imageCacheStats, setImageCacheLimits } from '../../core/image/cache';
 import { openImage } from '../../core/image/detect';
-import { writeAff4, writeRaw } from '../synth/containers';
+import { writeAff4, writeRaw } from '../../core/synth/containers';
 import { buildTestMemory, rmDir, tmpDir } from './helpers';
 
 const mem = buildTestMemory();

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnfoldError } from '../../core/errors';
 import { openImage } from '../../core/image/detect';
-import { writeAff4, writeElf, writeLime, writeMachO, writeVmware } from '../synth/containers';
-import { SparseMemoryBuilder } from '../synth/memory';
+import { writeAff4, writeElf, writeLime, writeMachO, writeVmware } from '../../core/synth/containers';
+import { SparseMemoryBuilder } from '../../core/synth/memory';
 import { rmDir, tmpDir } from './helpers';
 
 // a small memory so each mutated file is cheap to open and read whole

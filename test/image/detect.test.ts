@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageFormatError } from '../../core/errors';
 import { openImage } from '../../core/image/detect';
 import type { ContainerFormat } from '../../core/image/types';
-import { writeAff4, writeElf, writeLime, writeMachO, writeRaw, writeVmware } from '../synth/containers';
+import { writeAff4, writeElf, writeLime, writeMachO, writeRaw, writeVmware } from '../../core/synth/containers';
 import { buildTestMemory, rmDir, tmpDir } from './helpers';
 
 const mem = buildTestMemory();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageFormatError, TruncatedImageError } from '../../core/errors';
 import { openImage } from '../../core/image/detect';
-import { writeElf } from '../synth/containers';
+import { writeElf } from '../../core/synth/containers';
 import { RUNS, buildTestMemory, checkSparseImage, rmDir, tmpDir } from './helpers';
 
 const mem = buildTestMemory();

@@ -10,9 +10,9 @@ import { openImage } from '../../core/image/detect';
 import { adler32, ewfSegmentExtension } from '../../core/image/ewf';
 import type { PhysicalImage } from '../../core/image/types';
 import { openCase } from '../../core/case';
-import { writeRaw } from '../synth/containers';
-import { isfToJson } from '../synth/isf';
-import { buildDemoImage } from '../synth/scenarios';
+import { writeRaw } from '../../core/synth/containers';
+import { isfToJson } from '../../core/synth/isf';
+import { buildDemoImage } from '../../core/synth/scenarios';
 import { expectNotPresent, rmDir, tmpDir } from './helpers';
 
 const FIX = path.join(__dirname, '../fixtures/ewf');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { NotPresentError } from '../../core/errors';
 import type { PhysicalImage, PhysRange } from '../../core/image/types';
-import { SparseMemoryBuilder, type SparseMemoryImpl } from '../synth/memory';
+import { SparseMemoryBuilder, type SparseMemoryImpl } from '../../core/synth/memory';
 
 export const MEM_SIZE = 0x800000; // 8 MiB machine
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageFormatError, TruncatedImageError } from '../../core/errors';
 import { openImage } from '../../core/image/detect';
-import { writeLime } from '../synth/containers';
+import { writeLime } from '../../core/synth/containers';
 import { RUNS, buildTestMemory, checkSparseImage, expectNotPresent, rmDir, tmpDir } from './helpers';
 
 const mem = buildTestMemory();

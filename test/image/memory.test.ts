@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SparseMemoryBuilder, SparseMemoryImpl } from '../synth/memory';
+import { SparseMemoryBuilder, SparseMemoryImpl } from '../../core/synth/memory';
 
 describe('SparseMemoryBuilder', () => {
   it('creates zeroed pages on first touch and merges consecutive pages into runs', () => {

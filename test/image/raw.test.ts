@@ -3,8 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageFormatError, TruncatedImageError } from '../../core/errors';
 import { openImage } from '../../core/image/detect';
-import { writeRaw } from '../synth/containers';
-import { SparseMemoryImpl } from '../synth/memory';
+import { writeRaw } from '../../core/synth/containers';
+import { SparseMemoryImpl } from '../../core/synth/memory';
 import { MEM_SIZE, buildTestMemory, checkLinearImage, expectNotPresent, rmDir, tmpDir } from './helpers';
 
 const mem = buildTestMemory();

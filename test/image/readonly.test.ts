@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openImage } from '../../core/image/detect';
-import { writeAff4, writeElf, writeLime, writeMachO, writeRaw, writeVmware } from '../synth/containers';
+import { writeAff4, writeElf, writeLime, writeMachO, writeRaw, writeVmware } from '../../core/synth/containers';
 import { buildTestMemory, rmDir, tmpDir } from './helpers';
 
 const mem = buildTestMemory();

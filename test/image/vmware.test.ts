@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageFormatError, TruncatedImageError } from '../../core/errors';
 import { openImage } from '../../core/image/detect';
-import { writeVmware } from '../synth/containers';
+import { writeVmware } from '../../core/synth/containers';
 import { MEM_SIZE, RUNS, buildTestMemory, checkLinearImage, checkSparseImage, rmDir, tmpDir } from './helpers';
 
 const mem = buildTestMemory();

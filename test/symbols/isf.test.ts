@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { xz } from '@napi-rs/lzma';
 import { DiscoveryError } from '../../core/errors';
 import { bannerFromConstantData, loadIsf, parseIsfText, quoteLongIntegers } from '../../core/symbols/isf';
-import { bannerConstantData, emptyIsf, isfToJson } from '../synth/isf';
+import { bannerConstantData, emptyIsf, isfToJson } from '../../core/synth/isf';
 
 const BANNER = 'Darwin Kernel Version 18.7.0: Tue Aug 20 16:57:14 PDT 2019; root:xnu-4903.271.2~2/RELEASE_X86_64';
 // odd and far above 2^53: a double would round it to a multiple of 2048

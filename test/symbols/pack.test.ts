@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { xz } from '@napi-rs/lzma';
 import { DiscoveryError } from '../../core/errors';
 import { chooseSymbols, closestBanners, indexSymbols, peekVersionSymbol } from '../../core/symbols/pack';
-import { bannerConstantData, emptyIsf, isfToJson } from '../synth/isf';
-import { sampleBanner } from '../synth/kernel';
+import { bannerConstantData, emptyIsf, isfToJson } from '../../core/synth/isf';
+import { sampleBanner } from '../../core/synth/kernel';
 
 function isfFor(banner: string, version: bigint): string {
   const isf = emptyIsf();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileField, compileField64, fieldOffset, hasField, readField, resolveField, sizeOfType, StructError } from '../../core/symbols/struct';
 import type { TypeRef, UserType } from '../../core/symbols/types';
-import { standardBaseTypes } from '../synth/isf';
+import { standardBaseTypes } from '../../core/synth/isf';
 
 const base = (name: string): TypeRef => ({ kind: 'base', name });
 const bf = (bit_position: number, bit_length: number, name = 'unsigned int'): TypeRef => ({ kind: 'bitfield', bit_position, bit_length, type: base(name) });

@@ -4,8 +4,8 @@
 // Not part of the test suite.
 import { mkdirSync, openSync, closeSync, writeSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSynthKernel, sampleBanner } from './kernel';
-import { isfToJson } from './isf';
+import { createSynthKernel, sampleBanner } from '../../core/synth/kernel';
+import { isfToJson } from '../../core/synth/isf';
 
 const out = process.argv[2] ?? '/tmp/unfold-vol3';
 const k = createSynthKernel({ arch: 'x86_64', banner: sampleBanner(Number(process.argv[3] ?? 17)), seed: 2024 });

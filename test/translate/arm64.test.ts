@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { NotPresentError } from '../../core/errors';
 import { Arm64Space, stripKernelPac } from '../../core/translate/arm64';
 import { createSpace } from '../../core/translate';
-import { ARM_KERNEL_LINK, ARM_KERNEL_PHYS_OFFSET, ARM_PHYS_BASE, ARM_PHYSMAP_BASE, createSynthKernel, memoryImage, sampleBanner } from '../synth/kernel';
-import { SparseMemoryBuilder } from '../synth/memory';
+import { ARM_KERNEL_LINK, ARM_KERNEL_PHYS_OFFSET, ARM_PHYS_BASE, ARM_PHYSMAP_BASE, createSynthKernel, memoryImage, sampleBanner } from '../../core/synth/kernel';
+import { SparseMemoryBuilder } from '../../core/synth/memory';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { NotPresentError } from '../../core/errors';
 import { X86_64Space } from '../../core/translate/x86_64';
-import { createSynthKernel, memoryImage, sampleBanner, X86_HEAP_BASE, X86_KERNEL_LINK, X86_PHYSMAP_BASE } from '../synth/kernel';
-import { SparseMemoryBuilder } from '../synth/memory';
+import { createSynthKernel, memoryImage, sampleBanner, X86_HEAP_BASE, X86_KERNEL_LINK, X86_PHYSMAP_BASE } from '../../core/synth/kernel';
+import { SparseMemoryBuilder } from '../../core/synth/memory';
 
 function thrown(f: () => unknown): NotPresentError {
   try {

@@ -20,9 +20,9 @@
 //   globals       version (+ major/minor), gVirtBase, gPhysBase, gPhysSize, cpu_ttep (= TTBR1 root),
 //                 kernel_pmap → kernel_pmap_store (struct pmap: tte @0, ttep @8), vm_kernel_slide
 // Deterministic for a given seed.
-import type { PhysicalImage, PhysRange } from '../../core/image/types';
-import { NotPresentError } from '../../core/errors';
-import type { UserType } from '../../core/symbols/types';
+import type { PhysicalImage, PhysRange } from '../image/types';
+import { NotPresentError } from '../errors';
+import type { UserType } from '../symbols/types';
 import { bannerConstantData, emptyIsf } from './isf';
 import { SparseMemoryBuilder, SparseMemoryImpl } from './memory';
 import type { IsfJson, SparseMemory, SynthImage, SynthKernel, SynthKernelOptions } from './types';

@@ -6,10 +6,10 @@
 // on the shared vectors; lz4EncodeBlock), stored the way xnu decides: WKdm first (10.11+: 0 → single
 // value, −1 → raw page), on arm64 hybrid mode LZ4 when WKdm fails or is ≥ 12 KiB on 16 KiB pages.
 import { createHash } from 'node:crypto';
-import { decodePage, lz4EncodeBlock, wkdmCompress } from '../../core/codecs';
-import { fallbackUserTypes } from '../../core/darwin/layouts';
-import type { Family, SlotKind, SvEntry } from '../../core/darwin/types';
-import type { TypeRef, UserType } from '../../core/symbols/types';
+import { decodePage, lz4EncodeBlock, wkdmCompress } from '../codecs';
+import { fallbackUserTypes } from '../darwin/layouts';
+import type { Family, SlotKind, SvEntry } from '../darwin/types';
+import type { TypeRef, UserType } from '../symbols/types';
 import { standardBaseTypes } from './isf';
 import type { SynthKernel } from './types';
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import snappy from 'snappyjs';
-import { lz4EncodeBlock } from '../../core/codecs/lz4';
+import { lz4EncodeBlock } from '../codecs/lz4';
 import type { SparseMemory } from './types';
 
 const PAGE = 4096;

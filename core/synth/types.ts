@@ -2,7 +2,7 @@
 //   kernel.ts      (page tables, slid kernel, banner, symbols, ISF)   implements SynthKernel
 //   compressor.ts  (c_segments, slots, buffers, sv table)            uses SynthKernel
 //   containers.ts  (raw, LiME, ELF, Mach-O, AFF4, VMware wrappers)    consumes SparseMemory
-import type { BaseType, EnumType, UserType } from '../../core/symbols/types';
+import type { BaseType, EnumType, UserType } from '../symbols/types';
 
 /** physical memory as page-aligned chunks; addresses not covered are holes */
 export interface SparseMemory {

@@ -9,13 +9,13 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lz4EncodeBlock } from '../../core/codecs';
-import type { Family } from '../../core/darwin/types';
-import { parseBanner, type DarwinVersion } from '../../core/darwin/version';
-import { fromIsfObject } from '../../core/symbols/isf';
-import type { SymbolTable } from '../../core/symbols/types';
-import { createSpace } from '../../core/translate';
-import type { VirtualSpace } from '../../core/translate/types';
+import { lz4EncodeBlock } from '../codecs';
+import type { Family } from '../darwin/types';
+import { parseBanner, type DarwinVersion } from '../darwin/version';
+import { fromIsfObject } from '../symbols/isf';
+import type { SymbolTable } from '../symbols/types';
+import { createSpace } from '../translate';
+import type { VirtualSpace } from '../translate/types';
 import {
   buildCompressor,
   corruptBytes,

@@ -1,7 +1,7 @@
 // ISF (Volatility 3 schema 6.2) pieces for synthetic kernels, written the way dwarf2json writes a
 // macOS ISF: base types of the LP64 C model, symbol names without the Mach-O underscore, unslid
 // addresses as plain (exact) JSON integers, and the banner as base64 `constant_data` of `version`.
-import type { BaseType } from '../../core/symbols/types';
+import type { BaseType } from '../symbols/types';
 import type { IsfJson } from './types';
 
 export function standardBaseTypes(): Record<string, BaseType> {
