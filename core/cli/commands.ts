@@ -2,8 +2,7 @@
 import { openCase, type Case, type OpenOptions, type Progress } from '../case';
 import { validateQuery } from '../search/query';
 import type { SearchHit } from '../search/hits';
-import type { CliIo } from './main';
-import { EXIT } from './main';
+import { EXIT, type CliIo } from './io';
 import type { SearchQuery } from '../search/query';
 import { loadYaraRules } from '../search/yara';
 

@@ -6,12 +6,9 @@ import { readFileSync } from 'node:fs';
 import { UnfoldError } from '../errors';
 import { VERSION } from '../version';
 
-export const EXIT = { ok: 0, failure: 1, badData: 2, discovery: 3, usage: 64 } as const;
+import { EXIT, type CliIo } from './io';
 
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+export { EXIT, writeLine, type CliIo } from './io';
 
 function exitCodeFor(err: unknown): number {
   if (err instanceof UnfoldError) {
@@ -48,10 +45,6 @@ function describe(err: unknown): string {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-function writeLine(io: CliIo, obj: unknown): void {
-  io.stdout.write(JSON.stringify(obj) + '\n');
 }
 
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
@@ -196,4 +189,3 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   return code;
 }
 
-export { writeLine };
