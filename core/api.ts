@@ -8,7 +8,7 @@
 // Long operations (open, search, strings, export) take a caller-chosen request id. Their progress, hits and end
 // arrive as UnfoldEvents carrying that id, so a UI can drop events of a request it has since replaced.
 import type { CompressorSummary, SegmentSummary, SlotKind, SlotRecord } from './darwin/types';
-import type { SearchHit } from './search/hits';
+import type { SearchHit } from './search/types';
 
 export type { CompressorSummary, SegmentSummary, SlotKind, SlotRecord, SvEntry } from './darwin/types';
 /** one search hit, exactly as core reports it */
