@@ -178,7 +178,7 @@ export async function exportCommand(
   const { assertOutputFree } = await import('../export/atomic');
   assertOutputFree(o.out, Boolean(o.overwrite));
   return withCase(image, o, io, async (c) => {
-    const r = await c.export({ out: o.out, layout: o.layout, overwrite: o.overwrite }, {});
+    const r = await c.export({ out: o.out, layout: o.layout, overwrite: Boolean(o.overwrite) }, {});
     if (o.json) out(io, JSON.stringify(r));
     else {
       out(io, `exported ${r.exported} pages to ${r.out} (manifest SHA-256 ${r.manifestSha256})`);
