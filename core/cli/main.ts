@@ -142,6 +142,9 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .option('--ignore-case', 'case-insensitive strings and regexes')
     .option('--context <n>', 'context bytes before and after each hit', '16')
     .option('--json', 'JSON lines, one per hit')
+    .option('--csv', "CSV, one row per hit (the app's Save hits columns; cells a spreadsheet would run as formulas start with ')")
+    .option('-o, --out <file>', 'with --csv: write the CSV to this new file (atomically) instead of stdout')
+    .option('--overwrite', 'with --out: replace an existing file')
     .option('--threads <n>', 'worker threads')
     .action(async (image: string, o: Record<string, unknown>) => {
       const { searchCommand } = await import('./commands');
