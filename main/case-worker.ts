@@ -320,9 +320,12 @@ function requestIdOf(args: readonly unknown[]): string | null {
 port.on('message', (m: ToWorker) => {
   const { method, args } = m.call;
   const requestId = requestIdOf(args);
-  const run = methods[method] as (...a: unknown[]) => unknown;
+  const run = Object.prototype.hasOwnProperty.call(methods, method) ? (methods[method] as (...a: unknown[]) => unknown) : null;
   Promise.resolve()
-    .then(() => run(...args))
+    .then(() => {
+      if (!run) throw appError('INTERNAL', `the case worker has no method ${JSON.stringify(String(method))}`);
+      return run(...args);
+    })
     .then(
       (value) => {
         if (requestId) emit({ type: 'done', requestId });
