@@ -123,6 +123,25 @@ export class KObject {
     return this.types.strip(this.view.getBigUint64(r.offset, true));
   }
 
+  /** the 8 bytes at a field's offset as an unsigned word, nothing stripped (unions such as c_store) */
+  raw64(field: string): bigint {
+    const r = this.resolve(field);
+    if (r.offset + 8 > this.bytes.byteLength) {
+      throw new UnfoldError('LAYOUT', `${this.type}.${field}: 8 bytes at offset ${hex(r.offset)} lie outside the ${this.bytes.byteLength}-byte object`, { type: this.type, field });
+    }
+    return this.view.getBigUint64(r.offset, true);
+  }
+
+  /** element `i` of an array of 8-byte values or pointers, raw */
+  u64Element(field: string, i: number): bigint {
+    const r = this.resolve(field);
+    const off = r.offset + i * 8;
+    if (r.type.kind !== 'array' || !Number.isInteger(i) || i < 0 || i >= r.type.count || off + 8 > this.bytes.byteLength) {
+      throw new UnfoldError('LAYOUT', `${this.type}.${field}[${i}] is not an 8-byte element inside the object`, { type: this.type, field });
+    }
+    return this.view.getBigUint64(off, true);
+  }
+
   /** the raw bytes of a field (a copy) */
   raw(field: string): Uint8Array {
     const r = this.resolve(field);

@@ -653,7 +653,12 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
         kernel.write(va, bytes.subarray(p * pageSize, (p + 1) * pageSize));
       }
     }
-    const missingFrom = s.missingPages && s.missingPages.length > 0 ? Math.min(...s.missingPages) * pageSize : Infinity;
+    // a slot is lost only when it touches a page the image lacks; its error names the first such page
+    const missingSorted = [...(s.missingPages ?? [])].sort((a, b) => a - b);
+    const firstMissingIn = (from: number, to: number): number | null => {
+      for (const m of missingSorted) if (m * pageSize < to && (m + 1) * pageSize > from) return m * pageSize;
+      return null;
+    };
 
     // slot entries
     const slotBytes = new Uint8Array(placed.length * 8);
@@ -739,9 +744,9 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
       else if (nodata) {
         t.kind = 'corrupt';
         t.error = [`segment ${s.index} slot ${i}`];
-      } else if (p.offset + size > missingFrom) {
+      } else if (firstMissingIn(p.offset, p.offset + size) !== null) {
         t.kind = 'corrupt';
-        t.error = [`segment ${s.index} slot ${i}`, '0x' + (bufferVa! + BigInt(missingFrom)).toString(16)];
+        t.error = [`segment ${s.index} slot ${i}`, '0x' + (bufferVa! + BigInt(firstMissingIn(p.offset, p.offset + size)!)).toString(16) + ' '];
       } else if ('corrupt' in p.spec) {
         t.kind = 'corrupt';
         t.error = [`segment ${s.index} slot ${i} at buffer offset 0x${p.offset.toString(16)}`];
