@@ -7,7 +7,8 @@ import { totalmem } from 'node:os';
 import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
-import { planCompressor, readSegmentBuffer, summarize, decodeContext, type CompressorPlan, type SegmentPlan } from './darwin/compressor';
+import { planCompressor, readSegmentBuffer, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
+import { holeIn } from './translate/present';
 import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads } from './work/pool';
@@ -90,7 +91,7 @@ export class Case {
   private undecoded = new Map<number, SlotRecord[]>();
   private materialized: { segment: number; records: SlotRecord[] } | null = null;
   /** compressed segment buffers kept from the walk (shared memory when workers read them) */
-  private kept = new Map<number, { bytes: Uint8Array; missingFrom?: number }>();
+  private kept = new Map<number, { bytes: Uint8Array; holes?: Hole[] }>();
   private keepBudget = 0;
   private planBySegment = new Map<number, SegmentPlan>();
   private segmentList: SegmentSummary[] = [];
@@ -154,9 +155,10 @@ export class Case {
 
   private jobFor(seg: SegmentPlan, keep = false): SegmentJob {
     const k = this.kept.get(seg.summary.index);
-    const { bytes, missingFrom } = k ?? readSegmentBuffer(this.kernel.space, seg);
-    if (keep && !k) this.kept.set(seg.summary.index, { bytes, ...(missingFrom !== undefined ? { missingFrom } : {}) });
-    return { ctx: decodeContext(this.plan, seg), bytes, missingFrom, slots: seg.slots };
+    const { bytes, holes } = k ?? readSegmentBuffer(this.kernel.space, seg);
+    const gaps = holes && holes.length > 0 ? { holes } : {};
+    if (keep && !k) this.kept.set(seg.summary.index, { bytes, ...gaps });
+    return { ctx: decodeContext(this.plan, seg), bytes, ...gaps, slots: seg.slots };
   }
 
   /** during the walk: whether this segment's buffer still fits the cache budget */
@@ -187,7 +189,7 @@ export class Case {
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
         const job = make(
           k
-            ? { ctx: decodeContext(this.plan, seg), slots: seg.slots, bytes: k.bytes, ...(k.missingFrom !== undefined ? { missingFrom: k.missingFrom } : {}) }
+            ? { ctx: decodeContext(this.plan, seg), slots: seg.slots, bytes: k.bytes, ...(k.holes ? { holes: k.holes } : {}) }
             : {
                 ctx: decodeContext(this.plan, seg),
                 slots: seg.slots,
@@ -308,12 +310,14 @@ export class Case {
     if (!seg || !meta || seg.bufferVa === null) return { record, page: null, compressed: null };
     const job = this.jobFor({ ...seg, slots: [meta] }) as SegmentJob & { bytes: Uint8Array };
     let page: Uint8Array | null = null;
-    decodeSegmentSlots(job.bytes, job.missingFrom, [meta], job.ctx, (_r, p) => {
+    decodeSegmentSlots(job.bytes, job.holes, [meta], job.ctx, (_r, p) => {
       page = p ? p.slice() : null;
     });
+    // the compressed bytes up to the first absent page they touch (all of them when none is absent)
     const end = meta.offset + meta.size;
-    const avail = job.missingFrom ?? job.bytes.length;
-    const compressed = end <= avail ? job.bytes.slice(meta.offset, end) : job.bytes.slice(meta.offset, Math.max(meta.offset, avail));
+    const gap = holeIn(job.holes ?? [], meta.offset, end);
+    const avail = Math.min(end, gap ? Math.max(meta.offset, gap.from) : end, job.bytes.length);
+    const compressed = job.bytes.slice(meta.offset, Math.max(meta.offset, avail));
     return { record, page, compressed };
   }
 

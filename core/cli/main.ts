@@ -24,6 +24,7 @@ function exitCodeFor(err: unknown): number {
       case 'NO_SYMBOLS':
       case 'BAD_SYMBOLS':
       case 'NO_COMPRESSOR':
+      case 'MISSING_SYMBOL':
         return EXIT.discovery;
       default:
         return EXIT.failure;
