@@ -18,6 +18,7 @@ import { createSpace } from '../translate';
 import type { VirtualSpace } from '../translate/types';
 import {
   buildCompressor,
+  buildCompressorDetailed,
   corruptBytes,
   geometry,
   heapPage,
@@ -35,7 +36,9 @@ import {
   type SlotSpec,
 } from './compressor';
 import { isfToJson } from './isf';
-import { createSynthKernel, memoryImage, type SynthKernelImage } from './kernel';
+import { createSynthKernel, memoryImage, type SynthKernelBuilder, type SynthKernelImage } from './kernel';
+import type { ProcWorldTruth } from './proc-truth';
+import { buildProcesses, type PageSpec, type VmObjectSpec, type WorldSpec } from './procs';
 import type { SparseMemory } from './types';
 
 export interface ScenarioDef {
@@ -69,9 +72,24 @@ const DEFS: ScenarioDef[] = [
 
 export const SCENARIO_NAMES: readonly string[] = DEFS.map((d) => d.name);
 
+/**
+ * Kernels that only the process walk needs beyond the family scenarios (kept out of SCENARIO_NAMES so
+ * the compressor suites do not grow): 10.9 (pager C1), 12.4 (map entry E3), 12.6 arm64 (E4, packed
+ * object), 15.4 arm64 (E5, linear vm_pages array).
+ */
+const PROC_DEFS: ScenarioDef[] = [
+  { name: 'P-10.9-x86_64', family: 'F1', arch: 'x86_64', xnu: [2422, 115], banner: banner('13.4.0', 'Mon Jan 11 18:17:34 PST 2016', '2422.115.15~1', X86) },
+  { name: 'P-12.4-x86_64', family: 'F9', arch: 'x86_64', xnu: [8020, 121], banner: banner('21.5.0', 'Tue Apr 26 21:08:22 PDT 2022', '8020.121.3~4', X86) },
+  { name: 'P-12.6-arm64', family: 'F9', arch: 'arm64', xnu: [8020, 140], banner: banner('21.6.0', 'Mon Aug 22 20:19:52 PDT 2022', '8020.140.49~2', 'RELEASE_ARM64_T6000') },
+  { name: 'P-15.4-arm64', family: 'F9', arch: 'arm64', xnu: [11417, 101], banner: banner('24.4.0', 'Fri Apr 11 18:32:50 PDT 2025', '11417.101.15~117', 'RELEASE_ARM64_T6041') },
+];
+
+/** every scenario whose image holds processes: the family scenarios and the process-only ones */
+export const PROC_SCENARIO_NAMES: readonly string[] = [...DEFS, ...PROC_DEFS].map((d) => d.name);
+
 export function scenarioDef(name: string): ScenarioDef {
-  const d = DEFS.find((x) => x.name === name);
-  if (!d) throw new Error(`no compressor scenario ${name} (have ${SCENARIO_NAMES.join(', ')})`);
+  const d = DEFS.find((x) => x.name === name) ?? PROC_DEFS.find((x) => x.name === name);
+  if (!d) throw new Error(`no compressor scenario ${name} (have ${PROC_SCENARIO_NAMES.join(', ')})`);
   return d;
 }
 
@@ -83,6 +101,8 @@ export interface ScenarioOptions {
   isfOmit?: string[];
   /** make one segment's c_slots_used (10.13+) or c_bytes_used disagree by one, and c_segment_pages_compressed by one */
   inconsistent?: boolean;
+  /** build the processes (default true); false leaves the compressor alone with dummy back-pointers */
+  procs?: boolean;
 }
 
 export interface OpenedImage {
@@ -96,6 +116,8 @@ export interface BuiltScenario {
   def: ScenarioDef;
   image: SynthKernelImage;
   truth: CompressorTruth;
+  /** the processes and the owners of every slot (absent with `procs: false`) */
+  procs?: ProcWorldTruth;
   open(): OpenedImage;
 }
 
@@ -353,9 +375,130 @@ function swapPath(rank: number, n: number): string {
 export function buildScenario(name: string, opts: ScenarioOptions = {}): BuiltScenario {
   const def = scenarioDef(name);
   const kernel = createSynthKernel({ arch: def.arch, banner: def.banner, seed: def.xnu[0] });
-  const truth = buildCompressor(kernel, scenarioSpec(def, opts));
+  const comp = buildCompressorDetailed(kernel, scenarioSpec(def, opts));
+  const procs = opts.procs === false ? undefined : buildProcesses(kernel, def.xnu, comp, standardWorld(kernel, comp.truth), { omitTypes: opts.isfOmit ?? [] }).truth;
   const image = kernel.finish();
-  return { def, image, truth, open: () => openSynthImage(image) };
+  return { def, image, truth: comp.truth, ...(procs ? { procs } : {}), open: () => openSynthImage(image) };
+}
+
+// =============================================================================================
+// The processes every scenario holds (see notes/procsynth-truth.md): kernproc; launchd (1); Safari
+// (212); WebContent (230); a fork child of Safari (305). Their compressed pages are slots the
+// compressor scenario already has, named; the slots no process takes get orphan pagers.
+
+const VA = {
+  text: 0x100000000n,
+  shared: 0x200000000n,
+  sharedOther: 0x280000000n,
+  fork: 0x300000000n,
+  jit: 0x400000000n,
+  heap: 0x600000000000n,
+  heapB: 0x600000100000n,
+  stack: 0x7ff7b0000000n,
+};
+const R_X = 5;
+const RW_ = 3;
+const RWX = 7;
+
+/** the standard world over a compressor truth: slot names it needs exist in every family scenario */
+export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): WorldSpec {
+  const ps = kernel.pageSize;
+  const arch = kernel.arch;
+  const hasSv = ct.sv.length > 0;
+  const has = (n: string) => ct.byName[n] !== undefined;
+  let seed = 70000 + ct.slots.length;
+  const text = (): PageSpec => ({ data: pointerPage(++seed, ps, arch).map((b, i) => (i < 64 ? 0xcf : b)) });
+  const heap = (): PageSpec => ({ data: heapPage(++seed, ps) });
+  const words = (): PageSpec => ({ data: textPage(++seed, ps) });
+  const slot = (name: string): PageSpec => ({ slot: name });
+  // the "many-k" slots of the big segment (which k are freed depends on the family)
+  const many = Object.keys(ct.byName)
+    .filter((n) => /^many-\d+$/.test(n))
+    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+  const manySlot = (i: number): PageSpec => slot(many[i]!);
+  const sv = (value: number, orSlot: string | null): PageSpec | undefined => (hasSv ? { sv: value } : orSlot ? slot(orSlot) : undefined);
+  const obj = (id: string, pages: number, content: Record<number, PageSpec | undefined>, extra: Partial<VmObjectSpec> = {}): VmObjectSpec => {
+    const c: Record<number, PageSpec> = {};
+    for (const [k, v] of Object.entries(content)) if (v) c[Number(k)] = v;
+    return { id, pages, content: c, ...extra };
+  };
+  const objects: VmObjectSpec[] = [
+    obj('launchd-text', 4, { 0: text(), 1: text(), 2: text(), 3: text() }),
+    obj('launchd-heap', 7, {
+      0: heap(),
+      1: slot('offset0-text'),
+      2: sv(0xffffffff, 'wkdm-heap-2'),
+      4: slot('swapped-text'),
+      5: slot('wkdm-pointers'),
+      6: has('single-deadbeef') ? slot('single-deadbeef') : undefined,
+    }),
+    obj('launchd-stack', 3, { 0: heap(), 2: slot('missing-page-0') }, { pagingOffsetPages: 1 }),
+    obj('safari-text', 2, { 0: text(), 1: text() }),
+    // 300 pages: 3 chunks of 128 slots, the middle one never allocated
+    obj('safari-big', 300, {
+      124: words(),
+      125: slot('wkdm-heap'),
+      126: sv(0, null),
+      127: slot('raw-random'),
+      256: slot('sparse-pointers'),
+      257: heap(),
+      258: slot('text-utf16'),
+      ...(hasSv ? {} : { 259: slot('above-count-text') }),
+    }),
+    obj('shared', 3, { 0: words(), 1: slot('last-at-nextoffset'), 2: manySlot(0) }, { trueShare: true }),
+    // fork: Safari keeps O with needs_copy; the child got the shadow S, which overrides O's pages 2 and 3
+    obj('fork-O', 8, { 0: manySlot(1), 2: heap(), 3: manySlot(2), 4: manySlot(3), 5: words(), 6: slot('swapped-heap') }),
+    obj('fork-S', 5, { 0: heap(), 1: manySlot(4) }, { shadow: { id: 'fork-O', offsetPages: 2 } }),
+    obj('safari-stack', 2, { 0: slot('above-count-heap'), 1: heap() }),
+    obj('webcontent-heap', 2, { 0: slot(has('mzv-sparse') ? 'mzv-sparse' : 'wkdm-zero-page'), 1: sv(0, null) }),
+  ];
+  return {
+    objects,
+    procs: [
+      {
+        pid: 1,
+        ppid: 0,
+        comm: 'launchd',
+        entries: [
+          { start: VA.text, pages: 4, object: 'launchd-text', prot: R_X, maxProt: R_X },
+          { start: VA.heap, pages: 7, object: 'launchd-heap', prot: RW_, tag: 1 },
+          { start: VA.stack, pages: 3, object: 'launchd-stack', prot: RW_, tag: 30 },
+        ],
+      },
+      {
+        pid: 212,
+        ppid: 1,
+        comm: 'Safari',
+        entries: [
+          { start: VA.text, pages: 2, object: 'safari-text', prot: R_X, maxProt: R_X },
+          { start: VA.shared, pages: 3, object: 'shared', prot: RW_, maxProt: RW_ },
+          { start: VA.fork, pages: 5, object: 'fork-O', offsetPages: 2, prot: RW_, needsCopy: true },
+          { start: VA.heap, pages: 8, object: 'safari-big', offsetPages: 124, prot: RW_, tag: 2 },
+          { start: VA.heapB, pages: 4, object: 'safari-big', offsetPages: 256, prot: RW_, tag: 2 },
+          { start: VA.stack, pages: 2, object: 'safari-stack', prot: RW_, tag: 30 },
+        ],
+      },
+      {
+        pid: 230,
+        ppid: 1,
+        comm: 'com.apple.WebKit.WebContent',
+        entries: [
+          { start: VA.sharedOther, pages: 3, object: 'shared', prot: RW_, maxProt: RW_ },
+          { start: VA.jit, pages: 2, object: null, prot: RWX, maxProt: RWX },
+          { start: VA.heap, pages: 2, object: 'webcontent-heap', prot: RW_, tag: 1 },
+        ],
+      },
+      {
+        pid: 305,
+        ppid: 212,
+        comm: 'Safari',
+        entries: [
+          { start: VA.text, pages: 2, object: 'safari-text', prot: R_X, maxProt: R_X, noPte: [1] },
+          { start: VA.fork, pages: 5, object: 'fork-S', prot: RW_, noPte: [3] },
+        ],
+      },
+    ],
+  };
 }
 
 // =============================================================================================
