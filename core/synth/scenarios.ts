@@ -507,8 +507,90 @@ export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): 
 export const DEMO_SECRET = 'UNFOLD-DEMO-SECRET';
 
 export interface DemoImage extends BuiltScenario {
-  /** where the secret was planted */
-  planted: Array<{ segment: number; slot: number; pageOffset: number; encoding: 'ascii' | 'utf16le'; text: string }>;
+  /** where the secret was planted, and which process maps that page where (all in Safari, pid 212) */
+  planted: Array<{
+    segment: number;
+    slot: number;
+    pageOffset: number;
+    encoding: 'ascii' | 'utf16le';
+    text: string;
+    owners: Array<{ pid: number; name: string; va: bigint }>;
+  }>;
+}
+
+/** the demo's processes: Safari holds every planted page in its heap; the other pages are spread around */
+function demoWorld(kernel: SynthKernelBuilder, ct: CompressorTruth, plantedNames: string[]): WorldSpec {
+  const ps = kernel.pageSize;
+  let seed = 31000;
+  const data = (): PageSpec => ({ data: heapPage(++seed, ps) });
+  const text = (): PageSpec => ({ data: pointerPage(++seed, ps, kernel.arch) });
+  const names = ct.slots.filter((t) => t.kind !== 'corrupt' && t.kind !== 'encrypted?' && !plantedNames.includes(t.name)).map((t) => t.name);
+  let next = 0;
+  const take = (): PageSpec => ({ slot: names[next++]! });
+  const content = (n: number, f: (i: number) => PageSpec | undefined): Record<number, PageSpec> => {
+    const c: Record<number, PageSpec> = {};
+    for (let i = 0; i < n; i++) {
+      const v = f(i);
+      if (v) c[i] = v;
+    }
+    return c;
+  };
+  // Safari's heap: 24 pages, the planted ones among compressed, resident, zero-value and absent pages
+  const safariHeap = content(24, (i) => {
+    if (i % 6 === 1) return { slot: plantedNames[(i - 1) / 6]! };
+    if (i === 4) return data();
+    if (i === 9) return { sv: 0 };
+    if (i === 14) return undefined;
+    return take();
+  });
+  const objects: VmObjectSpec[] = [
+    { id: 'launchd-text', pages: 2, content: { 0: text(), 1: text() } },
+    { id: 'launchd-heap', pages: 10, content: content(10, (i) => (i === 0 ? data() : i === 3 ? { sv: 0xffffffff } : i === 7 ? { slot: 'demo-swapped-0' } : take())) },
+    { id: 'safari-text', pages: 3, content: { 0: text(), 1: text(), 2: text() } },
+    { id: 'safari-heap', pages: 24, content: safariHeap },
+    { id: 'shared', pages: 4, content: content(4, (i) => (i === 0 ? data() : take())), trueShare: true },
+    { id: 'webcontent-heap', pages: 16, content: content(16, (i) => (i === 2 ? { slot: 'demo-swapped-1' } : i % 5 === 0 ? { sv: 0 } : take())) },
+    { id: 'mds-heap', pages: 2, content: { 0: take(), 1: take() } },
+  ];
+  return {
+    objects,
+    procs: [
+      {
+        pid: 1,
+        ppid: 0,
+        comm: 'launchd',
+        entries: [
+          { start: VA.text, pages: 2, object: 'launchd-text', prot: R_X, maxProt: R_X },
+          { start: VA.heap, pages: 10, object: 'launchd-heap', prot: RW_, tag: 1 },
+        ],
+      },
+      {
+        pid: 98,
+        ppid: 1,
+        comm: 'mds',
+        entries: [{ start: VA.heap, pages: 2, object: 'mds-heap', prot: RW_, tag: 1 }],
+      },
+      {
+        pid: 412,
+        ppid: 1,
+        comm: 'Safari',
+        entries: [
+          { start: VA.text, pages: 3, object: 'safari-text', prot: R_X, maxProt: R_X },
+          { start: VA.shared, pages: 4, object: 'shared', prot: RW_, maxProt: RW_ },
+          { start: VA.heap, pages: 24, object: 'safari-heap', prot: RW_, tag: 2 },
+        ],
+      },
+      {
+        pid: 415,
+        ppid: 1,
+        comm: 'com.apple.WebKit.WebContent',
+        entries: [
+          { start: VA.sharedOther, pages: 4, object: 'shared', prot: RW_, maxProt: RW_ },
+          { start: VA.heap, pages: 16, object: 'webcontent-heap', prot: RW_, tag: 1 },
+        ],
+      },
+    ],
+  };
 }
 
 export function buildDemoImage(): DemoImage {
@@ -586,13 +668,17 @@ export function buildDemoImage(): DemoImage {
     ],
     swapFiles: [{ index: 1, path: '/System/Volumes/VM/swapfile0' }],
   };
-  const truth = buildCompressor(kernel, spec);
+  const comp = buildCompressorDetailed(kernel, spec);
+  const truth = comp.truth;
+  const procs = buildProcesses(kernel, def.xnu, comp, demoWorld(kernel, truth, [...plantAt.keys()])).truth;
   const image = kernel.finish();
+  const nameOf = new Map(procs.processes.map((p) => [p.pid, p.name]));
   const planted = [...plantAt.entries()].map(([name, p]) => {
     const t = truth.byName[name]!;
-    return { segment: t.segment, slot: t.slot, ...p };
+    const owners = procs.slots.find((x) => x.segment === t.segment && x.slot === t.slot)!.owners;
+    return { segment: t.segment, slot: t.slot, ...p, owners: owners.map((o) => ({ pid: o.pid, name: nameOf.get(o.pid)!, va: o.va })) };
   });
-  return { def, image, truth, planted, open: () => openSynthImage(image) };
+  return { def, image, truth, procs, planted, open: () => openSynthImage(image) };
 }
 
 // =============================================================================================

@@ -7,7 +7,7 @@ import { fromIsfObject } from '../../core/symbols/isf';
 import { fieldOffset, hasField, readField, sizeOfStruct } from '../../core/symbols/struct';
 import type { SymbolTable } from '../../core/symbols/types';
 import type { PageTruth, ProcWorldTruth } from '../../core/synth/proc-truth';
-import { buildScenario, PROC_SCENARIO_NAMES, SCENARIO_NAMES, type BuiltScenario } from '../../core/synth/scenarios';
+import { buildDemoImage, buildScenario, DEMO_SECRET, PROC_SCENARIO_NAMES, SCENARIO_NAMES, type BuiltScenario } from '../../core/synth/scenarios';
 import type { VirtualSpace } from '../../core/translate/types';
 
 const hash = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -25,8 +25,8 @@ interface Ctx {
   xnu: [number, number];
 }
 
-function context(name: string): Ctx {
-  const b = buildScenario(name);
+function context(name: string | BuiltScenario): Ctx {
+  const b = typeof name === 'string' ? buildScenario(name) : name;
   const o = b.open();
   const sym = fromIsfObject(b.image.isf, 'synthetic');
   const f = (type: string, va: bigint, field: string): bigint => {
@@ -400,5 +400,28 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
       expect(e.slotAddresses).toHaveLength(refs);
       for (const a of e.slotAddresses) expect(c.space.readU32(a)).toBe(((e.index << 22) | 0x3fffff) >>> 0);
     }
+  });
+});
+
+describe('demo image', () => {
+  it('every planted UNFOLD-DEMO-SECRET page is in Safari (pid 412), and every back-pointer names its slot', () => {
+    const d = buildDemoImage();
+    const c = context(d);
+    expect(d.planted).toHaveLength(4);
+    for (const p of d.planted) {
+      expect(p.text).toContain(DEMO_SECRET);
+      expect(p.owners.map((o) => [o.pid, o.name])).toEqual([[412, 'Safari']]);
+      // the owner's page at that VA is this slot, and its content hash is the slot's
+      const page = c.p.processes.find((x) => x.pid === 412)!.regions.flatMap((r) => r.pages).find((x) => x.va === p.owners[0]!.va)!;
+      expect([page.state, page.segment, page.slot]).toEqual(['compressed', p.segment, p.slot]);
+      expect(page.sha256).toBe(d.truth.slots.find((t) => t.segment === p.segment && t.slot === p.slot)!.sha256);
+    }
+    expect(c.p.slots).toHaveLength(d.truth.slots.length);
+    for (const t of d.truth.slots) {
+      const seg = d.truth.segments.find((s) => s.index === t.segment)!;
+      const v = c.space.readU32(unpackBackPointer(c, c.space.readU64(cSlotVa(c, seg.va, t.slot))));
+      expect([v & 0x3fffff, v >>> 22]).toEqual([t.segment + 1, t.slot]);
+    }
+    expect(c.p.processes.map((p) => `${p.pid} ${p.name}`)).toEqual(['0 kernel_task', '1 launchd', '98 mds', '412 Safari', '415 com.apple.WebKit']);
   });
 });
