@@ -74,13 +74,17 @@ export const SCENARIO_NAMES: readonly string[] = DEFS.map((d) => d.name);
 
 /**
  * Kernels that only the process walk needs beyond the family scenarios (kept out of SCENARIO_NAMES so
- * the compressor suites do not grow): 10.9 (pager C1), 12.4 (map entry E3), 12.6 arm64 (E4, packed
- * object), 15.4 arm64 (E5, linear vm_pages array).
+ * the compressor suites do not grow): 10.9 (pager C1), 10.13 (vm_page G2 with the memory_object
+ * pager header), 12.4 (map entry E3), 12.6 arm64 (E4, packed object), 13.2 arm64 (task after proc with
+ * E4), 14.6 x86_64 (vo_copy, p_list union), 15.4 arm64 (E5, linear vm_pages array).
  */
 const PROC_DEFS: ScenarioDef[] = [
   { name: 'P-10.9-x86_64', family: 'F1', arch: 'x86_64', xnu: [2422, 115], banner: banner('13.4.0', 'Mon Jan 11 18:17:34 PST 2016', '2422.115.15~1', X86) },
+  { name: 'P-10.13-x86_64', family: 'F4', arch: 'x86_64', xnu: [4570, 71], banner: banner('17.7.0', 'Thu Jun 21 22:53:14 PDT 2018', '4570.71.2~1', X86) },
   { name: 'P-12.4-x86_64', family: 'F9', arch: 'x86_64', xnu: [8020, 121], banner: banner('21.5.0', 'Tue Apr 26 21:08:22 PDT 2022', '8020.121.3~4', X86) },
   { name: 'P-12.6-arm64', family: 'F9', arch: 'arm64', xnu: [8020, 140], banner: banner('21.6.0', 'Mon Aug 22 20:19:52 PDT 2022', '8020.140.49~2', 'RELEASE_ARM64_T6000') },
+  { name: 'P-13.2-arm64', family: 'F9', arch: 'arm64', xnu: [8792, 81], banner: banner('22.3.0', 'Mon Jan 30 20:39:46 PST 2023', '8792.81.3~2', 'RELEASE_ARM64_T6020') },
+  { name: 'P-14.6-x86_64', family: 'F9', arch: 'x86_64', xnu: [10063, 141], banner: banner('23.6.0', 'Mon Jul 29 21:13:00 PDT 2024', '10063.141.2~1', X86) },
   { name: 'P-15.4-arm64', family: 'F9', arch: 'arm64', xnu: [11417, 101], banner: banner('24.4.0', 'Fri Apr 11 18:32:50 PDT 2025', '11417.101.15~117', 'RELEASE_ARM64_T6041') },
 ];
 

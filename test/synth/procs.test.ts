@@ -3,6 +3,7 @@
 // pager slot storage, memq lists, and the process lists — each compared with the builder's truth.
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { walkCompressor } from '../../core/darwin/compressor';
 import { fromIsfObject } from '../../core/symbols/isf';
 import { fieldOffset, hasField, readField, sizeOfStruct } from '../../core/symbols/struct';
 import type { SymbolTable } from '../../core/symbols/types';
@@ -400,6 +401,17 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
       expect(e.slotAddresses).toHaveLength(refs);
       for (const a of e.slotAddresses) expect(c.space.readU32(a)).toBe(((e.index << 22) | 0x3fffff) >>> 0);
     }
+  });
+});
+
+describe('process-only kernels: the compressor inside is walkable as it is in the family scenarios', () => {
+  it.each(PROC_SCENARIO_NAMES.filter((n) => !SCENARIO_NAMES.includes(n)).map((n) => [n]))('%s', (name) => {
+    const b = buildScenario(name);
+    const o = b.open();
+    const res = walkCompressor(o.space, o.symbols, o.version, { slide: o.slide });
+    expect(res.summary.family).toBe(b.truth.family);
+    expect(res.summary.pagesCompressed).toBe(b.truth.pagesCompressed);
+    expect(res.slots.map((r) => [r.segment, r.slot, r.kind, r.sha256 ?? null])).toEqual(b.truth.slots.map((t) => [t.segment, t.slot, t.kind, t.sha256 ?? null]));
   });
 });
 
