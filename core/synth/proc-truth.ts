@@ -20,11 +20,11 @@ export interface PageTruth {
   state: PageState;
   /** SHA-256 (hex) of the page's bytes; null for absent (a dump zero-fills those) */
   sha256: string | null;
-  /** the object of the shadow chain where the page was found (absent: the entry's own object, or null) */
+  /** the object of the shadow chain where the page was found; absent: the bottom object where the search ended (null: entry without object) */
   object: bigint | null;
   /** offset inside that object (entry offset + shadow offsets accumulated) */
   objectOffset: bigint;
-  /** 0 = the entry's own object, 1 = its shadow, … (absent: the chain's length − 1, or 0 without object) */
+  /** 0 = the entry's own object, 1 = its shadow, … (absent: the depth of the bottom object; 0 without object) */
   depth: number;
   /** resident: physical address of the page */
   phys?: number;
