@@ -69,6 +69,7 @@ export type AppErrorCode =
   | 'NOT_FOUND'
   | 'BUSY'
   | 'NO_DIALOGS'
+  | 'NOT_GRANTED'
   | 'WORKER_FAILED'
   | 'INTERNAL';
 
