@@ -58,7 +58,10 @@ export function createHttpBridge(token: string | null, fetcher: typeof fetch = (
             pause = 500;
             resolve();
           });
-          if (r === 'refused') return; // the calls themselves will say why (403)
+          if (r === 'refused') {
+            resolve(); // nothing to wait for: the calls themselves will say why (403)
+            return;
+          }
           await new Promise((t) => setTimeout(t, pause));
           pause = Math.min(pause * 2, 10_000);
         }
