@@ -34,6 +34,8 @@ describe('electron-builder config', () => {
       grantFileProtocolExtraPrivileges: false,
     });
     expect(config.asar).toBe(true);
+    // N-API modules load in Electron as built; @electron/rebuild (which wants Node 22) is not needed
+    expect(config.npmRebuild).toBe(false);
   });
 
   it('builds for Linux, macOS (Apple silicon and Intel) and Windows (x64 and arm64)', () => {
