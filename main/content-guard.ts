@@ -101,6 +101,18 @@ export async function scrubError(method: string, error: ApiError, files: { label
   return cleaned;
 }
 
+/** the files YARA sources ask to include (whether or not the engine follows includes, its error might quote them) */
+export function yaraIncludes(sources: string[]): { label: string; path: string }[] {
+  const out: { label: string; path: string }[] = [];
+  for (const src of sources) {
+    for (const m of src.matchAll(/\binclude\s+"((?:[^"\\\n]|\\.)+)"/g)) {
+      const p = m[1]!.replace(/\\(.)/g, '$1');
+      if (!p.includes('\0')) out.push({ label: 'file included by the YARA rules', path: path.resolve(p) });
+    }
+  }
+  return out.slice(0, 16);
+}
+
 /** a handler's result with its error (if any) scrubbed */
 export async function withoutFileContent<T>(method: string, r: ApiResult<T>, files: { label: string; path: string }[]): Promise<ApiResult<T>> {
   return r.ok ? r : { ok: false, error: await scrubError(method, r.error, files) };

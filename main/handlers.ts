@@ -22,7 +22,7 @@ import {
 } from '../core/api';
 import type { CaseHostLike } from './case-host';
 import { AppError, toApiError } from './errors';
-import { withoutFileContent } from './content-guard';
+import { withoutFileContent, yaraIncludes } from './content-guard';
 import { PathGrants } from './path-grants';
 import type { Settings } from './settings';
 
@@ -336,7 +336,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     search: guard<'search'>(async (...args) => {
       argCount('search', args, 1);
-      return host.call({ op: 'search', req: searchRequest('search', args[0]) });
+      const req = searchRequest('search', args[0]);
+      return withoutFileContent('search', await host.call<ApiValue<'search'>>({ op: 'search', req }), yaraIncludes(req.yara));
     }),
 
     strings: guard<'strings'>(async (...args) => {

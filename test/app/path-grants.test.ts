@@ -13,7 +13,7 @@ import { createHandlers, type Dialogs } from '../../main/handlers';
 import { memorySettings } from '../../main/settings';
 import { toApiError } from '../../main/errors';
 import { PathGrants, canonical } from '../../main/path-grants';
-import { quotes, scrubError, withoutJsonQuote } from '../../main/content-guard';
+import { quotes, scrubError, withoutJsonQuote, yaraIncludes } from '../../main/content-guard';
 
 const FIRST_LINE = 'root:x:0:0:TOPSECRET-hunter2:/root:/bin/bash';
 let dir: string;
@@ -190,5 +190,19 @@ describe('errors carry no file contents', () => {
       const text = JSON.stringify(r);
       for (const piece of ['root:x:0', 'TOPSECRET', 'hunter2', 'daemon', '/bin/bash']) expect(text, `${symbolsPath}: ${text}`).not.toContain(piece);
     }
+  });
+
+  it('a search error that quotes a file the YARA rules include is replaced too', async () => {
+    expect(yaraIncludes([`include "${secret}"\ninclude "rel/x.yar"\nrule a { condition: true }`, 'rule b { strings: $a = "include \\"x\\"" condition: $a }'])).toEqual([
+      { label: 'file included by the YARA rules', path: secret },
+      { label: 'file included by the YARA rules', path: path.resolve('rel/x.yar') },
+    ]);
+    const host = new FixedHost((c) => (c.op === 'search' ? fail({ code: 'BAD_QUERY', message: `yara: syntax error near "${FIRST_LINE}"` }) : { ok: true, value: null }));
+    const h = createHandlers({ host, mode: 'browser', appVersion: 't', dialogs: null, settings: memorySettings() });
+    const r = await h.search({ requestId: 's-1', caseId: 1, strings: [], regexes: [], hex: [], yara: [`include "${secret}"\nrule a { condition: true }`], utf16: false, ascii: true, ignoreCase: false });
+    expect(r).toEqual({
+      ok: false,
+      error: { code: 'BAD_QUERY', message: `search: the file included by the YARA rules ${secret} could not be used (BAD_QUERY); the error's own words quoted the file, so they are not shown`, details: { path: secret } },
+    });
   });
 });
