@@ -8,7 +8,7 @@ import type { ApiError, ApiResult } from '../../core/api';
 import { openCase } from '../../core/case';
 import { ensureDemoCase } from '../../core/demo';
 import type { CaseHostLike } from '../../main/case-host';
-import type { WorkerCall } from '../../main/protocol';
+import type { WorkerArgs, WorkerCall, WorkerCallName, WorkerValue } from '../../main/protocol';
 import { createHandlers, type Dialogs } from '../../main/handlers';
 import { memorySettings } from '../../main/settings';
 import { toApiError } from '../../main/errors';
@@ -30,15 +30,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 class FixedHost implements CaseHostLike {
   calls: WorkerCall[] = [];
   constructor(private reply: (c: WorkerCall) => ApiResult<unknown> | Promise<ApiResult<unknown>>) {}
-  async call<T>(call: WorkerCall): Promise<ApiResult<T>> {
-    this.calls.push(call);
-    return (await this.reply(call)) as ApiResult<T>;
+  async call<M extends WorkerCallName>(method: M, ...args: WorkerArgs<M>): Promise<ApiResult<WorkerValue<M>>> {
+    const c = { method, args } as WorkerCall;
+    this.calls.push(c);
+    return (await this.reply(c)) as ApiResult<WorkerValue<M>>;
   }
-  cancel = () => Promise.resolve({ ok: true as const, value: false });
 }
 
 const fail = (error: ApiError): ApiResult<unknown> => ({ ok: false, error });
-const okHost = () => new FixedHost((c) => ({ ok: true, value: c.op === 'current' ? null : { done: c.op } }));
+const okHost = () => new FixedHost((c) => ({ ok: true, value: c.method === 'currentCase' ? null : { done: c.method } }));
 
 describe('path grants', () => {
   it('compares real locations: a symlink or ".." names the same grant, a new name resolves through its folder', async () => {
@@ -101,7 +101,7 @@ describe('handlers: writes only over what was chosen', () => {
     expect(readFileSync(path.join(target, 'notes.txt'), 'utf8')).toBe('keep me');
     expect(await h.pickExportFolder()).toEqual({ ok: true, value: target });
     expect((await h.export(req)).ok).toBe(true);
-    expect(host.calls.map((c) => c.op)).toEqual(['export']);
+    expect(host.calls.map((c) => c.method)).toEqual(['export']);
   });
 
   it('saveHits may replace a file this session wrote, not another one (browser mode: no dialogs)', async () => {
@@ -115,7 +115,7 @@ describe('handlers: writes only over what was chosen', () => {
     const r = await save(secret, true);
     expect(!r.ok && r.error.code).toBe('NOT_GRANTED');
     expect(!r.ok && r.error.message).not.toContain('TOPSECRET');
-    expect(host.calls.filter((c) => c.op === 'saveHits').length).toBe(2);
+    expect(host.calls.filter((c) => c.method === 'saveHits').length).toBe(2);
     expect(readFileSync(secret, 'utf8').startsWith(FIRST_LINE)).toBe(true);
   });
 });
@@ -142,7 +142,7 @@ describe('errors carry no file contents', () => {
 
   it('an openCase error that quotes the symbols file is replaced by one naming the path only', async () => {
     const host = new FixedHost((c) =>
-      c.op === 'open' ? fail({ code: 'BAD_SYMBOLS', message: `symbol table header was "${FIRST_LINE}"`, details: { source: secret, firstLine: FIRST_LINE } }) : { ok: true, value: null },
+      c.method === 'openCase' ? fail({ code: 'BAD_SYMBOLS', message: `symbol table header was "${FIRST_LINE}"`, details: { source: secret, firstLine: FIRST_LINE } }) : { ok: true, value: null },
     );
     const h = createHandlers({ host, mode: 'browser', appVersion: 't', dialogs: null, settings: memorySettings() });
     const image = path.join(dir, 'mem.raw');
@@ -171,9 +171,10 @@ describe('errors carry no file contents', () => {
   it("core's own error for a secrets file given as the symbol table reaches the client without its content", async () => {
     const demo = await ensureDemoCase();
     const host = new FixedHost(async (c) => {
-      if (c.op !== 'open') return { ok: true, value: null };
+      if (c.method !== 'openCase') return { ok: true, value: null };
+      const [req] = c.args;
       try {
-        const k = await openCase(c.req.imagePath, { symbols: c.req.symbolsPath, threads: 0 });
+        const k = await openCase(req.imagePath, { symbols: req.symbolsPath, threads: 0 });
         await k.close();
         return { ok: true, value: {} };
       } catch (e) {
@@ -197,7 +198,7 @@ describe('errors carry no file contents', () => {
       { label: 'file included by the YARA rules', path: secret },
       { label: 'file included by the YARA rules', path: path.resolve('rel/x.yar') },
     ]);
-    const host = new FixedHost((c) => (c.op === 'search' ? fail({ code: 'BAD_QUERY', message: `yara: syntax error near "${FIRST_LINE}"` }) : { ok: true, value: null }));
+    const host = new FixedHost((c) => (c.method === 'search' ? fail({ code: 'BAD_QUERY', message: `yara: syntax error near "${FIRST_LINE}"` }) : { ok: true, value: null }));
     const h = createHandlers({ host, mode: 'browser', appVersion: 't', dialogs: null, settings: memorySettings() });
     const r = await h.search({ requestId: 's-1', caseId: 1, strings: [], regexes: [], hex: [], yara: [`include "${secret}"\nrule a { condition: true }`], utf16: false, ascii: true, ignoreCase: false });
     expect(r).toEqual({
