@@ -10,15 +10,16 @@ import { discoverKernel, type KernelDiscovery } from './darwin/discover';
 import { planCompressor, readSegmentBuffer, summarize, decodeContext, type CompressorPlan, type SegmentPlan } from './darwin/compressor';
 import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
-import { WorkerPool, defaultThreads } from './work/pool';
+import { WorkerPool, defaultThreads, newRunGroup, PageTimeoutError } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
-import { runJob, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
+import { runJob, type GaveUp, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
 import type { SearchHit } from './search/hits';
 import { exportPages, type ExportResult } from './export/export';
 import { CancelledError } from './errors';
+import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
 
 export interface Progress {
@@ -78,7 +79,14 @@ export interface SearchSummary {
   pagesScanned: number;
   singleValueHits: number;
   cancelled: boolean;
+  /** pages whose search ran past the per-page time budget and was stopped (their hits may be missing) */
+  gaveUp: GaveUp[];
 }
+
+/** how long one page's search may run on a worker thread before it is stopped and reported */
+export const PAGE_BUDGET_MS = Number(process.env.UNFOLD_PAGE_BUDGET_MS) > 0 ? Number(process.env.UNFOLD_PAGE_BUDGET_MS) : 2000;
+/** pages of one segment given up one by one before the rest of the segment is given up at once */
+const MAX_PAGE_TIMEOUTS = 3;
 
 export interface ExportRequest {
   out: string;
@@ -104,6 +112,8 @@ export class Case {
   private planBySegment = new Map<number, SegmentPlan>();
   private segmentList: SegmentSummary[] = [];
   private imageHash: string | null = null;
+  /** pages the walk's own search (OpenOptions.during.search) gave up on */
+  private walkGaveUp: GaveUp[] = [];
   info!: CaseInfo;
 
   private constructor(
@@ -186,6 +196,10 @@ export class Case {
     const window = Math.max(2, (pool?.size ?? 1) * 3);
     const pending: Promise<R>[] = [];
     let next = 0;
+    // a cancel stops this run's worker threads at once, even one stuck inside a regex
+    const group = newRunGroup();
+    const onAbort = (): void => pool?.cancel(group);
+    run.signal?.addEventListener('abort', onAbort, { once: true });
     const launch = (): void => {
       const seg = segs[next++]!;
       let p: Promise<R>;
@@ -204,22 +218,55 @@ export class Case {
                 keep,
               },
         );
-        p = pool.run<R>(job);
+        p = this.runBudgeted<R>(pool, job, group);
       } else {
         p = Promise.resolve().then(() => runJob(make(this.jobFor(seg, keep))).result as R);
       }
       p.catch(() => {}); // awaited in order below; this only keeps an abandoned run from warning
       pending.push(p);
     };
-    while (next < total && pending.length < window) launch();
-    for (let i = 0; i < total; i++) {
-      throwIfAborted(run.signal);
-      const r = await pending[i]!;
-      pending[i] = undefined as unknown as Promise<R>; // let the result be collected
-      if (next < total) launch();
-      if (((i + 1) & 15) === 0 || i + 1 === total) run.onProgress?.({ phase, done: i + 1, total });
-      yield [segs[i]!, r];
+    try {
+      while (next < total && pending.length < window) launch();
+      for (let i = 0; i < total; i++) {
+        throwIfAborted(run.signal);
+        const r = await pending[i]!;
+        pending[i] = undefined as unknown as Promise<R>; // let the result be collected
+        if (next < total) launch();
+        if (((i + 1) & 15) === 0 || i + 1 === total) run.onProgress?.({ phase, done: i + 1, total });
+        yield [segs[i]!, r];
+      }
+    } finally {
+      run.signal?.removeEventListener('abort', onAbort);
+      // an abandoned run (cancelled, or its consumer stopped) leaves no thread working for it
+      if (next > 0 && pool) pool.cancel(group);
     }
+  }
+
+  /**
+   * Runs a job on the pool; a job that searches pages gets a time budget per page. A page whose search
+   * runs past it (a regex backtracking without end) stops its thread; the job runs again without that
+   * page, which is reported as given up. After a few such pages in one segment the rest of it is given
+   * up at once, so a pattern that is slow everywhere costs a bounded time per segment.
+   */
+  private async runBudgeted<R>(pool: WorkerPool, job: Job, group: number): Promise<R> {
+    const searching = (job.task === 'search' || job.task === 'records') && 'query' in job && job.query !== undefined;
+    if (!searching) return pool.run<R>(job, [], { group });
+    const skips: number[] = [];
+    for (;;) {
+      const reason = `the search of this page ran past its ${PAGE_BUDGET_MS} ms budget and was stopped`;
+      const attempt = { ...job, skipReason: reason, ...(skips.length ? { skipScan: [...skips] } : {}), ...(skips.length >= MAX_PAGE_TIMEOUTS ? { skipScanFrom: skips[skips.length - 1] } : {}) };
+      try {
+        return await pool.run<R>(attempt, [], { group, pageBudgetMs: PAGE_BUDGET_MS });
+      } catch (e) {
+        if (!(e instanceof PageTimeoutError)) throw e;
+        skips.push(e.index);
+      }
+    }
+  }
+
+  /** pages the one-pass search of the walk (OpenOptions.during.search) gave up on */
+  searchGaveUp(): GaveUp[] {
+    return this.walkGaveUp;
   }
 
   private async forEachSegment<R>(
@@ -245,6 +292,7 @@ export class Case {
       (seg, r) => {
         if (r.problems) seg.summary.problems.push(...r.problems);
         if (r.hits) for (const h of r.hits) search!.onHit(h);
+        if (r.gaveUp) this.walkGaveUp.push(...r.gaveUp);
         if (r.strings) for (const x of r.strings) strings!.onString(x);
         if (r.kept) this.kept.set(seg.summary.index, r.kept);
         this.compact.set(seg.summary.index, r.compact);
@@ -260,6 +308,7 @@ export class Case {
       seg.summary.kinds = kinds;
     }
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
+    summary.compressor.consistency = withReadChecks(summary.compressor.consistency, this.readCounts());
     this.segmentList = summary.segments;
     const k = this.kernel;
     this.info = {
@@ -283,6 +332,19 @@ export class Case {
       },
       compressor: summary.compressor,
     };
+  }
+
+  /** live slots, slots whose bytes were absent, and segments read against c_segment_count */
+  private readCounts() {
+    let liveSlots = 0;
+    let unreadableSlots = 0;
+    for (const seg of this.plan.segments) {
+      liveSlots += seg.summary.liveSlots;
+      for (const r of this.undecoded.get(seg.summary.index) ?? []) if (isUnreadableSlotError(r.error)) unreadableSlots++;
+      const c = this.compact.get(seg.summary.index);
+      if (c) for (const e of c.extras) if (isUnreadableSlotError(e.error)) unreadableSlots++;
+    }
+    return { liveSlots, unreadableSlots, segmentCount: this.plan.header.segmentCount, segmentsRead: this.plan.segments.length };
   }
 
   segments(): SegmentSummary[] {
@@ -332,6 +394,7 @@ export class Case {
     let hits = 0;
     let pagesScanned = 0;
     let singleValueHits = 0;
+    const gaveUp: GaveUp[] = [];
     const emit = (h: SearchHit) => {
       hits++;
       opts.onHit?.(h);
@@ -342,16 +405,17 @@ export class Case {
         (_seg, r) => {
           pagesScanned += r.pagesScanned;
           for (const h of r.hits) emit(h);
+          if (r.gaveUp) gaveUp.push(...r.gaveUp);
         },
         opts,
         'search',
       );
     } catch (e) {
-      if (e instanceof CancelledError) return { hits, pagesScanned, singleValueHits, cancelled: true };
+      if (e instanceof CancelledError) return { hits, pagesScanned, singleValueHits, cancelled: true, gaveUp };
       throw e;
     }
     singleValueHits = this.svTableHits(query, emit);
-    return { hits, pagesScanned, singleValueHits, cancelled: false };
+    return { hits, pagesScanned, singleValueHits, cancelled: false, gaveUp };
   }
 
   /**
@@ -455,6 +519,7 @@ export class Case {
       verifyPageHashes: false,
       meta: {
         imagePath: this.image.path,
+        evidenceFiles: [...this.image.files],
         imageSha256,
         toolVersion: VERSION,
         symbols: this.info.kernel.symbols,
@@ -467,6 +532,7 @@ export class Case {
           consistency: this.info.compressor.consistency,
         },
         sv: this.info.compressor.singleValue,
+        caseProblems: [...this.info.compressor.problems],
       },
     });
   }

@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import { compileMatcher, type Matcher } from '../search/matcher';
 import { makeHit, type SearchHit } from '../search/hits';
 import { extractStrings } from '../search/strings';
+import { pageEnd, pageStart } from './watch';
 
 /** how a worker reopens the evidence and the kernel's address space for itself (read-only) */
 export interface SpaceSpec {
@@ -41,16 +42,34 @@ export interface AlsoScan {
   stringsMin?: number;
 }
 
+/**
+ * Pages a search gives up on: indices (in the job's slot list) not to search again after their search
+ * ran past the page budget, and from where on to search nothing more. They are reported as results.
+ */
+export interface ScanSkips {
+  skipScan?: number[];
+  skipScanFrom?: number;
+  skipReason?: string;
+}
+
+/** a page a search did not finish, reported beside the hits */
+export interface GaveUp {
+  segment: number;
+  slot: number;
+  reason: string;
+}
+
 export type Job =
-  | (SegmentJob & { task: 'records' } & AlsoScan)
+  | (SegmentJob & { task: 'records' } & AlsoScan & ScanSkips)
   | (SegmentJob & { task: 'pages' })
-  | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery })
+  | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery } & ScanSkips)
   | (SegmentJob & { task: 'strings'; min: number });
 
 export interface RecordsResult {
   compact: CompactSlots;
   /** when the job asked to search or extract strings as well */
   hits?: SearchHit[];
+  gaveUp?: GaveUp[];
   strings?: StringHit[];
   /** the segment buffer as read, in shared memory (when the job asked to keep it) */
   kept?: { bytes: Uint8Array; missingFrom?: number };
@@ -69,6 +88,7 @@ export interface PagesResult {
 export interface SearchResult {
   hits: SearchHit[];
   pagesScanned: number;
+  gaveUp?: GaveUp[];
 }
 export interface StringHit {
   segment: number;
@@ -140,18 +160,25 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
       const m = job.query ? matcherFor(job.queryKey ?? '', job.query) : null;
       const hits: SearchHit[] | undefined = m ? [] : undefined;
       const strings: StringHit[] | undefined = job.stringsMin !== undefined ? [] : undefined;
+      const gaveUp: GaveUp[] = [];
+      const scan = m ? watchedScan(job, m, hits!, gaveUp) : null;
+      let i = 0;
       decode(
         job,
         (rec, page) => {
+          const at = i++;
           b.add(rec, page ? digestOf(page) : null);
           if (!page) return;
-          if (m) scanHits(m, rec, page, job.query!.context ?? 16, hits!);
+          if (scan) scan(at, rec, page);
           if (strings) scanStrings(job.stringsMin!, rec, page, strings);
         },
         false,
       );
       const kept = job.keep && job.bytes ? { bytes: job.bytes, ...(job.missingFrom !== undefined ? { missingFrom: job.missingFrom } : {}) } : undefined;
-      return { result: { compact: b.finish(), ...(kept ? { kept } : {}), ...(hits ? { hits } : {}), ...(strings ? { strings } : {}) }, transfer: [b.buffer] };
+      return {
+        result: { compact: b.finish(), ...(kept ? { kept } : {}), ...(hits ? { hits } : {}), ...(gaveUp.length ? { gaveUp } : {}), ...(strings ? { strings } : {}) },
+        transfer: [b.buffer],
+      };
     }
     case 'pages': {
       const records: SlotRecord[] = [];
@@ -173,13 +200,16 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
       const m = matcherFor(job.queryKey, job.query);
       const hits: SearchHit[] = [];
       let pagesScanned = 0;
-      const context = job.query.context ?? 16;
+      const gaveUp: GaveUp[] = [];
+      const scan = watchedScan(job, m, hits, gaveUp);
+      let i = 0;
       decode(job, (rec, page) => {
+        const at = i++;
         if (!page) return;
         pagesScanned++;
-        scanHits(m, rec, page, context, hits);
+        scan(at, rec, page);
       }, false);
-      return { result: { hits, pagesScanned }, transfer: [] };
+      return { result: { hits, pagesScanned, ...(gaveUp.length ? { gaveUp } : {}) }, transfer: [] };
     }
     case 'strings': {
       const strings: StringHit[] = [];
@@ -192,6 +222,29 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
       return { result: { strings, pagesScanned }, transfer: [] };
     }
   }
+}
+
+/**
+ * Searches one page with the heartbeat set (so the pool can stop a page that runs past its budget),
+ * or, for a page the search already gave up on, records that instead.
+ */
+function watchedScan(job: SegmentJob & ScanSkips & { query?: SearchQuery }, m: Matcher, hits: SearchHit[], gaveUp: GaveUp[]) {
+  const skip = new Set(job.skipScan ?? []);
+  const from = job.skipScanFrom ?? Infinity;
+  const reason = job.skipReason ?? 'search stopped on this page';
+  const context = job.query?.context ?? 16;
+  return (at: number, rec: SlotRecord, page: Uint8Array): void => {
+    if (skip.has(at) || at >= from) {
+      gaveUp.push({ segment: rec.segment, slot: rec.slot, reason });
+      return;
+    }
+    pageStart(at);
+    try {
+      scanHits(m, rec, page, context, hits);
+    } finally {
+      pageEnd();
+    }
+  };
 }
 
 function scanHits(m: Matcher, rec: SlotRecord, page: Uint8Array, context: number, out: SearchHit[]): void {
