@@ -12,7 +12,7 @@ import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads, newRunGroup, PageTimeoutError } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
-import { runJob, type GaveUp, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
+import { runJob, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -249,12 +249,19 @@ export class Case {
    * up at once, so a pattern that is slow everywhere costs a bounded time per segment.
    */
   private async runBudgeted<R>(pool: WorkerPool, job: Job, group: number): Promise<R> {
-    const searching = (job.task === 'search' || job.task === 'records') && 'query' in job && job.query !== undefined;
+    const searching = (job.task === 'search' || job.task === 'records' || job.task === 'values') && 'query' in job && job.query !== undefined;
     if (!searching) return pool.run<R>(job, [], { group });
     const skips: number[] = [];
     for (;;) {
       const reason = `the search of this page ran past its ${PAGE_BUDGET_MS} ms budget and was stopped`;
-      const attempt = { ...job, skipReason: reason, ...(skips.length ? { skipScan: [...skips] } : {}), ...(skips.length >= MAX_PAGE_TIMEOUTS ? { skipScanFrom: skips[skips.length - 1] } : {}) };
+      const fromReason = `not searched: ${MAX_PAGE_TIMEOUTS} pages before it in the same job ran past the ${PAGE_BUDGET_MS} ms budget`;
+      const attempt = {
+        ...job,
+        skipReason: reason,
+        skipFromReason: fromReason,
+        ...(skips.length ? { skipScan: [...skips] } : {}),
+        ...(skips.length >= MAX_PAGE_TIMEOUTS ? { skipScanFrom: skips[skips.length - 1]! + 1 } : {}),
+      };
       try {
         return await pool.run<R>(attempt, [], { group, pageBudgetMs: PAGE_BUDGET_MS });
       } catch (e) {
@@ -414,7 +421,9 @@ export class Case {
       if (e instanceof CancelledError) return { hits, pagesScanned, singleValueHits, cancelled: true, gaveUp };
       throw e;
     }
-    singleValueHits = this.svTableHits(query, emit);
+    const sv = await this.svTableSearch(query, emit, opts);
+    singleValueHits = sv.hits;
+    gaveUp.push(...sv.gaveUp);
     return { hits, pagesScanned, singleValueHits, cancelled: false, gaveUp };
   }
 
@@ -423,6 +432,35 @@ export class Case {
    * reported with segment -1 and the table index as `slot`. (4-byte single-value *slots* are decoded
    * and scanned with their segment like any other page.)
    */
+  async svTableSearch(query: SearchQuery, onHit: (h: SearchHit) => void, run: RunOptions = {}): Promise<{ hits: number; gaveUp: GaveUp[] }> {
+    const pool = this.workers();
+    const entries = this.singleValues();
+    if (!pool || entries.length === 0) return { hits: this.svTableHits(query, onHit), gaveUp: [] };
+    // on a worker, under the page budget: a single-value page is as able to trap a regex as any other
+    const group = newRunGroup();
+    const onAbort = (): void => pool.cancel(group);
+    run.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const r = await this.runBudgeted<ValuesResult>(
+        pool,
+        { task: 'values', query, queryKey: queryKey(query), values: entries.map((e) => e.value), pageSize: this.plan.header.pageSize },
+        group,
+      );
+      for (const h of r.hits) {
+        const { at, ...m } = h;
+        const sv = entries[at]!;
+        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)` });
+      }
+      return {
+        hits: r.hits.length,
+        gaveUp: r.gaveUp.map((at) => ({ segment: -1, slot: entries[at]!.index, reason: `the search of this single-value page ran past its ${PAGE_BUDGET_MS} ms budget and was stopped` })),
+      };
+    } finally {
+      run.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** the single-value table search on the calling thread (no time budget) */
   svTableHits(query: SearchQuery, onHit: (h: SearchHit) => void): number {
     let n = 0;
     for (const sv of this.singleValues()) {

@@ -256,11 +256,12 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
     o as CaseOpts,
     io,
     async (c) => {
-      c.svTableHits(query, onHit);
-      const gaveUp = c.searchGaveUp();
+      const sv = await c.svTableSearch(query, onHit);
+      const gaveUp = [...c.searchGaveUp(), ...sv.gaveUp];
       for (const g of gaveUp) io.stderr.write(`unfold: search gave up on segment ${g.segment} slot ${g.slot}: ${g.reason}\n`);
       if (!o.json) out(io, `${hits} hits in ${decodedPages(c)} pages${gaveUp.length ? ` (${gaveUp.length} page(s) not fully searched)` : ''}`);
-      return EXIT.ok;
+      // hits may be missing from the pages given up on: the result is incomplete, and the status says so
+      return gaveUp.length ? EXIT.inconsistent : EXIT.ok;
     },
     { during: { search: { query, onHit } } },
   );

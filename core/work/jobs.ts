@@ -7,7 +7,7 @@ import { decodeSegmentSlots, createScratch, type SlotMeta, type DecodeContext, t
 import type { SearchQuery } from '../search/query';
 import { CompactBuilder, type CompactSlots } from './compact';
 import crypto from 'node:crypto';
-import { compileMatcher, type Matcher } from '../search/matcher';
+import { compileMatcher, matchValue, type Matcher, type ValueHit } from '../search/matcher';
 import { makeHit, type SearchHit } from '../search/hits';
 import { extractStrings } from '../search/strings';
 import { pageEnd, pageStart } from './watch';
@@ -50,6 +50,8 @@ export interface ScanSkips {
   skipScan?: number[];
   skipScanFrom?: number;
   skipReason?: string;
+  /** why pages from skipScanFrom on were not searched */
+  skipFromReason?: string;
 }
 
 /** a page a search did not finish, reported beside the hits */
@@ -63,7 +65,15 @@ export type Job =
   | (SegmentJob & { task: 'records' } & AlsoScan & ScanSkips)
   | (SegmentJob & { task: 'pages' })
   | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery } & ScanSkips)
-  | (SegmentJob & { task: 'strings'; min: number });
+  | (SegmentJob & { task: 'strings'; min: number })
+  | ({ task: 'values'; queryKey: string; query: SearchQuery; values: string[]; pageSize: number; read?: undefined } & ScanSkips);
+
+/** hits of the single-value table search: `at` is the value's place in the job's list */
+export interface ValuesResult {
+  hits: Array<ValueHit & { at: number }>;
+  /** places of values the search gave up on */
+  gaveUp: number[];
+}
 
 export interface RecordsResult {
   compact: CompactSlots;
@@ -153,8 +163,29 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
   return plan.summary.problems;
 }
 
-export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchResult | StringsResult; transfer: ArrayBuffer[] } {
+export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchResult | StringsResult | ValuesResult; transfer: ArrayBuffer[] } {
   switch (job.task) {
+    case 'values': {
+      // a single-value page is the value repeated: searched like any page, under the same budget
+      const m = matcherFor(job.queryKey, job.query);
+      const skip = new Set(job.skipScan ?? []);
+      const from = job.skipScanFrom ?? Infinity;
+      const hits: ValuesResult['hits'] = [];
+      const gaveUp: number[] = [];
+      job.values.forEach((v, at) => {
+        if (skip.has(at) || at >= from) {
+          gaveUp.push(at);
+          return;
+        }
+        pageStart(at);
+        try {
+          for (const h of matchValue(v, m, job.pageSize)) hits.push({ ...h, at });
+        } finally {
+          pageEnd();
+        }
+      });
+      return { result: { hits, gaveUp }, transfer: [] };
+    }
     case 'records': {
       const b = new CompactBuilder(job.ctx.segment, job.ctx.state, job.slots.length);
       const m = job.query ? matcherFor(job.queryKey ?? '', job.query) : null;
@@ -232,10 +263,11 @@ function watchedScan(job: SegmentJob & ScanSkips & { query?: SearchQuery }, m: M
   const skip = new Set(job.skipScan ?? []);
   const from = job.skipScanFrom ?? Infinity;
   const reason = job.skipReason ?? 'search stopped on this page';
+  const fromReason = job.skipFromReason ?? reason;
   const context = job.query?.context ?? 16;
   return (at: number, rec: SlotRecord, page: Uint8Array): void => {
     if (skip.has(at) || at >= from) {
-      gaveUp.push({ segment: rec.segment, slot: rec.slot, reason });
+      gaveUp.push({ segment: rec.segment, slot: rec.slot, reason: skip.has(at) ? reason : fromReason });
       return;
     }
     pageStart(at);
