@@ -26,7 +26,7 @@
 // physical range (bounded memory) that also records page-aligned lowGlo "Catfish " pages.
 import { CancelledError, DiscoveryError, NotPresentError, TruncatedImageError } from '../errors';
 import type { PhysicalImage } from '../image/types';
-import { IsfSymbolTable } from '../symbols/isf';
+import { IsfSymbolTable, parseIsfText } from '../symbols/isf';
 import { indexSymbols, loadTable, matchEntries, noSymbolsError, type IsfEntry } from '../symbols/pack';
 import { hasField, resolveField } from '../symbols/struct';
 import type { SymbolTable } from '../symbols/types';
@@ -491,21 +491,35 @@ export async function discoverKernel(
 ): Promise<DiscoveredKernel> {
   let candidates: Candidate[] = [];
   let packPath = '';
+  // the text of a single ISF file read while indexing, so it is decompressed once
+  const texts = new Map<string, string>();
   if (typeof symbols === 'string') {
     packPath = symbols;
     opts.onProgress?.({ phase: 'symbols', done: 0, total: 1, message: `indexing ${symbols}` });
-    candidates = (await indexSymbols(symbols)).map((entry) => ({ entry }));
+    candidates = (await indexSymbols(symbols, { wanted: () => false, texts })).map((entry) => ({ entry }));
   } else if (symbols !== undefined) {
     packPath = symbols.source;
     const vsym = symbols.symbolAddress('version');
     candidates = [{ entry: { path: symbols.source, banner: symbols.banner, versionAddress: vsym ?? null }, table: symbols }];
   }
   const tables = new Map<string, SymbolTable>();
-  const tableOf = async (c: Candidate): Promise<SymbolTable> => {
+  // an ISF that cannot be used (bad types, damaged data) is passed over, so that a damaged file sorting
+  // first never hides a good one with the same banner; if none is usable the first reason is the error
+  const unusable = new Map<string, DiscoveryError>();
+  const tableOf = async (c: Candidate): Promise<SymbolTable | null> => {
     if (c.table !== undefined) return c.table;
+    if (unusable.has(c.entry.path)) return null;
     let t = tables.get(c.entry.path);
     if (t === undefined) {
-      t = await loadTable(c.entry.path);
+      try {
+        const text = texts.get(c.entry.path);
+        texts.delete(c.entry.path);
+        t = text !== undefined ? parseIsfText(text, c.entry.path) : await loadTable(c.entry.path);
+      } catch (e) {
+        if (!(e instanceof DiscoveryError)) throw e;
+        unusable.set(c.entry.path, e);
+        return null;
+      }
       tables.set(c.entry.path, t);
     }
     return t;
@@ -517,6 +531,7 @@ export async function discoverKernel(
       checkAbort(opts.signal);
       for (const hit of fastCandidates(image, c.entry)) {
         const table = await tableOf(c);
+        if (!table) break;
         const a = attempt(image, table, hit);
         if (a.ok) return result(table, c.entry.path, hit, a, [hit.banner]);
         failures.push(`${c.entry.path}: ${a.reason}`);
@@ -526,22 +541,24 @@ export async function discoverKernel(
 
   // With symbols, each banner is tried the moment the scan meets it, and the first one that validates
   // ends the scan: on a 32 GB image the kernel usually sits in the first gigabytes.
-  const byBanner = new Map<string, Candidate>();
-  for (const c of candidates) if (c.entry.banner !== null && !byBanner.has(c.entry.banner)) byBanner.set(c.entry.banner, c);
+  const byBanner = new Map<string, Candidate[]>();
+  for (const c of candidates) if (c.entry.banner !== null) byBanner.set(c.entry.banner, [...(byBanner.get(c.entry.banner) ?? []), c]);
   let early: DiscoveredKernel | null = null;
   const scan = await scanImage(image, {
     ...opts,
     onBanner: async (hit) => {
-      const c = byBanner.get(hit.banner);
-      if (!c) return false;
-      const table = await tableOf(c);
-      const a = attempt(image, table, hit);
-      if (!a.ok) {
-        failures.push(`${c.entry.path}: ${a.reason}`);
-        return false;
+      for (const c of byBanner.get(hit.banner) ?? []) {
+        const table = await tableOf(c);
+        if (!table) continue;
+        const a = attempt(image, table, hit);
+        if (!a.ok) {
+          failures.push(`${c.entry.path}: ${a.reason}`);
+          continue;
+        }
+        early = result(table, c.entry.path, hit, a, [hit.banner]);
+        return true;
       }
-      early = result(table, c.entry.path, hit, a, [hit.banner]);
-      return true;
+      return false;
     },
   });
   if (early) return early;
@@ -574,6 +591,7 @@ export async function discoverKernel(
 
   for (const m of matched) {
     const table = await tableOf(m.c);
+    if (!table) continue;
     for (const hit of scan.banners) {
       if (hit.banner !== m.banner) continue;
       checkAbort(opts.signal);
@@ -583,6 +601,8 @@ export async function discoverKernel(
     }
   }
   const uniq = [...new Set(failures)];
+  // nothing but unusable files matched: the first one's reason names the file and the field
+  if (uniq.length === 0 && unusable.size > 0) throw [...unusable.values()][0]!;
   throw new DiscoveryError(
     'BAD_SYMBOLS',
     `The symbol table ${matched[0]!.c.entry.path} names this kernel's banner, but its addresses do not fit the image, so the KASLR slide and page-table root could not be validated:\n` +
