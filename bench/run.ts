@@ -1,7 +1,10 @@
-// `npm run bench [-- --json] [-- --quick] [-- --only codecs,walk]`: runs every benchmark module and
-// prints one JSON object (with --json) merging their keys, or a readable report.
+// `npm run bench [-- --json] [-- --quick] [-- --only=codecs,walk] [-- --out=FILE]`: runs every benchmark
+// module and prints one JSON object (with --json) merging their keys, or a readable report. npm itself
+// prints its "> unfold@… bench" banner on stdout before any script runs, and the project does not
+// silence npm; so the JSON object is always the LAST line of stdout, progress goes to stderr, and
+// --out=FILE also writes the object to a file (atomically) for a consumer that wants nothing else.
 import { pathToFileURL } from 'node:url';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const args = process.argv.slice(2);
@@ -9,6 +12,8 @@ const json = args.includes('--json');
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
+const outArg = args.find((a) => a.startsWith('--out='));
+const outFile = outArg ? path.resolve(outArg.slice('--out='.length)) : null;
 
 // order matters: later modules report ratios against figures of earlier ones
 const modules = ['codecs', 'open', 'search', 'walk'];
@@ -30,6 +35,11 @@ for (const name of modules) {
   log(`   (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
+if (outFile) {
+  const tmp = `${outFile}.partial-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(out, null, 2) + '\n');
+  renameSync(tmp, outFile);
+}
 if (json) process.stdout.write(JSON.stringify(out) + '\n');
 else {
   console.log('\nSummary');

@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'IO',
   'BAD_OPTION',
   'INCONSISTENT',
+  'MISSING_SYMBOL',
+  'NOT_PACKED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -89,6 +91,21 @@ export class CodecError extends UnfoldError {
 export class DiscoveryError extends UnfoldError {
   constructor(code: 'NO_KERNEL' | 'NO_SYMBOLS' | 'BAD_SYMBOLS' | 'NO_COMPRESSOR', message: string, details: Record<string, unknown> = {}) {
     super(code, message, details);
+  }
+}
+
+/**
+ * The symbol table lacks a symbol, type or field a reader needs (an ISF without the process or VM
+ * types, say). Names exactly what is missing and where it was looked for.
+ */
+export class MissingSymbolError extends UnfoldError {
+  constructor(
+    readonly what: 'symbol' | 'type' | 'field',
+    readonly missing: string,
+    readonly source: string,
+    why = '',
+  ) {
+    super('MISSING_SYMBOL', `the symbol table (${source}) has no ${what} ${missing}${why ? `: ${why}` : ''}`, { what, missing, source });
   }
 }
 

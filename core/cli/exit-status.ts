@@ -24,6 +24,8 @@ export const EXIT_STATUS: Record<ErrorCode, ExitStatus> = {
   NO_COMPRESSOR: EXIT.discovery,
   LAYOUT: EXIT.discovery,
   BAD_DTB: EXIT.discovery,
+  MISSING_SYMBOL: EXIT.discovery,
+  NOT_PACKED: EXIT.discovery,
   // the walk ran, but what it read disagrees with the kernel's counts or could not all be read
   INCONSISTENT: EXIT.inconsistent,
   BAD_OPTION: EXIT.usage,

@@ -6,14 +6,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UnfoldError, fromErrno } from '../errors';
 import { VERSION } from '../version';
-import { EXIT, EXIT_STATUS } from './exit-status';
+import { EXIT_STATUS } from './exit-status';
+import { EXIT, type CliIo } from './io';
 
-export { EXIT };
-
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+export { EXIT, writeLine, type CliIo } from './io';
 
 /** a file system error as an UnfoldError naming its file (NOT_FOUND, PERMISSION, IO) */
 function typed(err: unknown): unknown {
@@ -44,10 +40,6 @@ function describe(err: unknown): string {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-function writeLine(io: CliIo, obj: unknown): void {
-  io.stdout.write(JSON.stringify(obj) + '\n');
 }
 
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
@@ -148,6 +140,9 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .option('--ignore-case', 'case-insensitive strings and regexes')
     .option('--context <n>', 'context bytes before and after each hit', '16')
     .option('--json', 'JSON lines, one per hit')
+    .option('--csv', "CSV, one row per hit (the app's Save hits columns; cells a spreadsheet would run as formulas start with ')")
+    .option('-o, --out <file>', 'with --csv: write the CSV to this new file (atomically) instead of stdout')
+    .option('--overwrite', 'with --out: replace an existing file')
     .option('--threads <n>', 'worker threads')
     .action(async (image: string, o: Record<string, unknown>) => {
       const { searchCommand } = await import('./commands');
@@ -199,4 +194,3 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   return code;
 }
 
-export { writeLine };

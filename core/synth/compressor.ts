@@ -230,6 +230,11 @@ export interface CompressorSpec {
   swapFiles?: Array<{ index: number; path: string }>;
   /** c_seg_fixed_array_len override (default: the family's computed value) */
   fixedArrayLen?: number;
+  /**
+   * 'arm64-popcount': the 12-byte c_slot of M1 (H13) kernels, xnu 7195–8792, whose back-pointer is
+   * stored unpacked in 47 bits (c_slot_packing_params then says 47 bits, shift 0, sign-extended)
+   */
+  slotVariant?: 'arm64-popcount';
 }
 
 export interface SlotTruth {
@@ -467,9 +472,11 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
   const g = geometry(spec.family, arch, spec.xnu);
   const { pageSize, bufSize, allocSize } = g;
   const fixedLen = spec.fixedArrayLen ?? g.fixed;
-  const types = fallbackUserTypes(spec.family, arch);
+  const types = fallbackUserTypes(spec.family, arch, spec.slotVariant);
   const segT = types['c_segment']!;
   const slotT = types['c_slot']!;
+  /** bytes per c_slot: 8, or 12 for the popcount slot */
+  const stride = slotT.size;
   const writeSlot = slotWriter(slotT);
   const f1 = g.rank === 1;
   const limit = spec.segmentsLimit ?? 64;
@@ -517,7 +524,7 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
   if (g.rank >= 6) {
     const p = G('c_slot_packing_params', 16, 8);
     kernel.writeU64(p, arch === 'arm64' ? 0xfffffe0000000000n : 0xffffff7f80000000n);
-    kernel.write(p + 8n, new Uint8Array([arch === 'arm64' ? 33 : 36, 2, 1]));
+    kernel.write(p + 8n, spec.slotVariant === 'arm64-popcount' ? new Uint8Array([47, 0, 0]) : new Uint8Array([arch === 'arm64' ? 33 : 36, 2, 1]));
   }
   if (g.hasRuntimeSize) {
     kernel.writeU32(G('c_seg_bufsize', 4, 4), bufSize);
@@ -560,7 +567,7 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
   const notSegments: number[] = [];
   let pagesCompressed = 0;
   let consistent = !spec.pagesCompressedDelta;
-  const segStructSize = segT.size + (f1 ? 0 : fixedLen * 8);
+  const segStructSize = segT.size + (f1 ? 0 : fixedLen * stride);
 
   for (const s of spec.segments) {
     if (used.has(s.index)) throw new Error(`synth: table index ${s.index} used twice`);
@@ -653,10 +660,15 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
         kernel.write(va, bytes.subarray(p * pageSize, (p + 1) * pageSize));
       }
     }
-    const missingFrom = s.missingPages && s.missingPages.length > 0 ? Math.min(...s.missingPages) * pageSize : Infinity;
+    // a slot is lost only when it touches a page the image lacks; its error names the first such page
+    const missingSorted = [...(s.missingPages ?? [])].sort((a, b) => a - b);
+    const firstMissingIn = (from: number, to: number): number | null => {
+      for (const m of missingSorted) if (m * pageSize < to && (m + 1) * pageSize > from) return m * pageSize;
+      return null;
+    };
 
     // slot entries
-    const slotBytes = new Uint8Array(placed.length * 8);
+    const slotBytes = new Uint8Array(placed.length * stride);
     let live = 0;
     let bytesUsed = 0;
     let firstEmpty = placed.length;
@@ -668,8 +680,8 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
       live++;
       const size = p.size;
       bytesUsed += (size + 3) & ~3;
-      writeSlot(slotBytes, i * 8, p.offset / 4, size === pageSize ? pageSize - 1 : size, p.codec);
-      if (p.spec) setField(slotBytes, i * 8, slotT, 'c_packed_ptr', 0x1234 + i);
+      writeSlot(slotBytes, i * stride, p.offset / 4, size === pageSize ? pageSize - 1 : size, p.codec);
+      if (p.spec) setField(slotBytes, i * stride, slotT, 'c_packed_ptr', 0x1234 + i);
     });
     if (f1) {
       for (let a = 0; a * 64 < placed.length; a++) {
@@ -683,12 +695,12 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
       }
     } else {
       const nFixed = Math.min(fixedLen, placed.length);
-      sbuf.set(slotBytes.subarray(0, nFixed * 8), segT.fields['c_slot_fixed_array']!.offset);
+      sbuf.set(slotBytes.subarray(0, nFixed * stride), segT.fields['c_slot_fixed_array']!.offset);
       const rest = placed.length - nFixed;
       if (rest > 0) {
         const varLen = Math.max(rest, bufSize / pageSize);
-        const arr = kernel.alloc(varLen * 8, 16);
-        kernel.write(arr, slotBytes.subarray(nFixed * 8));
+        const arr = kernel.alloc(varLen * stride, 16);
+        kernel.write(arr, slotBytes.subarray(nFixed * stride));
         setField(sbuf, 0, segT, 'c_slot_var_array', arr);
         setField(sbuf, 0, segT, 'c_slot_var_array_len', varLen);
       }
@@ -739,9 +751,9 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
       else if (nodata) {
         t.kind = 'corrupt';
         t.error = [`segment ${s.index} slot ${i}`];
-      } else if (p.offset + size > missingFrom) {
+      } else if (firstMissingIn(p.offset, p.offset + size) !== null) {
         t.kind = 'corrupt';
-        t.error = [`segment ${s.index} slot ${i}`, '0x' + (bufferVa! + BigInt(missingFrom)).toString(16)];
+        t.error = [`segment ${s.index} slot ${i}`, '0x' + (bufferVa! + BigInt(firstMissingIn(p.offset, p.offset + size)!)).toString(16) + ' '];
       } else if ('corrupt' in p.spec) {
         t.kind = 'corrupt';
         t.error = [`segment ${s.index} slot ${i} at buffer offset 0x${p.offset.toString(16)}`];

@@ -38,6 +38,16 @@ const WORDS: Record<WordedCode, Wording> = {
     what: () => 'The page-table root found for the kernel is not a usable address, so kernel memory cannot be translated.',
     advice: 'The image may be damaged or the symbol table may belong to another build; try the ISF for this exact kernel.',
   },
+  MISSING_SYMBOL: {
+    title: 'The symbol table lacks something Unfold needs',
+    what: (d) => (typeof d.missing === 'string' ? `It has no ${String(d.what ?? 'symbol')} ${d.missing}.` : 'A symbol, type or field Unfold reads is not in the symbol table.'),
+    advice: 'Use the full ISF made with dwarf2json from this kernel\'s debug kit, not a reduced one.',
+  },
+  NOT_PACKED: {
+    title: 'A kernel pointer could not be unpacked',
+    what: () => 'Unfold was asked to unpack a kind of pointer that this kernel version stores unpacked.',
+    advice: 'This is a mismatch between the detected macOS version and the image; check the symbol table, and report it with the technical details.',
+  },
   IO: {
     title: 'The file could not be read',
     what: () => 'The operating system reported an error while reading or opening the file.',
