@@ -34,7 +34,9 @@ export type PageSpec =
   /** in the compressor: the slot of that name in the compressor truth (resident or swapped segment) */
   | { slot: string }
   /** a single-value page: the sv table entry holding this value */
-  | { sv: number };
+  | { sv: number }
+  /** a c_slot by position, for slots without a name (the scale image); its page hash is not known */
+  | { slotRef: { segment: number; slot: number } };
 
 export interface VmObjectSpec {
   id: string;
@@ -239,7 +241,15 @@ export interface BuiltProcesses {
   era: VmEra;
 }
 
-export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompressor, world: WorldSpec, opts: { omitTypes?: string[] } = {}): BuiltProcesses {
+export interface BuildProcessesOptions {
+  /** user types to leave out of the ISF */
+  omitTypes?: string[];
+  /** no per-page truth (regions keep their counts, slots/sv truth stay empty): for the scale image */
+  light?: boolean;
+}
+
+export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompressor, world: WorldSpec, opts: BuildProcessesOptions = {}): BuiltProcesses {
+  const light = !!opts.light;
   const era = vmEra(k.arch, xnu);
   const ps = era.pageSize;
   const PS = BigInt(ps);
@@ -444,6 +454,13 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     if (o.spec.pagingOffsetPages) o.buf.set('paging_offset', BigInt(o.spec.pagingOffsetPages) * PS);
   };
   const slotValueOf = (p: PageSpec): { key?: string; sv?: number; value: number } | null => {
+    if ('slotRef' in p) {
+      const { segment, slot } = p.slotRef;
+      const key = `${segment}:${slot}`;
+      if (slotUse.has(key)) throw new Error(`synth procs: slot ${key} backs two object pages`);
+      slotUse.add(key);
+      return { key, value: ((slot << 22) | (segment + 1)) >>> 0 };
+    }
     if ('slot' in p) {
       const t = slotTruth(p.slot);
       const key = `${t.segment}:${t.slot}`;
@@ -467,6 +484,8 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     }
     if (entries.size > 0) makePager(o, entries);
   }
+
+  const segByIndex = new Map(ct.segments.map((g) => [g.index, g]));
 
   // ---- processes
   const kernelPmap = k.symbolVa('kernel_pmap_store');
@@ -637,6 +656,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
           if (pt.pte) s.table!.map(va, pt.phys!, e.needsCopy || pt.depth > 0 ? e.prot & ~2 : e.prot);
         }
         counts[pt.state]++;
+        if (light) continue;
         pages.push(pt);
         if (pt.segment !== undefined) push(slotOwners, `${pt.segment}:${pt.slot}`, { pid: p.pid, va });
         if (pt.svIndex !== undefined) push(svOwners, pt.svIndex, { pid: p.pid, va });
@@ -696,10 +716,26 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
         const r = o.resident.get(n)!;
         return { va, state: 'resident', sha256: sha256(spec.data), ...at, phys: r.phys, vmPage: r.vmPage };
       }
+      if (spec && 'slotRef' in spec) {
+        const m = o.slots.get(n)!;
+        const seg = segByIndex.get(spec.slotRef.segment)!;
+        const base: PageTruth = {
+          va,
+          state: seg.swap ? 'swapped' : 'compressed',
+          sha256: null,
+          ...at,
+          slotAddress: m.address,
+          slotValue: m.value,
+          segment: spec.slotRef.segment,
+          slot: spec.slotRef.slot,
+        };
+        if (seg.swap) base.swap = { fileIndex: seg.swap.fileIndex, path: seg.swap.path ?? '', chunkOffset: seg.swap.offset };
+        return base;
+      }
       if (spec && 'slot' in spec) {
         const t = slotTruth(spec.slot);
         const m = o.slots.get(n)!;
-        const seg = ct.segments.find((x) => x.index === t.segment)!;
+        const seg = segByIndex.get(t.segment)!;
         const base: PageTruth = {
           va,
           state: seg.swap ? 'swapped' : 'compressed',
@@ -738,15 +774,11 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
 
   // ---- orphan pagers: every live named c_slot no object page took, and the sv references left over
   const orphanItems: Array<{ key?: string; sv?: number; value: number }> = [];
-  const keys = [...comp.slotEntries.keys()].filter((key) => !slotUse.has(key));
-  keys.sort((a, b) => {
-    const [sa, ia] = a.split(':').map(Number);
-    const [sb, ib] = b.split(':').map(Number);
-    return sa! - sb! || ia! - ib!;
-  });
-  for (const key of keys) {
-    const [seg, slot] = key.split(':').map(Number);
-    orphanItems.push({ key, value: ((slot! << 22) | (seg! + 1)) >>> 0 });
+  for (const seg of [...comp.liveSlots.keys()].sort((a, b) => a - b)) {
+    for (const slot of comp.liveSlots.get(seg)!) {
+      const key = `${seg}:${slot}`;
+      if (!slotUse.has(key)) orphanItems.push({ key, value: ((slot << 22) | (seg + 1)) >>> 0 });
+    }
   }
   for (const e of ct.sv) {
     const used = svUsed.get(e.index) ?? 0;
@@ -824,6 +856,11 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     owners: sortOwners(svOwners.get(e.index) ?? []),
     slotAddresses: mappings.filter((m) => m.sv !== undefined && svIndexOf.get(m.sv) === e.index).map((m) => m.address),
   }));
+  const reached = new Set<ObjState>();
+  for (const o of objs.values()) {
+    if (!o.mapped) continue;
+    for (let x: ObjState | undefined = o; x && !reached.has(x); x = x.spec.shadow ? obj(x.spec.shadow.id) : undefined) reached.add(x);
+  }
   const pagers = [...objs.values()]
     .filter((o) => o.pager !== null)
     .map((o) => ({
@@ -832,21 +869,20 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
       storage: o.storage!,
       numSlots: o.spec.pages + (o.spec.pagingOffsetPages ?? 0),
       occupied: o.slots.size,
-      mapped: o.mapped || [...objs.values()].some((x) => x.mapped && chainHas(x, o)),
+      mapped: reached.has(o),
     }));
   return {
     era,
-    truth: { arch, pageSize: ps, rules: { procTask: era.procTask, entry: era.entry, pager: era.pager, page: era.page }, processes, slots, sv, pagers },
+    truth: {
+      arch,
+      pageSize: ps,
+      rules: { procTask: era.procTask, entry: era.entry, pager: era.pager, page: era.page },
+      processes,
+      slots: light ? [] : slots,
+      sv: light ? [] : sv,
+      pagers,
+    },
   };
-
-  function chainHas(top: ObjState, target: ObjState): boolean {
-    let o: ObjState | undefined = top;
-    while (o) {
-      if (o === target) return true;
-      o = o.spec.shadow ? obj(o.spec.shadow.id) : undefined;
-    }
-    return false;
-  }
 }
 
 function push<K>(m: Map<K, Owner[]>, key: K, o: Owner): void {

@@ -694,7 +694,18 @@ export interface ScaleImage {
   segments: number;
   /** Σ compressed bytes of the slots */
   compressedBytes: number;
+  /** with `procs`: the processes (per-process and per-region page counts only, no per-page truth) */
+  procs?: ProcWorldTruth;
   open(): OpenedImage;
+}
+
+export interface ScaleProcsOptions {
+  /** user processes (default 150) */
+  processes?: number;
+  /** map entries per process (default 40) */
+  regionsPerProcess?: number;
+  /** share of the compressed pages some process maps (default 0.9); the rest get orphan pagers */
+  owned?: number;
 }
 
 /**
@@ -703,7 +714,7 @@ export interface ScaleImage {
  * record value (MZV) or one byte (raw) replaced by a per-page counter, so no two pages hash alike.
  * Segment metadata is written directly into the kernel; buffers are written one segment at a time.
  */
-export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'; seed?: number; poolSize?: number }): ScaleImage {
+export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'; seed?: number; poolSize?: number; procs?: ScaleProcsOptions }): ScaleImage {
   const arch = opts.arch ?? 'x86_64';
   const def = arch === 'arm64' ? scenarioDef('F9-arm64') : scenarioDef('F9-x86_64');
   const g = geometry(def.family, arch, def.xnu);
@@ -797,7 +808,7 @@ export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'
       },
     });
   }
-  buildCompressor(kernel, {
+  const comp = buildCompressorDetailed(kernel, {
     family: def.family,
     xnu: def.xnu,
     segmentsLimit: nseg + 2,
@@ -805,8 +816,60 @@ export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'
     entries: [],
     sv: [{ value: 0, refs: Math.floor(opts.pages / 20) }],
   });
+  const procs = opts.procs ? buildProcesses(kernel, def.xnu, comp, scaleWorld(kernel, comp.liveSlots, Math.floor(opts.pages / 20), opts.procs, s0), { light: true }).truth : undefined;
   const image = kernel.finish();
-  return { image, pages: opts.pages, segments: nseg, compressedBytes, open: () => openSynthImage(image) };
+  return { image, pages: opts.pages, segments: nseg, compressedBytes, ...(procs ? { procs } : {}), open: () => openSynthImage(image) };
+}
+
+/**
+ * Processes over the scale image's slots: `processes` × `regionsPerProcess` entries of varied sizes
+ * (1 to ~250 pages, so objects above 128 pages use indirect slot storage), each its own object whose
+ * pages are compressed slots in order, with some zero-value pages, one resident page in 40 objects,
+ * and every 16th object mapped by a second process as well.
+ */
+function scaleWorld(kernel: SynthKernelBuilder, live: Map<number, number[]>, svRefs: number, o: ScaleProcsOptions, seed: number): WorldSpec {
+  const ps = kernel.pageSize;
+  const r = rand(seed * 7 + 3);
+  const slots: Array<{ segment: number; slot: number }> = [];
+  for (const seg of [...live.keys()].sort((a, b) => a - b)) for (const slot of live.get(seg)!) slots.push({ segment: seg, slot });
+  const nproc = o.processes ?? 150;
+  const nreg = o.regionsPerProcess ?? 40;
+  const ownedTarget = Math.floor(slots.length * (o.owned ?? 0.9));
+  const mean = Math.max(1, Math.round(ownedTarget / (nproc * nreg) / 0.95));
+  let next = 0;
+  let svLeft = Math.floor(svRefs / 2);
+  let objNo = 0;
+  const objects: VmObjectSpec[] = [];
+  const procs: WorldSpec['procs'] = [];
+  const shareLater: Array<{ id: string; pages: number }> = [];
+  for (let p = 0; p < nproc; p++) {
+    const entries: WorldSpec['procs'][number]['entries'] = [];
+    for (let e = 0; e < nreg; e++) {
+      const pages = Math.max(1, Math.round(mean * 2 * r()));
+      const content: Record<number, PageSpec> = {};
+      for (let i = 0; i < pages; i++) {
+        const x = r();
+        if (x < 0.03) continue; // absent
+        if (x < 0.05 && svLeft > 0) {
+          svLeft--;
+          content[i] = { sv: 0 };
+        } else if (next < ownedTarget) content[i] = { slotRef: slots[next++]! };
+      }
+      if (objNo % 40 === 0) content[0] = { data: heapPage(seed * 1000 + objNo, ps) };
+      const id = `o${objNo++}`;
+      objects.push({ id, pages, content });
+      // regions 1 GiB apart in a process, so no two overlap whatever their size
+      entries.push({ start: 0x100000000n + BigInt(e) * 0x40000000n, pages, object: id, prot: e % 5 === 0 ? R_X : RW_, tag: e % 5 === 0 ? 0 : 1 });
+      if (objNo % 16 === 0) shareLater.push({ id, pages });
+    }
+    procs.push({ pid: 1000 + p, ppid: p === 0 ? 0 : 1000, comm: `proc-${p}`, entries });
+  }
+  // shared objects: also mapped high in the next process
+  shareLater.forEach((sh, i) => {
+    const pr = procs[(i * 7 + 1) % procs.length]!;
+    pr.entries.push({ start: 0x500000000000n + BigInt(i) * 0x40000000n, pages: sh.pages, object: sh.id, prot: RW_ });
+  });
+  return { objects, procs };
 }
 
 /**

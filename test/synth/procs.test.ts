@@ -8,7 +8,7 @@ import { fromIsfObject } from '../../core/symbols/isf';
 import { fieldOffset, hasField, readField, sizeOfStruct } from '../../core/symbols/struct';
 import type { SymbolTable } from '../../core/symbols/types';
 import type { PageTruth, ProcWorldTruth } from '../../core/synth/proc-truth';
-import { buildDemoImage, buildScenario, DEMO_SECRET, PROC_SCENARIO_NAMES, SCENARIO_NAMES, type BuiltScenario } from '../../core/synth/scenarios';
+import { buildDemoImage, buildScaleImage, buildScenario, DEMO_SECRET, PROC_SCENARIO_NAMES, SCENARIO_NAMES, type BuiltScenario } from '../../core/synth/scenarios';
 import type { VirtualSpace } from '../../core/translate/types';
 
 const hash = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -435,5 +435,41 @@ describe('demo image', () => {
       expect([v & 0x3fffff, v >>> 22]).toEqual([t.segment + 1, t.slot]);
     }
     expect(c.p.processes.map((p) => `${p.pid} ${p.name}`)).toEqual(['0 kernel_task', '1 launchd', '98 mds', '412 Safari', '415 com.apple.WebKit']);
+  });
+});
+
+describe('scale image with processes (for the attribution benchmark)', () => {
+  it('maps most prebuilt slots into processes; every back-pointer of every segment names its slot', () => {
+    const s = buildScaleImage({ pages: 4000, procs: { processes: 12, regionsPerProcess: 10 } });
+    const p = s.procs!;
+    expect(p.processes).toHaveLength(13);
+    expect(p.processes.slice(1).every((x) => x.regions.length >= 10 && x.regions.every((r) => r.pages.length === 0))).toBe(true);
+    const total = { resident: 0, compressed: 0, single: 0, swapped: 0, absent: 0 };
+    for (const x of p.processes) for (const k of Object.keys(total) as Array<keyof typeof total>) total[k] += x.counts[k];
+    // 90% of the slots are mapped (shared objects count once per mapper), the other 10% sit in orphan pagers
+    expect(total.compressed).toBeGreaterThan(4000 * 0.85);
+    const orphanOccupied = p.pagers.filter((x) => !x.mapped).reduce((n, x) => n + x.occupied, 0);
+    expect(orphanOccupied).toBeGreaterThanOrEqual(400);
+    expect(total.single).toBeGreaterThan(0);
+    expect(new Set(p.pagers.map((x) => x.storage))).toEqual(new Set(['embedded', 'direct', 'indirect']));
+    const o = s.open();
+    const sym = fromIsfObject(s.image.isf, 'scale');
+    const table = o.space.readU64(sym.symbolAddress('c_segments')! + s.image.slide);
+    const fixed = o.space.readU32(sym.symbolAddress('c_seg_fixed_array_len')! + s.image.slide);
+    let checked = 0;
+    for (let seg = 0; seg < s.segments; seg++) {
+      const segVa = o.space.readU64(table + BigInt(seg * 8));
+      const bytes = o.space.read(segVa, sizeOfStruct(sym, 'c_segment'));
+      const next = Number(readField(sym, bytes, 0, 'c_segment', 'c_nextslot'));
+      const varArr = readField(sym, bytes, 0, 'c_segment', 'c_slot_var_array') as bigint;
+      for (let slot = 0; slot < next; slot++) {
+        const at = slot < fixed ? segVa + BigInt(fieldOffset(sym, 'c_segment', 'c_slot_fixed_array') + slot * 8) : varArr + BigInt((slot - fixed) * 8);
+        const raw = o.space.readU64(at);
+        const v = o.space.readU32(((raw >> 28n) << 2n) + 0xffffff7f80000000n);
+        expect([v & 0x3fffff, v >>> 22]).toEqual([seg + 1, slot]);
+        checked++;
+      }
+    }
+    expect(checked).toBe(4000);
   });
 });
