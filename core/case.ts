@@ -7,17 +7,22 @@ import { totalmem } from 'node:os';
 import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
-import { planCompressor, readSegmentBuffer, summarize, decodeContext, type CompressorPlan, type SegmentPlan } from './darwin/compressor';
+import { planCompressor, readSegmentBuffer, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
+import { holeIn } from './translate/present';
 import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
-import { runJob, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
+import { runJob, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
-import type { SearchHit } from './search/hits';
-import { exportPages, type ExportResult } from './export/export';
+import type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
+import { exportPages } from './export/export';
+import type { ExportRequest, ExportResult } from './export/types';
+import type { CaseInfo } from './case-info';
+
+export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError } from './errors';
 import { VERSION } from './version';
 
@@ -53,19 +58,17 @@ export interface OpenOptions {
   };
 }
 
-export interface CaseInfo {
-  image: { path: string; format: string; files: string[]; ranges: PhysRange[]; notes: string[]; size: number };
-  kernel: {
-    banner: string;
-    arch: 'x86_64' | 'arm64';
-    symbols: string;
-    kaslrSlide: string;
-    dtb: string;
-    darwin: { major: number; minor: number; patch: number };
-    macos: string;
-    xnu: string;
-  };
-  compressor: CompressorSummary;
+
+/** which strings a strings pass keeps */
+export interface StringsFilter {
+  /** keep ASCII runs (default true) */
+  ascii?: boolean;
+  /** keep UTF-16LE runs (default true) */
+  utf16?: boolean;
+  /** keep only strings containing this text, case-insensitive */
+  filter?: string;
+  /** stop after keeping this many */
+  maxStrings?: number;
 }
 
 export interface RunOptions {
@@ -73,18 +76,7 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
 }
 
-export interface SearchSummary {
-  hits: number;
-  pagesScanned: number;
-  singleValueHits: number;
-  cancelled: boolean;
-}
 
-export interface ExportRequest {
-  out: string;
-  layout: 'slots' | 'concat';
-  overwrite?: boolean;
-}
 
 const hex = (v: bigint | number) => '0x' + v.toString(16);
 
@@ -99,7 +91,7 @@ export class Case {
   private undecoded = new Map<number, SlotRecord[]>();
   private materialized: { segment: number; records: SlotRecord[] } | null = null;
   /** compressed segment buffers kept from the walk (shared memory when workers read them) */
-  private kept = new Map<number, { bytes: Uint8Array; missingFrom?: number }>();
+  private kept = new Map<number, { bytes: Uint8Array; holes?: Hole[] }>();
   private keepBudget = 0;
   private planBySegment = new Map<number, SegmentPlan>();
   private segmentList: SegmentSummary[] = [];
@@ -163,9 +155,10 @@ export class Case {
 
   private jobFor(seg: SegmentPlan, keep = false): SegmentJob {
     const k = this.kept.get(seg.summary.index);
-    const { bytes, missingFrom } = k ?? readSegmentBuffer(this.kernel.space, seg);
-    if (keep && !k) this.kept.set(seg.summary.index, { bytes, ...(missingFrom !== undefined ? { missingFrom } : {}) });
-    return { ctx: decodeContext(this.plan, seg), bytes, missingFrom, slots: seg.slots };
+    const { bytes, holes } = k ?? readSegmentBuffer(this.kernel.space, seg);
+    const gaps = holes && holes.length > 0 ? { holes } : {};
+    if (keep && !k) this.kept.set(seg.summary.index, { bytes, ...gaps });
+    return { ctx: decodeContext(this.plan, seg), bytes, ...gaps, slots: seg.slots };
   }
 
   /** during the walk: whether this segment's buffer still fits the cache budget */
@@ -196,7 +189,7 @@ export class Case {
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
         const job = make(
           k
-            ? { ctx: decodeContext(this.plan, seg), slots: seg.slots, bytes: k.bytes, ...(k.missingFrom !== undefined ? { missingFrom: k.missingFrom } : {}) }
+            ? { ctx: decodeContext(this.plan, seg), slots: seg.slots, bytes: k.bytes, ...(k.holes ? { holes: k.holes } : {}) }
             : {
                 ctx: decodeContext(this.plan, seg),
                 slots: seg.slots,
@@ -317,41 +310,59 @@ export class Case {
     if (!seg || !meta || seg.bufferVa === null) return { record, page: null, compressed: null };
     const job = this.jobFor({ ...seg, slots: [meta] }) as SegmentJob & { bytes: Uint8Array };
     let page: Uint8Array | null = null;
-    decodeSegmentSlots(job.bytes, job.missingFrom, [meta], job.ctx, (_r, p) => {
+    decodeSegmentSlots(job.bytes, job.holes, [meta], job.ctx, (_r, p) => {
       page = p ? p.slice() : null;
     });
+    // the compressed bytes up to the first absent page they touch (all of them when none is absent)
     const end = meta.offset + meta.size;
-    const avail = job.missingFrom ?? job.bytes.length;
-    const compressed = end <= avail ? job.bytes.slice(meta.offset, end) : job.bytes.slice(meta.offset, Math.max(meta.offset, avail));
+    const gap = holeIn(job.holes ?? [], meta.offset, end);
+    const avail = Math.min(end, gap ? Math.max(meta.offset, gap.from) : end, job.bytes.length);
+    const compressed = job.bytes.slice(meta.offset, Math.max(meta.offset, avail));
     return { record, page, compressed };
   }
 
-  async search(query: SearchQuery, opts: RunOptions & { onHit?: (h: SearchHit) => void } = {}): Promise<SearchSummary> {
+  /**
+   * Every hit of the query in every decoded page, in (segment, slot, offset) order, then the hits in
+   * pages kept only as a single-value table entry. With `maxHits`, the search stops at that many
+   * hits and says so (`limited`); a cancel through `signal` ends it with `cancelled`.
+   */
+  async search(query: SearchQuery, opts: RunOptions & { onHit?: (h: SearchHit) => void; maxHits?: number } = {}): Promise<SearchResult> {
     validateQuery(query);
+    const t0 = Date.now();
     const key = queryKey(query);
+    const max = opts.maxHits ?? Infinity;
+    const limit = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, limit.signal]) : limit.signal;
     let hits = 0;
     let pagesScanned = 0;
     let singleValueHits = 0;
-    const emit = (h: SearchHit) => {
+    const emit = (h: SearchHit): boolean => {
+      if (hits >= max) return false;
       hits++;
       opts.onHit?.(h);
+      if (hits >= max) limit.abort();
+      return true;
+    };
+    const result = (cancelled: boolean): SearchResult => {
+      const limited = limit.signal.aborted;
+      return { hits, singleValueHits, pagesScanned, cancelled: cancelled && !limited, limited, seconds: (Date.now() - t0) / 1000 };
     };
     try {
-      await this.forEachSegment<SearchResult>(
+      await this.forEachSegment<SearchJobResult>(
         (b) => ({ ...b, task: 'search', queryKey: key, query }),
         (_seg, r) => {
           pagesScanned += r.pagesScanned;
           for (const h of r.hits) emit(h);
         },
-        opts,
+        { ...opts, signal },
         'search',
       );
     } catch (e) {
-      if (e instanceof CancelledError) return { hits, pagesScanned, singleValueHits, cancelled: true };
+      if (e instanceof CancelledError) return result(true);
       throw e;
     }
-    singleValueHits = this.svTableHits(query, emit);
-    return { hits, pagesScanned, singleValueHits, cancelled: false };
+    if (!limit.signal.aborted) this.svTableHits(query, (h) => void (emit(h) && singleValueHits++));
+    return result(false);
   }
 
   /**
@@ -370,22 +381,49 @@ export class Case {
     return n;
   }
 
-  async strings(min: number, opts: RunOptions & { onString?: (s: StringHit) => void } = {}): Promise<{ strings: number; pagesScanned: number }> {
-    let n = 0;
+  /**
+   * Printable strings of every decoded page, in (segment, slot, offset) order. `ascii`/`utf16` pick the
+   * encodings (default both), `filter` keeps strings containing that text (case-insensitive), and
+   * `maxStrings` stops after keeping that many (`limited`).
+   */
+  async strings(min: number, opts: RunOptions & StringsFilter & { onString?: (s: StringHit) => void } = {}): Promise<StringsResult> {
+    const t0 = Date.now();
+    const max = opts.maxStrings ?? Infinity;
+    const ascii = opts.ascii ?? true;
+    const utf16 = opts.utf16 ?? true;
+    const needle = (opts.filter ?? '').toLowerCase();
+    const limit = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, limit.signal]) : limit.signal;
+    let kept = 0;
+    let scanned = 0;
     let pagesScanned = 0;
-    await this.forEachSegment<StringsResult>(
-      (b) => ({ ...b, task: 'strings', min }),
-      (_seg, r) => {
-        pagesScanned += r.pagesScanned;
-        for (const s of r.strings) {
-          n++;
-          opts.onString?.(s);
-        }
-      },
-      opts,
-      'strings',
-    );
-    return { strings: n, pagesScanned };
+    const result = (cancelled: boolean): StringsResult => {
+      const limited = limit.signal.aborted;
+      return { strings: kept, scanned, pagesScanned, cancelled: cancelled && !limited, limited, seconds: (Date.now() - t0) / 1000 };
+    };
+    try {
+      await this.forEachSegment<StringsJobResult>(
+        (b) => ({ ...b, task: 'strings', min }),
+        (_seg, r) => {
+          pagesScanned += r.pagesScanned;
+          for (const s of r.strings) {
+            if (kept >= max) return;
+            scanned++;
+            if (s.encoding === 'ascii' ? !ascii : !utf16) continue;
+            if (needle && !s.text.toLowerCase().includes(needle)) continue;
+            kept++;
+            opts.onString?.(s);
+            if (kept >= max) limit.abort();
+          }
+        },
+        { ...opts, signal },
+        'strings',
+      );
+    } catch (e) {
+      if (e instanceof CancelledError) return result(true);
+      throw e;
+    }
+    return result(false);
   }
 
   /** SHA-256 of the evidence file, computed once (streamed) */

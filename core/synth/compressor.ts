@@ -230,6 +230,11 @@ export interface CompressorSpec {
   swapFiles?: Array<{ index: number; path: string }>;
   /** c_seg_fixed_array_len override (default: the family's computed value) */
   fixedArrayLen?: number;
+  /**
+   * 'arm64-popcount': the 12-byte c_slot of M1 (H13) kernels, xnu 7195–8792, whose back-pointer is
+   * stored unpacked in 47 bits (c_slot_packing_params then says 47 bits, shift 0, sign-extended)
+   */
+  slotVariant?: 'arm64-popcount';
 }
 
 export interface SlotTruth {
@@ -466,7 +471,7 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
   return buildCompressorDetailed(kernel, spec).truth;
 }
 
-/** where one c_slot lives and the 8 bytes written there (for patching c_packed_ptr later) */
+/** where one c_slot lives and the bytes (8, or 12 for the popcount slot) written there (for patching c_packed_ptr later) */
 export interface SlotEntry {
   va: bigint;
   bytes: Uint8Array;
@@ -487,7 +492,9 @@ export interface BuiltCompressor {
 }
 
 /** c_slot.c_packed_ptr of a slot-mapping address: (target − base) >> 2, base per architecture (darwin-compressor §3.1) */
-export function packSlotPointer(arch: 'x86_64' | 'arm64', target: bigint): bigint {
+export function packSlotPointer(arch: 'x86_64' | 'arm64', target: bigint, variant?: 'arm64-popcount'): bigint {
+  // the M1 popcount c_slot stores the pointer itself, in 47 bits (sign-extended when read)
+  if (variant === 'arm64-popcount') return target & ((1n << 47n) - 1n);
   const base = arch === 'arm64' ? C_SLOT_PACK_BASE_ARM64 : C_SLOT_PACK_BASE_X86_64;
   const bits = arch === 'arm64' ? 33n : 36n;
   const d = target - base;
@@ -503,9 +510,11 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
   const g = geometry(spec.family, arch, spec.xnu);
   const { pageSize, bufSize, allocSize } = g;
   const fixedLen = spec.fixedArrayLen ?? g.fixed;
-  const types = fallbackUserTypes(spec.family, arch);
+  const types = fallbackUserTypes(spec.family, arch, spec.slotVariant);
   const segT = types['c_segment']!;
   const slotT = types['c_slot']!;
+  /** bytes per c_slot: 8, or 12 for the popcount slot */
+  const stride = slotT.size;
   const writeSlot = slotWriter(slotT);
   const f1 = g.rank === 1;
   const limit = spec.segmentsLimit ?? 64;
@@ -553,7 +562,7 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
   if (g.rank >= 6) {
     const p = G('c_slot_packing_params', 16, 8);
     kernel.writeU64(p, arch === 'arm64' ? C_SLOT_PACK_BASE_ARM64 : C_SLOT_PACK_BASE_X86_64);
-    kernel.write(p + 8n, new Uint8Array([arch === 'arm64' ? 33 : 36, 2, 1]));
+    kernel.write(p + 8n, spec.slotVariant === 'arm64-popcount' ? new Uint8Array([47, 0, 0]) : new Uint8Array([arch === 'arm64' ? 33 : 36, 2, 1]));
   }
   if (g.hasRuntimeSize) {
     kernel.writeU32(G('c_seg_bufsize', 4, 4), bufSize);
@@ -596,7 +605,7 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
   const notSegments: number[] = [];
   let pagesCompressed = 0;
   let consistent = !spec.pagesCompressedDelta;
-  const segStructSize = segT.size + (f1 ? 0 : fixedLen * 8);
+  const segStructSize = segT.size + (f1 ? 0 : fixedLen * stride);
   const slotEntries = new Map<string, SlotEntry>();
   const liveSlots = new Map<number, number[]>();
   const liveFlags = new Map<number, Uint8Array>();
@@ -694,10 +703,15 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
         kernel.write(va, bytes.subarray(p * pageSize, (p + 1) * pageSize));
       }
     }
-    const missingFrom = s.missingPages && s.missingPages.length > 0 ? Math.min(...s.missingPages) * pageSize : Infinity;
+    // a slot is lost only when it touches a page the image lacks; its error names the first such page
+    const missingSorted = [...(s.missingPages ?? [])].sort((a, b) => a - b);
+    const firstMissingIn = (from: number, to: number): number | null => {
+      for (const m of missingSorted) if (m * pageSize < to && (m + 1) * pageSize > from) return m * pageSize;
+      return null;
+    };
 
     // slot entries
-    const slotBytes = new Uint8Array(placed.length * 8);
+    const slotBytes = new Uint8Array(placed.length * stride);
     let live = 0;
     let bytesUsed = 0;
     let firstEmpty = placed.length;
@@ -709,8 +723,8 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
       live++;
       const size = p.size;
       bytesUsed += (size + 3) & ~3;
-      writeSlot(slotBytes, i * 8, p.offset / 4, size === pageSize ? pageSize - 1 : size, p.codec);
-      if (p.spec) setField(slotBytes, i * 8, slotT, 'c_packed_ptr', 0x1234 + i);
+      writeSlot(slotBytes, i * stride, p.offset / 4, size === pageSize ? pageSize - 1 : size, p.codec);
+      if (p.spec) setField(slotBytes, i * stride, slotT, 'c_packed_ptr', 0x1234 + i);
     });
     const slotVa: bigint[] = [];
     const home = { fixed: 0n, nFixed: 0, varArr: 0n, f1: [] as bigint[] };
@@ -734,24 +748,24 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
       }
     } else {
       const nFixed = Math.min(fixedLen, placed.length);
-      sbuf.set(slotBytes.subarray(0, nFixed * 8), segT.fields['c_slot_fixed_array']!.offset);
+      sbuf.set(slotBytes.subarray(0, nFixed * stride), segT.fields['c_slot_fixed_array']!.offset);
       home.fixed = segVa + BigInt(segT.fields['c_slot_fixed_array']!.offset);
       home.nFixed = nFixed;
-      if (s.prebuilt === undefined) for (let k = 0; k < nFixed; k++) slotVa.push(segVa + BigInt(segT.fields['c_slot_fixed_array']!.offset + k * 8));
+      if (s.prebuilt === undefined) for (let k = 0; k < nFixed; k++) slotVa.push(segVa + BigInt(segT.fields['c_slot_fixed_array']!.offset + k * stride));
       const rest = placed.length - nFixed;
       if (rest > 0) {
         const varLen = Math.max(rest, bufSize / pageSize);
-        const arr = kernel.alloc(varLen * 8, 16);
-        kernel.write(arr, slotBytes.subarray(nFixed * 8));
+        const arr = kernel.alloc(varLen * stride, 16);
+        kernel.write(arr, slotBytes.subarray(nFixed * stride));
         setField(sbuf, 0, segT, 'c_slot_var_array', arr);
         setField(sbuf, 0, segT, 'c_slot_var_array_len', varLen);
         home.varArr = arr;
-        if (s.prebuilt === undefined) for (let k = 0; k < rest; k++) slotVa.push(arr + BigInt(k * 8));
+        if (s.prebuilt === undefined) for (let k = 0; k < rest; k++) slotVa.push(arr + BigInt(k * stride));
       }
     }
     placed.forEach((p, i) => {
       if (p.size === 0 || !p.spec) return;
-      slotEntries.set(`${s.index}:${i}`, { va: slotVa[i]!, bytes: slotBytes.slice(i * 8, i * 8 + 8) });
+      slotEntries.set(`${s.index}:${i}`, { va: slotVa[i]!, bytes: slotBytes.slice(i * stride, i * stride + stride) });
     });
 
     // the c_segment
@@ -799,9 +813,9 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
       else if (nodata) {
         t.kind = 'corrupt';
         t.error = [`segment ${s.index} slot ${i}`];
-      } else if (p.offset + size > missingFrom) {
+      } else if (firstMissingIn(p.offset, p.offset + size) !== null) {
         t.kind = 'corrupt';
-        t.error = [`segment ${s.index} slot ${i}`, '0x' + (bufferVa! + BigInt(missingFrom)).toString(16)];
+        t.error = [`segment ${s.index} slot ${i}`, '0x' + (bufferVa! + BigInt(firstMissingIn(p.offset, p.offset + size)!)).toString(16) + ' '];
       } else if ('corrupt' in p.spec) {
         t.kind = 'corrupt';
         t.error = [`segment ${s.index} slot ${i} at buffer offset 0x${p.offset.toString(16)}`];
@@ -918,17 +932,19 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
   const slotVa = (segment: number, slot: number): bigint => {
     const h = slotHome.get(segment);
     if (!h) throw new Error(`synth: no segment ${segment}`);
-    if (f1) return h.f1[slot >> 6]! + BigInt((slot & 63) * 8);
-    return slot < h.nFixed ? h.fixed + BigInt(slot * 8) : h.varArr + BigInt((slot - h.nFixed) * 8);
+    if (f1) return h.f1[slot >> 6]! + BigInt((slot & 63) * stride);
+    return slot < h.nFixed ? h.fixed + BigInt(slot * stride) : h.varArr + BigInt((slot - h.nFixed) * stride);
   };
-  // c_packed_ptr as a mask over the slot's u64 (one bigint operation instead of one per bit)
+  // c_packed_ptr as a mask over the whole little-endian c_slot (one bigint operation instead of one per bit)
   const pf = slotT.fields['c_packed_ptr']!;
   if (pf.type.kind !== 'bitfield') throw new Error('synth: c_slot.c_packed_ptr is not a bitfield');
   const ppShift = BigInt(pf.offset * 8 + pf.type.bit_position);
   const ppMask = ((1n << BigInt(pf.type.bit_length)) - 1n) << ppShift;
   const patch = (bytes: Uint8Array, target: bigint): void => {
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, 8);
-    dv.setBigUint64(0, (dv.getBigUint64(0, true) & ~ppMask) | (packSlotPointer(arch, target) << ppShift), true);
+    let v = 0n;
+    for (let i = stride - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+    v = (v & ~ppMask) | (packSlotPointer(arch, target, spec.slotVariant) << ppShift);
+    for (let i = 0; i < stride; i++) bytes[i] = Number((v >> BigInt(8 * i)) & 0xffn);
   };
   const setBackPointer = (segment: number, slot: number, target: bigint): void => {
     const e = slotEntries.get(`${segment}:${slot}`);
@@ -940,7 +956,7 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
     const flags = liveFlags.get(segment);
     if (!flags || flags[slot] !== 1) throw new Error(`synth: no live c_slot ${segment}:${slot} to point back from`);
     const va = slotVa(segment, slot);
-    const bytes = kernel.readVa(va, 8);
+    const bytes = kernel.readVa(va, stride);
     patch(bytes, target);
     kernel.write(va, bytes);
   };

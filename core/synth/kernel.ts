@@ -65,6 +65,8 @@ export interface SynthKernelExtras {
   jtagCoredump?: boolean;
   /** leave these globals zeroed, to exercise discovery fallbacks */
   zeroGlobals?: string[];
+  /** x86_64: put every page-table frame below this physical address (so a truncation above it keeps them) */
+  tablesBelow?: number;
 }
 
 export interface SynthKernelImage extends SynthImage {
@@ -526,7 +528,7 @@ class X86Kernel extends KernelBuilder {
     this.markFrames(kphys, KERNEL_IMAGE_SIZE);
     this.mem.touch(kphys, KERNEL_IMAGE_SIZE);
     // the PML4 must lie below 4 GiB: Volatility 3 reads IdlePML4 as a u32
-    this.pml4 = this.allocFrame(2 ** 32);
+    this.pml4 = this.allocFrame(Math.min(2 ** 32, opts.tablesBelow ?? Infinity));
     this.pdptKernel = this.ensureTable(this.pml4, 511);
     // kernel image: 2 MiB pages (one with the PAT bit set, which a walker must mask out)
     const pd = this.ensureTable(this.pdptKernel, 0);
@@ -580,7 +582,7 @@ class X86Kernel extends KernelBuilder {
   private ensureTable(table: number, idx: number): number {
     const e = this.mem.readU64(table + idx * 8);
     if (e & 1n) return Number(e & 0x000ffffffffff000n);
-    const t = this.allocFrame();
+    const t = this.allocFrame(this.extras.tablesBelow);
     this.setEntry(table, idx, t, 0x3);
     return t;
   }

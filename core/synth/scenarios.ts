@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lz4EncodeBlock } from '../codecs';
+import { cSlotVariant } from '../darwin/pointers';
 import type { Family } from '../darwin/types';
 import { parseBanner, type DarwinVersion } from '../darwin/version';
 import { fromIsfObject } from '../symbols/isf';
@@ -343,9 +344,13 @@ export function scenarioSpec(def: ScenarioDef, opts: ScenarioOptions = {}): Comp
     ],
   });
 
+  // M1-family (H13) kernels of xnu 7195–8792 use the 12-byte popcount c_slot, as Apple silicon F6–F8 Macs do
+  const soc = parseBanner(def.banner)?.soc ?? null;
+  const popcount = cSlotVariant(arch, def.xnu, soc) === 'arm64-popcount';
   return {
     family,
     xnu: def.xnu,
+    ...(popcount ? { slotVariant: 'arm64-popcount' as const } : {}),
     isfTypes: opts.isfTypes ?? true,
     bitfieldForm: opts.bitfieldForm ?? 'byte',
     ...(opts.isfOmit ? { isfOmit: opts.isfOmit } : {}),

@@ -79,17 +79,30 @@ function userTranslate(c: Ctx, root: number, va: bigint): number {
 
 /** where c_slot (segment, slot) lives, found through the c_segment like a walker does */
 function cSlotVa(c: Ctx, segVa: bigint, slot: number): bigint {
+  const stride = sizeOfStruct(c.sym, 'c_slot');
   if (hasField(c.sym, 'c_segment', 'c_slot_fixed_array')) {
     const fixed = Number(c.space.readU32(c.g('c_seg_fixed_array_len')));
-    if (slot < fixed) return segVa + BigInt(fieldOffset(c.sym, 'c_segment', 'c_slot_fixed_array') + slot * 8);
-    return c.f('c_segment', segVa, 'c_slot_var_array') + BigInt((slot - fixed) * 8);
+    if (slot < fixed) return segVa + BigInt(fieldOffset(c.sym, 'c_segment', 'c_slot_fixed_array') + slot * stride);
+    return c.f('c_segment', segVa, 'c_slot_var_array') + BigInt((slot - fixed) * stride);
   }
   const arr = c.space.readU64(segVa + BigInt(fieldOffset(c.sym, 'c_segment', 'c_slots') + (slot >> 6) * 8));
   return arr + BigInt((slot & 63) * 8);
 }
 
-/** c_packed_ptr → slot mapping address, by darwin-compressor §3.1 / process-memory §5.1 */
-function unpackBackPointer(c: Ctx, raw: bigint): bigint {
+/**
+ * The slot mapping address a c_slot points back to, by darwin-compressor §3.1 / process-memory §5.1:
+ * x86_64 36 bits from bit 28, arm64 33 bits from bit 31, both (packed << 2) + base; the 12-byte M1
+ * popcount slot keeps the pointer itself in 47 bits from bit 49, sign-extended.
+ */
+function backPointerAt(c: Ctx, slotVa: bigint): bigint {
+  const stride = sizeOfStruct(c.sym, 'c_slot');
+  const b = c.space.read(slotVa, stride);
+  let raw = 0n;
+  for (let i = stride - 1; i >= 0; i--) raw = (raw << 8n) | BigInt(b[i]!);
+  if (stride === 12) {
+    const v = (raw >> 49n) & ((1n << 47n) - 1n);
+    return v & (1n << 46n) ? v | (((1n << 64n) - 1n) ^ ((1n << 47n) - 1n)) : v;
+  }
   if (c.b.image.arch === 'x86_64') return ((raw >> 28n) << 2n) + 0xffffff7f80000000n;
   return (((raw >> 31n) & ((1n << 33n) - 1n)) << 2n) + 0xfffffe0000000000n;
 }
@@ -236,8 +249,7 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
     expect(c.p.slots.length).toBe(c.b.truth.slots.length);
     for (const t of c.b.truth.slots) {
       const seg = c.b.truth.segments.find((s) => s.index === t.segment)!;
-      const raw = c.space.readU64(cSlotVa(c, seg.va, t.slot));
-      const target = unpackBackPointer(c, raw);
+      const target = backPointerAt(c, cSlotVa(c, seg.va, t.slot));
       const v = c.space.readU32(target);
       expect([v & 0x3fffff, v >>> 22], `${t.name} → ${hex(target)}`).toEqual([t.segment + 1, t.slot]);
       expect(bySlot.get(`${t.segment}:${t.slot}`)!.slotAddress).toBe(target);
@@ -431,7 +443,7 @@ describe('demo image', () => {
     expect(c.p.slots).toHaveLength(d.truth.slots.length);
     for (const t of d.truth.slots) {
       const seg = d.truth.segments.find((s) => s.index === t.segment)!;
-      const v = c.space.readU32(unpackBackPointer(c, c.space.readU64(cSlotVa(c, seg.va, t.slot))));
+      const v = c.space.readU32(backPointerAt(c, cSlotVa(c, seg.va, t.slot)));
       expect([v & 0x3fffff, v >>> 22]).toEqual([t.segment + 1, t.slot]);
     }
     expect(c.p.processes.map((p) => `${p.pid} ${p.name}`)).toEqual(['0 kernel_task', '1 launchd', '98 mds', '412 Safari', '415 com.apple.WebKit']);
