@@ -79,6 +79,7 @@ function userTranslate(c: Ctx, root: number, va: bigint): number {
 
 /** where c_slot (segment, slot) lives, found through the c_segment like a walker does */
 function cSlotVa(c: Ctx, segVa: bigint, slot: number): bigint {
+  // 8 bytes, or 12 for the M1 popcount c_slot (xnu 7195–8792 on T8101/T6000)
   const stride = sizeOfStruct(c.sym, 'c_slot');
   if (hasField(c.sym, 'c_segment', 'c_slot_fixed_array')) {
     const fixed = Number(c.space.readU32(c.g('c_seg_fixed_array_len')));
@@ -86,7 +87,7 @@ function cSlotVa(c: Ctx, segVa: bigint, slot: number): bigint {
     return c.f('c_segment', segVa, 'c_slot_var_array') + BigInt((slot - fixed) * stride);
   }
   const arr = c.space.readU64(segVa + BigInt(fieldOffset(c.sym, 'c_segment', 'c_slots') + (slot >> 6) * 8));
-  return arr + BigInt((slot & 63) * 8);
+  return arr + BigInt((slot & 63) * stride);
 }
 
 /**
