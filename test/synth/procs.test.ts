@@ -7,7 +7,7 @@ import { walkCompressor } from '../../core/darwin/compressor';
 import { fromIsfObject } from '../../core/symbols/isf';
 import { fieldOffset, hasField, readField, sizeOfStruct } from '../../core/symbols/struct';
 import type { SymbolTable } from '../../core/symbols/types';
-import type { PageTruth, ProcWorldTruth } from '../../core/synth/proc-truth';
+import { expectedMapsRecords, expectedProcsRecords, expectedSlotOwners, procdumpFileName, type PageTruth, type ProcWorldTruth } from '../../core/synth/proc-truth';
 import { buildDemoImage, buildScaleImage, buildScenario, DEMO_SECRET, PROC_SCENARIO_NAMES, SCENARIO_NAMES, type BuiltScenario } from '../../core/synth/scenarios';
 import type { VirtualSpace } from '../../core/translate/types';
 
@@ -484,5 +484,34 @@ describe('scale image with processes (for the attribution benchmark)', () => {
       }
     }
     expect(checked).toBe(4000);
+  });
+});
+
+describe('CLI-shaped expectations from the truth', () => {
+  it('procs, maps, slot owners and dump names in the issue 11 contract shapes', () => {
+    const p = buildScenario('F9-x86_64').procs!;
+    const procs = expectedProcsRecords(p);
+    expect(procs.map((x) => [x.pid, x.ppid, x.name])).toEqual([
+      [0, 0, 'kernel_task'],
+      [1, 0, 'launchd'],
+      [212, 1, 'Safari'],
+      [230, 1, 'com.apple.WebKit'],
+      [305, 212, 'Safari'],
+    ]);
+    expect(procs[1]!.task).toMatch(/^0x[0-9a-f]+$/);
+    expect(procs[1]!.pages).toEqual({ resident: 6, compressed: 4, single: 1, swapped: 1, absent: 2 });
+    expect(procs[0]!.pages).toEqual({ resident: 0, compressed: 0, single: 0, swapped: 0, absent: 0 });
+    const maps = expectedMapsRecords(p, 230);
+    expect(maps).toEqual([
+      { start: '0x280000000', end: '0x280003000', protection: 'rw-', pages: { resident: 1, compressed: 2, single: 0, swapped: 0, absent: 0 } },
+      { start: '0x400000000', end: '0x400002000', protection: 'rwx', pages: { resident: 0, compressed: 0, single: 0, swapped: 0, absent: 2 } },
+      { start: '0x600000000000', end: '0x600000002000', protection: 'rw-', pages: { resident: 0, compressed: 1, single: 1, swapped: 0, absent: 0 } },
+    ]);
+    const shared = p.processes.find((x) => x.pid === 230)!.regions[0]!.pages[1]!;
+    expect(expectedSlotOwners(p, shared.segment!, shared.slot!)).toEqual([
+      { pid: 212, va: '0x200001000' },
+      { pid: 230, va: '0x280001000' },
+    ]);
+    expect(procdumpFileName(230, p.processes.find((x) => x.pid === 230)!.regions[2]!)).toBe('pid.230.vma.0x600000000000-0x600000002000.dmp');
   });
 });
