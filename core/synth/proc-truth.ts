@@ -55,8 +55,10 @@ export interface RegionTruth {
   /** "rwx" letters, bit by bit (READ 1, WRITE 2, EXECUTE 4) */
   protection: string;
   maxProtection: string;
-  /** the entry's object (null: none, every page absent) */
+  /** the entry's object (null: none — every page absent — or a submap entry) */
   object: bigint | null;
+  /** is_sub_map entries: the nested _vm_map (the offset is then an address in the submap) */
+  submap: bigint | null;
   /** the entry's offset into its object, in bytes */
   offset: bigint;
   /** VM tag (alias) */

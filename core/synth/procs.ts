@@ -52,8 +52,10 @@ export interface VmObjectSpec {
 export interface MapEntrySpec {
   start: bigint;
   pages: number;
-  /** object id, or null for an entry without object (every page absent) */
+  /** object id, or null for an entry without object (every page absent, unless `submap`) */
   object: string | null;
+  /** submap id (is_sub_map): the entry maps [offset, offset + size) of that submap's address space */
+  submap?: string;
   offsetPages?: number;
   prot: number;
   maxProt?: number;
@@ -71,8 +73,16 @@ export interface ProcSpec {
   entries: MapEntrySpec[];
 }
 
+export interface SubmapSpec {
+  id: string;
+  /** entries of the submap, at submap addresses (0-based, like the shared region's submap) */
+  entries: MapEntrySpec[];
+}
+
 export interface WorldSpec {
   objects: VmObjectSpec[];
+  /** nested maps (the dyld shared region): mapped into processes by entries with `submap` */
+  submaps?: SubmapSpec[];
   /** in creation order (pid 0, kernproc, is added first by the builder) */
   procs: ProcSpec[];
 }
@@ -504,6 +514,37 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     k.writeU64(G('task_struct_size', 8, { kind: 'base', name: 'long unsigned int' }), BigInt(size('task')));
   }
 
+  // ---- submaps: their own _vm_map and entries (objects only), and a nested pmap
+  const subs = new Map<string, { map: bigint; entries: Array<{ spec: MapEntrySpec; va: bigint; o: ObjState | null }> }>();
+  for (const sm of world.submaps ?? []) {
+    const mb = S('_vm_map', k.alloc(size('_vm_map'), 16));
+    const list = [...sm.entries].sort((a, b) => (a.start < b.start ? -1 : 1));
+    const vas = list.map(() => k.alloc(size('vm_map_entry'), 16));
+    const head = mb.addr('hdr.links');
+    const entries: Array<{ spec: MapEntrySpec; va: bigint; o: ObjState | null }> = [];
+    let total = 0n;
+    list.forEach((e, i) => {
+      if (e.submap) throw new Error('synth procs: nested submaps are not modelled');
+      const o = writeEntry(vas[i]!, e, i > 0 ? vas[i - 1]! : head, i + 1 < list.length ? vas[i + 1]! : head, `submap ${sm.id}`);
+      total += BigInt(e.pages) * PS;
+      entries.push({ spec: e, va: vas[i]!, o });
+    });
+    const nested = k.alloc(arch === 'x86_64' ? 0x80 : 0x40, 64);
+    const root = createUserPageTable(k).root;
+    if (arch === 'x86_64') k.writeU64(nested + 0x40n, BigInt(root));
+    else {
+      k.writeU64(nested, k.physToKva(root));
+      k.writeU64(nested + 8n, BigInt(root));
+    }
+    mb.set('hdr.links.prev', vas.length ? vas[vas.length - 1]! : head).set('hdr.links.next', vas.length ? vas[0]! : head);
+    const last = list[list.length - 1];
+    mb.set('hdr.links.start', 0n).set('hdr.links.end', last ? last.start + BigInt(last.pages) * PS : 0n);
+    mb.set('hdr.nentries', list.length).set('hdr.entries_pageable', 1).set('hdr.page_shift', era.pageShift);
+    mb.set('pmap', nested).set('size', total).set('ref_count', 1);
+    mb.flush(k);
+    subs.set(sm.id, { map: mb.va, entries });
+  }
+
   const all: ProcSpec[] = [{ pid: 0, ppid: 0, comm: 'kernel_task', entries: [] }, ...world.procs];
   const pids = new Set<number>();
   for (const p of all) {
@@ -613,47 +654,30 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
       const end = e.start + BigInt(e.pages) * PS;
       prevEnd = end;
       total += end - e.start;
-      const eb = S('vm_map_entry', entryVas[i]!);
-      eb.set('links.prev', i > 0 ? entryVas[i - 1]! : head).set('links.next', i + 1 < entries.length ? entryVas[i + 1]! : head);
-      eb.set('links.start', e.start).set('links.end', end);
-      const o = e.object === null ? null : obj(e.object);
+      const o = writeEntry(entryVas[i]!, e, i > 0 ? entryVas[i - 1]! : head, i + 1 < entries.length ? entryVas[i + 1]! : head, `pid ${p.pid}`);
       const offset = BigInt(e.offsetPages ?? 0) * PS;
       const tag = e.tag ?? 0;
-      if (o) {
-        o.refs++;
-        o.mapped = true;
-        if (o.spec.pages < (e.offsetPages ?? 0) + e.pages) throw new Error(`synth procs: entry of pid ${p.pid} runs past object ${o.spec.id}`);
-      }
-      switch (era.entry) {
-        case 'E1':
-          eb.set('object.vm_object', o?.va ?? 0n).set('offset', offset).set('alias', tag);
-          break;
-        case 'E2':
-          eb.set('vme_object.vmo_object', o?.va ?? 0n).set('vme_offset', offset | BigInt(tag & 0xfff));
-          break;
-        case 'E3':
-          eb.set('vme_object.vmo_object', o?.va ?? 0n).set('vme_offset', offset >> 12n).set('vme_alias', tag);
-          break;
-        case 'E4':
-        case 'E5':
-          eb.set(era.entry === 'E4' ? 'vme_object' : 'vme_object_or_delta', o ? packVmPointer(arch, o.va) : 0);
-          eb.set('vme_offset', offset >> 12n).set('vme_alias', tag);
-          break;
-      }
-      eb.set('protection', e.prot).set('max_protection', e.maxProt ?? 7).set('inheritance', 1);
-      if (e.needsCopy) eb.set('needs_copy', 1);
-      if (o?.spec.trueShare) eb.set('is_shared', 1);
-      eb.flush(k);
+      const sub = e.submap ? subs.get(e.submap) : undefined;
+      if (e.submap && !sub) throw new Error(`synth procs: no submap ${e.submap}`);
 
-      // ---- pages of the entry (process-memory.md §3.3)
+      // ---- pages of the entry (process-memory.md §3.3; submaps §2.3)
       const pages: PageTruth[] = [];
       const counts = emptyCounts();
       for (let n = 0; n < e.pages; n++) {
         const va = e.start + BigInt(n) * PS;
-        const pt = resolvePage(o, (e.offsetPages ?? 0) + n, va);
+        let pt: PageTruth;
+        let prot = e.prot;
+        if (sub) {
+          const at = offset + BigInt(n) * PS;
+          const se = sub.entries.find((x) => x.spec.start <= at && at < x.spec.start + BigInt(x.spec.pages) * PS);
+          if (se) {
+            pt = resolvePage(se.o, (se.spec.offsetPages ?? 0) + Number((at - se.spec.start) / PS), va);
+            prot &= se.spec.prot;
+          } else pt = { va, state: 'absent', sha256: null, object: null, objectOffset: 0n, depth: 0 };
+        } else pt = resolvePage(o, (e.offsetPages ?? 0) + n, va);
         if (pt.state === 'resident') {
           pt.pte = !(e.noPte ?? []).includes(n);
-          if (pt.pte) s.table!.map(va, pt.phys!, e.needsCopy || pt.depth > 0 ? e.prot & ~2 : e.prot);
+          if (pt.pte) s.table!.map(va, pt.phys!, e.needsCopy || pt.depth > 0 ? prot & ~2 : prot);
         }
         counts[pt.state]++;
         if (light) continue;
@@ -667,6 +691,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
         protection: protString(e.prot),
         maxProtection: protString(e.maxProt ?? 7),
         object: o?.va ?? null,
+        submap: sub?.map ?? null,
         offset,
         tag,
         needsCopy: !!e.needsCopy,
@@ -703,6 +728,50 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     });
   }
   processes.sort((a, b) => a.pid - b.pid);
+
+  /** one vm_map_entry by the era's encoding; returns its object (null for none or a submap) */
+  function writeEntry(va: bigint, e: MapEntrySpec, prev: bigint, next: bigint, who: string): ObjState | null {
+    const eb = S('vm_map_entry', va);
+    const end = e.start + BigInt(e.pages) * PS;
+    eb.set('links.prev', prev).set('links.next', next).set('links.start', e.start).set('links.end', end);
+    if (e.submap && e.object !== null) throw new Error(`synth procs: ${who} entry has both an object and a submap`);
+    const o = e.object === null ? null : obj(e.object);
+    const sub = e.submap ? subs.get(e.submap) : undefined;
+    if (e.submap && !sub) throw new Error(`synth procs: no submap ${e.submap}`);
+    const offset = BigInt(e.offsetPages ?? 0) * PS;
+    const tag = e.tag ?? 0;
+    if (o) {
+      o.refs++;
+      o.mapped = true;
+      if (o.spec.pages < (e.offsetPages ?? 0) + e.pages) throw new Error(`synth procs: entry of ${who} runs past object ${o.spec.id}`);
+    }
+    const target = sub?.map ?? o?.va ?? 0n;
+    switch (era.entry) {
+      case 'E1':
+        eb.set(sub ? 'object.sub_map' : 'object.vm_object', target).set('offset', offset).set('alias', tag);
+        break;
+      case 'E2':
+        eb.set(sub ? 'vme_object.vmo_submap' : 'vme_object.vmo_object', target).set('vme_offset', offset | BigInt(tag & 0xfff));
+        break;
+      case 'E3':
+        eb.set(sub ? 'vme_object.vmo_submap' : 'vme_object.vmo_object', target).set('vme_offset', offset >> 12n).set('vme_alias', tag);
+        break;
+      case 'E4':
+      case 'E5':
+        // a submap is the whole word with bit 1 (is_sub_map) set; an object the packed u32 in the upper half
+        if (sub) eb.set('vme_object_value', sub.map | 2n);
+        else eb.set(era.entry === 'E4' ? 'vme_object' : 'vme_object_or_delta', o ? packVmPointer(arch, o.va) : 0);
+        eb.set('vme_offset', offset >> 12n).set('vme_alias', tag);
+        break;
+    }
+    if (sub && era.entry !== 'E4' && era.entry !== 'E5') eb.set('is_sub_map', 1);
+    if (sub) eb.set('use_pmap', 1);
+    eb.set('protection', e.prot).set('max_protection', e.maxProt ?? 7).set('inheritance', 1);
+    if (e.needsCopy) eb.set('needs_copy', 1);
+    if (o?.spec.trueShare || sub) eb.set('is_shared', 1);
+    eb.flush(k);
+    return o;
+  }
 
   function resolvePage(top: ObjState | null, page: number, va: bigint): PageTruth {
     if (!top) return { va, state: 'absent', sha256: null, object: null, objectOffset: BigInt(page) * PS, depth: 0 };

@@ -404,6 +404,7 @@ const VA = {
   heap: 0x600000000000n,
   heapB: 0x600000100000n,
   stack: 0x7ff7b0000000n,
+  sharedRegion: 0x7ff800000000n,
 };
 const R_X = 5;
 const RW_ = 3;
@@ -460,15 +461,31 @@ export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): 
     obj('fork-S', 5, { 0: heap(), 1: manySlot(4) }, { shadow: { id: 'fork-O', offsetPages: 2 } }),
     obj('safari-stack', 2, { 0: slot('above-count-heap'), 1: heap() }),
     obj('webcontent-heap', 2, { 0: slot(has('mzv-sparse') ? 'mzv-sparse' : 'wkdm-zero-page'), 1: sv(0, null) }),
+    // the dyld shared region: a submap every process maps, so its pages have one owner per process
+    obj('dyld-text', 3, { 0: text(), 1: text(), 2: manySlot(5) }),
+    obj('dyld-data', 3, { 0: manySlot(6), 1: sv(0x41414141, null) ?? manySlot(8), 2: manySlot(7) }),
   ];
+  const PS = BigInt(ps);
+  const sharedRegion = { start: VA.sharedRegion, pages: 7, object: null, submap: 'shared-region', prot: R_X, maxProt: RWX };
   return {
     objects,
+    submaps: [
+      {
+        id: 'shared-region',
+        entries: [
+          // submap addresses: text at 0, data at 4 pages (page 3 is a hole)
+          { start: 0n, pages: 3, object: 'dyld-text', prot: R_X, maxProt: R_X },
+          { start: 4n * PS, pages: 3, object: 'dyld-data', prot: RW_, maxProt: RW_ },
+        ],
+      },
+    ],
     procs: [
       {
         pid: 1,
         ppid: 0,
         comm: 'launchd',
         entries: [
+          sharedRegion,
           { start: VA.text, pages: 4, object: 'launchd-text', prot: R_X, maxProt: R_X },
           { start: VA.heap, pages: 7, object: 'launchd-heap', prot: RW_, tag: 1 },
           { start: VA.stack, pages: 3, object: 'launchd-stack', prot: RW_, tag: 30 },
@@ -479,6 +496,7 @@ export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): 
         ppid: 1,
         comm: 'Safari',
         entries: [
+          sharedRegion,
           { start: VA.text, pages: 2, object: 'safari-text', prot: R_X, maxProt: R_X },
           { start: VA.shared, pages: 3, object: 'shared', prot: RW_, maxProt: RW_ },
           { start: VA.fork, pages: 5, object: 'fork-O', offsetPages: 2, prot: RW_, needsCopy: true },
@@ -492,6 +510,7 @@ export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): 
         ppid: 1,
         comm: 'com.apple.WebKit.WebContent',
         entries: [
+          sharedRegion,
           { start: VA.sharedOther, pages: 3, object: 'shared', prot: RW_, maxProt: RW_ },
           { start: VA.jit, pages: 2, object: null, prot: RWX, maxProt: RWX },
           { start: VA.heap, pages: 2, object: 'webcontent-heap', prot: RW_, tag: 1 },
@@ -502,6 +521,7 @@ export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): 
         ppid: 212,
         comm: 'Safari',
         entries: [
+          sharedRegion,
           { start: VA.text, pages: 2, object: 'safari-text', prot: R_X, maxProt: R_X, noPte: [1] },
           { start: VA.fork, pages: 5, object: 'fork-S', prot: RW_, noPte: [3] },
         ],

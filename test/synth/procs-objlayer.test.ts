@@ -36,8 +36,14 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s through the object layer'
       entries.items.forEach((e, i) => {
         const r = pr.regions[i]!;
         let object: bigint;
+        const e45 = p.rules.entry === 'E4' || p.rules.entry === 'E5';
+        const isSub = e45 ? (e.u64('vme_object_value') & 2n) !== 0n : e.num('is_sub_map') === 1;
+        if (isSub) {
+          expect(e45 ? e.u64('vme_object_value') & ~3n : e.pointer(p.rules.entry === 'E1' ? 'object' : 'vme_object')).toBe(r.submap);
+          return;
+        }
         if (p.rules.entry === 'E1') object = e.pointer('object');
-        else if (p.rules.entry === 'E2' || p.rules.entry === 'E3') object = e.pointer('vme_object');
+        else if (!e45) object = e.pointer('vme_object');
         else object = ctx.unpack('vm_object', BigInt(e.num(p.rules.entry === 'E4' ? 'vme_object' : 'vme_object_or_delta')));
         expect(object === 0n ? null : object).toBe(r.object);
       });

@@ -202,7 +202,7 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
       expect(n).toBe(p.regions.length);
       let at = c.f('_vm_map', p.map, 'hdr.links.next');
       let prev = head;
-      const got: Array<{ start: bigint; end: bigint; prot: string; object: bigint | null; offset: bigint; tag: number }> = [];
+      const got: Array<{ start: bigint; end: bigint; prot: string; object: bigint | null; submap: bigint | null; offset: bigint; tag: number }> = [];
       while (at !== head && got.length <= n) {
         expect(c.f('vm_map_entry', at, 'links.prev')).toBe(prev);
         const R = (fld: string) => c.f('vm_map_entry', at, fld);
@@ -210,38 +210,51 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
         let object: bigint;
         let offset: bigint;
         let tag: number;
+        let isSub: boolean;
         switch (e) {
           case 'E1':
-            object = R('object.vm_object');
+            object = R('object.vm_object'); // the union: the submap pointer when is_sub_map
             offset = R('offset');
             tag = Number(R('alias'));
+            isSub = R('is_sub_map') === 1n;
             break;
           case 'E2':
             object = R('vme_object.vmo_object');
             offset = R('vme_offset') & ~0xfffn;
             tag = Number(R('vme_offset') & 0xfffn);
+            isSub = R('is_sub_map') === 1n;
             break;
           case 'E3':
             object = R('vme_object.vmo_object');
             offset = R('vme_offset') << 12n;
             tag = Number(R('vme_alias'));
+            isSub = R('is_sub_map') === 1n;
             break;
           default: {
             const word = R('vme_object_value');
-            expect(word & 2n).toBe(0n); // not a submap
+            isSub = (word & 2n) !== 0n;
             const packed = word >> 32n;
-            object = packed === 0n ? 0n : (packed << 6n) + packBase;
+            // a submap: the word with the two low bits cleared; an object: the packed upper half
+            object = isSub ? word & ~3n : packed === 0n ? 0n : (packed << 6n) + packBase;
             offset = R('vme_offset') << 12n;
             tag = Number(R('vme_alias'));
           }
         }
         const s = (v: number) => (v & 1 ? 'r' : '-') + (v & 2 ? 'w' : '-') + (v & 4 ? 'x' : '-');
-        got.push({ start: R('links.start'), end: R('links.end'), prot: s(prot), object: object === 0n ? null : object, offset, tag });
+        got.push({ start: R('links.start'), end: R('links.end'), prot: s(prot), object: isSub || object === 0n ? null : object, submap: isSub ? object : null, offset, tag });
         prev = at;
         at = R('links.next');
       }
       expect(c.f('_vm_map', p.map, 'hdr.links.prev')).toBe(prev);
-      expect(got).toEqual(p.regions.map((r) => ({ start: r.start, end: r.end, prot: r.protection, object: r.object, offset: r.offset, tag: r.tag })));
+      expect(got).toEqual(p.regions.map((r) => ({ start: r.start, end: r.end, prot: r.protection, object: r.object, submap: r.submap, offset: r.offset, tag: r.tag })));
+      // a submap is a _vm_map whose entries lead to the objects the truth found the pages in
+      for (const r of p.regions.filter((x) => x.submap !== null)) {
+        const first = c.f('_vm_map', r.submap!, 'hdr.links.next');
+        const objs = new Set(r.pages.filter((x) => x.object !== null && x.depth === 0).map((x) => x.object));
+        expect(objs.size).toBe(2);
+        expect(Number(c.f('_vm_map', r.submap!, 'hdr.nentries'))).toBe(2);
+        expect(c.f('vm_map_entry', first, 'links.start')).toBe(0n);
+      }
     }
   });
 
@@ -392,6 +405,13 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
       { pid: 212, va: 0x200000000n + BigInt(c.p.pageSize) },
       { pid: 230, va: 0x280000000n + BigInt(c.p.pageSize) },
     ]);
+    // the shared region submap: its slot pages belong to every process that maps it, at the same VA
+    const launchd = c.p.processes.find((x) => x.pid === 1)!;
+    const region = launchd.regions.find((r) => r.submap !== null)!;
+    expect(region.pages.map((x) => x.state)).toEqual(['resident', 'resident', 'compressed', 'absent', 'compressed', c.b.truth.sv.length ? 'single' : 'compressed', 'compressed']);
+    const dyldSlot = region.pages[2]!;
+    expect(s(dyldSlot.segment, dyldSlot.slot).owners).toEqual([1, 212, 230, 305].map((pid) => ({ pid, va: 0x7ff800000000n + 2n * BigInt(c.p.pageSize) })));
+    if (c.b.truth.sv.length) expect(c.p.sv.find((x) => x.index === region.pages[5]!.svIndex)!.owners.map((o) => o.pid)).toEqual([1, 212, 230, 305]);
     // unowned slots: in orphan pagers (no map reaches them) and one in a mapped object outside every window
     const unowned = c.p.slots.filter((x) => x.owners.length === 0);
     const pagerOf = new Map(c.p.pagers.map((x) => [x.pager, x]));
@@ -499,13 +519,14 @@ describe('CLI-shaped expectations from the truth', () => {
       [305, 212, 'Safari'],
     ]);
     expect(procs[1]!.task).toMatch(/^0x[0-9a-f]+$/);
-    expect(procs[1]!.pages).toEqual({ resident: 6, compressed: 4, single: 1, swapped: 1, absent: 2 });
+    expect(procs[1]!.pages).toEqual({ resident: 8, compressed: 7, single: 2, swapped: 1, absent: 3 });
     expect(procs[0]!.pages).toEqual({ resident: 0, compressed: 0, single: 0, swapped: 0, absent: 0 });
     const maps = expectedMapsRecords(p, 230);
     expect(maps).toEqual([
       { start: '0x280000000', end: '0x280003000', protection: 'rw-', pages: { resident: 1, compressed: 2, single: 0, swapped: 0, absent: 0 } },
       { start: '0x400000000', end: '0x400002000', protection: 'rwx', pages: { resident: 0, compressed: 0, single: 0, swapped: 0, absent: 2 } },
       { start: '0x600000000000', end: '0x600000002000', protection: 'rw-', pages: { resident: 0, compressed: 1, single: 1, swapped: 0, absent: 0 } },
+      { start: '0x7ff800000000', end: '0x7ff800007000', protection: 'r-x', pages: { resident: 2, compressed: 3, single: 1, swapped: 0, absent: 1 } },
     ]);
     const shared = p.processes.find((x) => x.pid === 230)!.regions[0]!.pages[1]!;
     expect(expectedSlotOwners(p, shared.segment!, shared.slot!)).toEqual([
