@@ -497,6 +497,20 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
 
   const segByIndex = new Map(ct.segments.map((g) => [g.index, g]));
 
+  /**
+   * arm64e (Apple silicon, 11.0+): fields declared XNU_PTRAUTH_SIGNED_PTR hold a PAC signature in
+   * bits 47–54 and 56–63 (47-bit kernel VAs; bit 55 stays set for a kernel pointer). The signature
+   * here is a hash of the pointer and the field's discriminator name; stripping restores the VA.
+   */
+  function pac(va: bigint, discriminator: string): bigint {
+    if (arch !== 'arm64' || era.xnu[0] < 7195 || va === 0n) return va;
+    let h = 0x811c9dc5;
+    for (const ch of discriminator + va.toString(16)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    const lo = BigInt(h & 0xff) === 0xffn ? 0x5an : BigInt(h & 0xff);
+    const hi = BigInt((h >>> 8) & 0xff);
+    return (va & ((1n << 47n) - 1n)) | (lo << 47n) | (1n << 55n) | (hi << 56n);
+  }
+
   // ---- processes
   const kernelPmap = k.symbolVa('kernel_pmap_store');
   const pmapSize = arch === 'x86_64' ? 0x80 : 0x40;
@@ -629,13 +643,13 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     s.proc.set('p_lflag', lflag | 0x400);
     uniqueId++;
     if (era.procTask === 'P1' || era.procTask === 'P2') s.proc.set('p_uniqueid', uniqueId).set('p_puniqueid', p.ppid === p.pid ? 0 : uniqueId - 1);
-    if (era.procTask !== 'P4') s.proc.set('task', s.task.va);
+    if (era.procTask !== 'P4') s.proc.set('task', pac(s.task.va, 'proc.task'));
     if (s.ro) {
       s.proc.set('p_proc_ro', s.ro.va);
       s.ro.set('pr_proc', s.proc.va).set('pr_task', s.task.va).set('proc_data.p_uniqueid', uniqueId);
       s.ro.flush(k);
     }
-    s.task.set('map', s.map.va).set('ref_count', 2).set('active', 1);
+    s.task.set('map', pac(s.map.va, 'task.map')).set('ref_count', 2).set('active', 1);
     if (era.procTask !== 'P4') s.task.set('bsd_info', s.proc.va);
     if (era.procTask === 'P3') s.task.set('bsd_info_ro', s.ro!.va);
     // task.threads: an empty queue
@@ -706,7 +720,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     else s.map.set('hdr.links.start', 0n).set('hdr.links.end', 0x7ffffe000000n);
     s.map.set('hdr.nentries', entries.length).set('hdr.entries_pageable', p.pid === 0 ? 0 : 1).set('hdr.page_shift', era.pageShift);
     s.map.set('hdr.highest_entry_end_addr', entries.length ? entries[entries.length - 1]!.start + BigInt(entries[entries.length - 1]!.pages) * PS : 0n);
-    s.map.set('pmap', s.pmap).set('size', total).set('ref_count', 1);
+    s.map.set('pmap', era.xnu[0] >= 11417 ? pac(s.pmap, '_vm_map.pmap') : s.pmap).set('size', total).set('ref_count', 1);
     s.proc.flush(k);
     s.task.flush(k);
     s.map.flush(k);
