@@ -26,8 +26,21 @@ export interface KernelInfo {
   xnu: string;
 }
 
+/** the process walk: whether it ran (the ISF must bring the process and VM types), and what it found */
+export interface ProcessesInfo {
+  available: boolean;
+  /** why not, naming the missing types */
+  reason?: string;
+  count: number;
+  /** broken lists, unreadable maps or objects */
+  problems: string[];
+  /** live slots no process maps */
+  unownedSlots?: number;
+}
+
 export interface CaseInfo {
   image: ImageInfo;
   kernel: KernelInfo;
   compressor: CompressorSummary;
+  processes?: ProcessesInfo;
 }

@@ -23,9 +23,10 @@ import type { ExportRequest, ExportResult } from './export/types';
 import type { CaseInfo } from './case-info';
 
 export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
-import { CancelledError } from './errors';
+import { CancelledError, UnfoldError } from './errors';
 import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
+import { ProcessView, type OwnerJson, type ProcessSummary, type ReadVirtualResult, type RegionSummary } from './process-view';
 
 export interface Progress {
   phase: 'open' | 'discover' | 'plan' | 'decode' | 'search' | 'strings' | 'export' | 'hash';
@@ -103,6 +104,9 @@ export class Case {
   /** pages the walk's own search (OpenOptions.during.search) gave up on */
   private walkGaveUp: GaveUp[] = [];
   info!: CaseInfo;
+  /** the process walk (owners, maps, virtual reads), or why there is none */
+  private procView: ProcessView | null = null;
+  private procUnavailable: string | null = null;
 
   private constructor(
     readonly image: PhysicalImage,
@@ -134,7 +138,12 @@ export class Case {
       const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
       const c = new Case(image, kernel, plan, threads, pool);
       c.keepBudget = opts.bufferCacheBytes ?? 0;
+      // the process walk reads metadata only: it runs on this thread while the workers decode
+      // the process walk reads metadata only (no page contents): it comes first so the walk's own
+      // search hits already carry their owners
+      c.walkProcesses();
       await c.walk(opts);
+      c.addProcessInfo();
       return c;
     } catch (e) {
       await pool?.close();
@@ -287,7 +296,7 @@ export class Case {
       (b) => ({ ...b, task: 'records', ...also }),
       (seg, r) => {
         if (r.problems) seg.summary.problems.push(...r.problems);
-        if (r.hits) for (const h of r.hits) search!.onHit(h);
+        if (r.hits) for (const h of r.hits) search!.onHit(this.owned(h));
         if (r.gaveUp) this.walkGaveUp.push(...r.gaveUp);
         if (r.strings) for (const x of r.strings) strings!.onString(x);
         if (r.kept) this.kept.set(seg.summary.index, r.kept);
@@ -328,6 +337,78 @@ export class Case {
       },
       compressor: summary.compressor,
     };
+  }
+
+  private walkProcesses(): void {
+    const v = ProcessView.create(this.kernel, this.plan);
+    if (v instanceof ProcessView) this.procView = v;
+    else this.procUnavailable = v.unavailable;
+  }
+
+  private addProcessInfo(): void {
+    const v = this.procView;
+    if (v === null) {
+      this.info.processes = { available: false, reason: this.procUnavailable ?? 'no process walk', count: 0, problems: [] };
+      return;
+    }
+    this.info.processes = { available: true, count: v.walk.processes.length, problems: [...v.problems], unownedSlots: v.ownership.unowned.length };
+    const cons = this.info.compressor.consistency;
+    const check = v.consistencyCheck();
+    cons.checks.push(check);
+    cons.ok = cons.ok && check.ok;
+  }
+
+  /** the process view, or ProcessesUnavailableError naming why (missing types, no allproc) */
+  private procs(): ProcessView {
+    if (this.procView === null) throw new UnfoldError('MISSING_SYMBOL', this.procUnavailable ?? 'no process walk');
+    return this.procView;
+  }
+
+  /** every process (allproc), with its task, map and page counts by state */
+  processes(): ProcessSummary[] {
+    return this.procs().processes();
+  }
+
+  /** the regions (map entries) of a process, with page counts by state */
+  maps(pid: number): RegionSummary[] {
+    return this.procs().maps(pid);
+  }
+
+  /** owners (pid, va) of a live slot; [] when unowned or when there is no process walk */
+  slotOwners(segment: number, slot: number): OwnerJson[] {
+    return this.procView?.slotOwners(segment, slot) ?? [];
+  }
+
+  /** a hit with the owners of its page */
+  private owned(h: SearchHit): SearchHit {
+    return { ...h, owners: h.segment < 0 ? this.svOwners(h.slot) : this.slotOwners(h.segment, h.slot) };
+  }
+
+  /** owners of a single-value table entry */
+  svOwners(index: number): OwnerJson[] {
+    return this.procView?.svOwners(index) ?? [];
+  }
+
+  /** the process view itself, for dumps (core/export/procdump.ts) */
+  processView(): ProcessView {
+    return this.procs();
+  }
+
+  /** bytes of a process's virtual range: resident from the image, compressed decoded now, the rest zero-filled and listed */
+  readVirtual(pid: number, va: bigint, length: number): ReadVirtualResult {
+    const sv = new Map(this.plan.sv.map((e) => [e.index, Number.parseInt(e.value, 16)]));
+    return this.procs().readVirtual(pid, va, length, {
+      phys: (a, n) => this.image.read(a, n),
+      slot: (segment, slot) => {
+        try {
+          const r = this.page(segment, slot);
+          return r.page === null ? { page: null, error: r.record.error ?? `not decoded (${r.record.kind}, ${r.record.state})` } : { page: r.page };
+        } catch (err) {
+          return { page: null, error: (err as Error).message };
+        }
+      },
+      svValue: (i) => sv.get(i) ?? null,
+    });
   }
 
   /** live slots, slots whose bytes were absent, and segments read against c_segment_count */
@@ -418,7 +499,7 @@ export class Case {
         (b) => ({ ...b, task: 'search', queryKey: key, query }),
         (_seg, r) => {
           pagesScanned += r.pagesScanned;
-          for (const h of r.hits) emit(h);
+          for (const h of r.hits) emit(this.owned(h));
           if (r.gaveUp) gaveUp.push(...r.gaveUp);
         },
         { ...opts, signal },
@@ -463,7 +544,7 @@ export class Case {
       for (const h of r.hits) {
         const { at, ...m } = h;
         const sv = entries[at]!;
-        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)` });
+        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)`, owners: this.svOwners(sv.index) });
       }
       return {
         hits: r.hits.length,
@@ -480,7 +561,7 @@ export class Case {
     for (const sv of this.singleValues()) {
       for (const m of matchValue(Number(sv.value), query, this.plan.header.pageSize)) {
         n++;
-        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)` });
+        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)`, owners: this.svOwners(sv.index) });
       }
     }
     return n;

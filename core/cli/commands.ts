@@ -79,11 +79,11 @@ function consistencyStatus(c: Case, io: CliIo, status: number): number {
   return status === EXIT.ok ? EXIT.inconsistent : status;
 }
 
-function threadsOption(o: CaseOpts): number | undefined {
+export function threadsOption(o: CaseOpts): number | undefined {
   return o.threads !== undefined ? wholeNumberOption('--threads', o.threads, 0, 256) : undefined;
 }
 
-async function withCase(image: string, o: CaseOpts, io: CliIo, fn: (c: Case) => Promise<number>, extra: Partial<OpenOptions> = {}): Promise<number> {
+export async function withCase(image: string, o: CaseOpts, io: CliIo, fn: (c: Case) => Promise<number>, extra: Partial<OpenOptions> = {}): Promise<number> {
   const threads = threadsOption(o);
   // UNFOLD_SYMBOLS names an examiner's usual ISF folder once, instead of --symbols on every command
   const symbols = o.symbols ?? (process.env.UNFOLD_SYMBOLS || undefined);
@@ -132,12 +132,13 @@ export function infoJson(c: Case): Record<string, unknown> {
     pagesCompressed: compressor.pagesCompressed,
     segments: compressor.segments,
     slots: compressor.slots,
-    singleValue: compressor.singleValue,
+    singleValue: compressor.singleValue.map((e) => ({ ...e, owners: c.svOwners(e.index) })),
     consistency: compressor.consistency,
     compressedBytes: compressor.compressedBytes,
     uncompressedBytes: compressor.uncompressedBytes,
     compressionRatio: ratio,
     problems: compressor.problems,
+    processes: c.info.processes ?? null,
   };
 }
 
@@ -218,7 +219,7 @@ export async function slotsCommand(image: string, o: CaseOpts & { json?: boolean
     }
     for (const rec of only !== null ? c.slots(only) : c.allSlots()) {
       if (only !== null && rec.segment !== only) continue;
-      if (o.json) out(io, JSON.stringify(rec));
+      if (o.json) out(io, JSON.stringify({ ...rec, owners: c.slotOwners(rec.segment, rec.slot) }));
       else out(io, `${rec.segment}\t${rec.slot}\t${rec.state}\t${rec.kind}\t${rec.compressedSize}\t${rec.sha256 ?? rec.error ?? ''}`);
     }
     return EXIT.ok;
@@ -351,7 +352,7 @@ export async function exportCommand(
 }
 
 /** an export refusal in the CLI's words: the option that replaces an earlier export is --overwrite */
-async function cliWords<T>(fn: () => Promise<T>, how = '--overwrite replaces an earlier Unfold export'): Promise<T> {
+export async function cliWords<T>(fn: () => Promise<T>, how = '--overwrite replaces an earlier Unfold export'): Promise<T> {
   try {
     return await fn();
   } catch (e) {

@@ -34,7 +34,9 @@ export type PageSpec =
   /** in the compressor: the slot of that name in the compressor truth (resident or swapped segment) */
   | { slot: string }
   /** a single-value page: the sv table entry holding this value */
-  | { sv: number };
+  | { sv: number }
+  /** a c_slot by position, for slots without a name (the scale image); its page hash is not known */
+  | { slotRef: { segment: number; slot: number } };
 
 export interface VmObjectSpec {
   id: string;
@@ -50,8 +52,10 @@ export interface VmObjectSpec {
 export interface MapEntrySpec {
   start: bigint;
   pages: number;
-  /** object id, or null for an entry without object (every page absent) */
+  /** object id, or null for an entry without object (every page absent, unless `submap`) */
   object: string | null;
+  /** submap id (is_sub_map): the entry maps [offset, offset + size) of that submap's address space */
+  submap?: string;
   offsetPages?: number;
   prot: number;
   maxProt?: number;
@@ -69,8 +73,16 @@ export interface ProcSpec {
   entries: MapEntrySpec[];
 }
 
+export interface SubmapSpec {
+  id: string;
+  /** entries of the submap, at submap addresses (0-based, like the shared region's submap) */
+  entries: MapEntrySpec[];
+}
+
 export interface WorldSpec {
   objects: VmObjectSpec[];
+  /** nested maps (the dyld shared region): mapped into processes by entries with `submap` */
+  submaps?: SubmapSpec[];
   /** in creation order (pid 0, kernproc, is added first by the builder) */
   procs: ProcSpec[];
 }
@@ -239,7 +251,15 @@ export interface BuiltProcesses {
   era: VmEra;
 }
 
-export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompressor, world: WorldSpec, opts: { omitTypes?: string[] } = {}): BuiltProcesses {
+export interface BuildProcessesOptions {
+  /** user types to leave out of the ISF */
+  omitTypes?: string[];
+  /** no per-page truth (regions keep their counts, slots/sv truth stay empty): for the scale image */
+  light?: boolean;
+}
+
+export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompressor, world: WorldSpec, opts: BuildProcessesOptions = {}): BuiltProcesses {
+  const light = !!opts.light;
   const era = vmEra(k.arch, xnu);
   const ps = era.pageSize;
   const PS = BigInt(ps);
@@ -444,6 +464,13 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     if (o.spec.pagingOffsetPages) o.buf.set('paging_offset', BigInt(o.spec.pagingOffsetPages) * PS);
   };
   const slotValueOf = (p: PageSpec): { key?: string; sv?: number; value: number } | null => {
+    if ('slotRef' in p) {
+      const { segment, slot } = p.slotRef;
+      const key = `${segment}:${slot}`;
+      if (slotUse.has(key)) throw new Error(`synth procs: slot ${key} backs two object pages`);
+      slotUse.add(key);
+      return { key, value: ((slot << 22) | (segment + 1)) >>> 0 };
+    }
     if ('slot' in p) {
       const t = slotTruth(p.slot);
       const key = `${t.segment}:${t.slot}`;
@@ -468,6 +495,22 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     if (entries.size > 0) makePager(o, entries);
   }
 
+  const segByIndex = new Map(ct.segments.map((g) => [g.index, g]));
+
+  /**
+   * arm64e (Apple silicon, 11.0+): fields declared XNU_PTRAUTH_SIGNED_PTR hold a PAC signature in
+   * bits 47–54 and 56–63 (47-bit kernel VAs; bit 55 stays set for a kernel pointer). The signature
+   * here is a hash of the pointer and the field's discriminator name; stripping restores the VA.
+   */
+  function pac(va: bigint, discriminator: string): bigint {
+    if (arch !== 'arm64' || era.xnu[0] < 7195 || va === 0n) return va;
+    let h = 0x811c9dc5;
+    for (const ch of discriminator + va.toString(16)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    const lo = BigInt(h & 0xff) === 0xffn ? 0x5an : BigInt(h & 0xff);
+    const hi = BigInt((h >>> 8) & 0xff);
+    return (va & ((1n << 47n) - 1n)) | (lo << 47n) | (1n << 55n) | (hi << 56n);
+  }
+
   // ---- processes
   const kernelPmap = k.symbolVa('kernel_pmap_store');
   const pmapSize = arch === 'x86_64' ? 0x80 : 0x40;
@@ -483,6 +526,37 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   if (era.procTask === 'P4') {
     k.writeU64(G('proc_struct_size', 8, { kind: 'base', name: 'long unsigned int' }), BigInt(procStructSize));
     k.writeU64(G('task_struct_size', 8, { kind: 'base', name: 'long unsigned int' }), BigInt(size('task')));
+  }
+
+  // ---- submaps: their own _vm_map and entries (objects only), and a nested pmap
+  const subs = new Map<string, { map: bigint; entries: Array<{ spec: MapEntrySpec; va: bigint; o: ObjState | null }> }>();
+  for (const sm of world.submaps ?? []) {
+    const mb = S('_vm_map', k.alloc(size('_vm_map'), 16));
+    const list = [...sm.entries].sort((a, b) => (a.start < b.start ? -1 : 1));
+    const vas = list.map(() => k.alloc(size('vm_map_entry'), 16));
+    const head = mb.addr('hdr.links');
+    const entries: Array<{ spec: MapEntrySpec; va: bigint; o: ObjState | null }> = [];
+    let total = 0n;
+    list.forEach((e, i) => {
+      if (e.submap) throw new Error('synth procs: nested submaps are not modelled');
+      const o = writeEntry(vas[i]!, e, i > 0 ? vas[i - 1]! : head, i + 1 < list.length ? vas[i + 1]! : head, `submap ${sm.id}`);
+      total += BigInt(e.pages) * PS;
+      entries.push({ spec: e, va: vas[i]!, o });
+    });
+    const nested = k.alloc(arch === 'x86_64' ? 0x80 : 0x40, 64);
+    const root = createUserPageTable(k).root;
+    if (arch === 'x86_64') k.writeU64(nested + 0x40n, BigInt(root));
+    else {
+      k.writeU64(nested, k.physToKva(root));
+      k.writeU64(nested + 8n, BigInt(root));
+    }
+    mb.set('hdr.links.prev', vas.length ? vas[vas.length - 1]! : head).set('hdr.links.next', vas.length ? vas[0]! : head);
+    const last = list[list.length - 1];
+    mb.set('hdr.links.start', 0n).set('hdr.links.end', last ? last.start + BigInt(last.pages) * PS : 0n);
+    mb.set('hdr.nentries', list.length).set('hdr.entries_pageable', 1).set('hdr.page_shift', era.pageShift);
+    mb.set('pmap', nested).set('size', total).set('ref_count', 1);
+    mb.flush(k);
+    subs.set(sm.id, { map: mb.va, entries });
   }
 
   const all: ProcSpec[] = [{ pid: 0, ppid: 0, comm: 'kernel_task', entries: [] }, ...world.procs];
@@ -569,13 +643,13 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     s.proc.set('p_lflag', lflag | 0x400);
     uniqueId++;
     if (era.procTask === 'P1' || era.procTask === 'P2') s.proc.set('p_uniqueid', uniqueId).set('p_puniqueid', p.ppid === p.pid ? 0 : uniqueId - 1);
-    if (era.procTask !== 'P4') s.proc.set('task', s.task.va);
+    if (era.procTask !== 'P4') s.proc.set('task', pac(s.task.va, 'proc.task'));
     if (s.ro) {
       s.proc.set('p_proc_ro', s.ro.va);
       s.ro.set('pr_proc', s.proc.va).set('pr_task', s.task.va).set('proc_data.p_uniqueid', uniqueId);
       s.ro.flush(k);
     }
-    s.task.set('map', s.map.va).set('ref_count', 2).set('active', 1);
+    s.task.set('map', pac(s.map.va, 'task.map')).set('ref_count', 2).set('active', 1);
     if (era.procTask !== 'P4') s.task.set('bsd_info', s.proc.va);
     if (era.procTask === 'P3') s.task.set('bsd_info_ro', s.ro!.va);
     // task.threads: an empty queue
@@ -594,49 +668,33 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
       const end = e.start + BigInt(e.pages) * PS;
       prevEnd = end;
       total += end - e.start;
-      const eb = S('vm_map_entry', entryVas[i]!);
-      eb.set('links.prev', i > 0 ? entryVas[i - 1]! : head).set('links.next', i + 1 < entries.length ? entryVas[i + 1]! : head);
-      eb.set('links.start', e.start).set('links.end', end);
-      const o = e.object === null ? null : obj(e.object);
+      const o = writeEntry(entryVas[i]!, e, i > 0 ? entryVas[i - 1]! : head, i + 1 < entries.length ? entryVas[i + 1]! : head, `pid ${p.pid}`);
       const offset = BigInt(e.offsetPages ?? 0) * PS;
       const tag = e.tag ?? 0;
-      if (o) {
-        o.refs++;
-        o.mapped = true;
-        if (o.spec.pages < (e.offsetPages ?? 0) + e.pages) throw new Error(`synth procs: entry of pid ${p.pid} runs past object ${o.spec.id}`);
-      }
-      switch (era.entry) {
-        case 'E1':
-          eb.set('object.vm_object', o?.va ?? 0n).set('offset', offset).set('alias', tag);
-          break;
-        case 'E2':
-          eb.set('vme_object.vmo_object', o?.va ?? 0n).set('vme_offset', offset | BigInt(tag & 0xfff));
-          break;
-        case 'E3':
-          eb.set('vme_object.vmo_object', o?.va ?? 0n).set('vme_offset', offset >> 12n).set('vme_alias', tag);
-          break;
-        case 'E4':
-        case 'E5':
-          eb.set(era.entry === 'E4' ? 'vme_object' : 'vme_object_or_delta', o ? packVmPointer(arch, o.va) : 0);
-          eb.set('vme_offset', offset >> 12n).set('vme_alias', tag);
-          break;
-      }
-      eb.set('protection', e.prot).set('max_protection', e.maxProt ?? 7).set('inheritance', 1);
-      if (e.needsCopy) eb.set('needs_copy', 1);
-      if (o?.spec.trueShare) eb.set('is_shared', 1);
-      eb.flush(k);
+      const sub = e.submap ? subs.get(e.submap) : undefined;
+      if (e.submap && !sub) throw new Error(`synth procs: no submap ${e.submap}`);
 
-      // ---- pages of the entry (process-memory.md §3.3)
+      // ---- pages of the entry (process-memory.md §3.3; submaps §2.3)
       const pages: PageTruth[] = [];
       const counts = emptyCounts();
       for (let n = 0; n < e.pages; n++) {
         const va = e.start + BigInt(n) * PS;
-        const pt = resolvePage(o, (e.offsetPages ?? 0) + n, va);
+        let pt: PageTruth;
+        let prot = e.prot;
+        if (sub) {
+          const at = offset + BigInt(n) * PS;
+          const se = sub.entries.find((x) => x.spec.start <= at && at < x.spec.start + BigInt(x.spec.pages) * PS);
+          if (se) {
+            pt = resolvePage(se.o, (se.spec.offsetPages ?? 0) + Number((at - se.spec.start) / PS), va);
+            prot &= se.spec.prot;
+          } else pt = { va, state: 'absent', sha256: null, object: null, objectOffset: 0n, depth: 0 };
+        } else pt = resolvePage(o, (e.offsetPages ?? 0) + n, va);
         if (pt.state === 'resident') {
           pt.pte = !(e.noPte ?? []).includes(n);
-          if (pt.pte) s.table!.map(va, pt.phys!, e.needsCopy || pt.depth > 0 ? e.prot & ~2 : e.prot);
+          if (pt.pte) s.table!.map(va, pt.phys!, e.needsCopy || pt.depth > 0 ? prot & ~2 : prot);
         }
         counts[pt.state]++;
+        if (light) continue;
         pages.push(pt);
         if (pt.segment !== undefined) push(slotOwners, `${pt.segment}:${pt.slot}`, { pid: p.pid, va });
         if (pt.svIndex !== undefined) push(svOwners, pt.svIndex, { pid: p.pid, va });
@@ -647,6 +705,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
         protection: protString(e.prot),
         maxProtection: protString(e.maxProt ?? 7),
         object: o?.va ?? null,
+        submap: sub?.map ?? null,
         offset,
         tag,
         needsCopy: !!e.needsCopy,
@@ -661,7 +720,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     else s.map.set('hdr.links.start', 0n).set('hdr.links.end', 0x7ffffe000000n);
     s.map.set('hdr.nentries', entries.length).set('hdr.entries_pageable', p.pid === 0 ? 0 : 1).set('hdr.page_shift', era.pageShift);
     s.map.set('hdr.highest_entry_end_addr', entries.length ? entries[entries.length - 1]!.start + BigInt(entries[entries.length - 1]!.pages) * PS : 0n);
-    s.map.set('pmap', s.pmap).set('size', total).set('ref_count', 1);
+    s.map.set('pmap', era.xnu[0] >= 11417 ? pac(s.pmap, '_vm_map.pmap') : s.pmap).set('size', total).set('ref_count', 1);
     s.proc.flush(k);
     s.task.flush(k);
     s.map.flush(k);
@@ -684,6 +743,50 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   }
   processes.sort((a, b) => a.pid - b.pid);
 
+  /** one vm_map_entry by the era's encoding; returns its object (null for none or a submap) */
+  function writeEntry(va: bigint, e: MapEntrySpec, prev: bigint, next: bigint, who: string): ObjState | null {
+    const eb = S('vm_map_entry', va);
+    const end = e.start + BigInt(e.pages) * PS;
+    eb.set('links.prev', prev).set('links.next', next).set('links.start', e.start).set('links.end', end);
+    if (e.submap && e.object !== null) throw new Error(`synth procs: ${who} entry has both an object and a submap`);
+    const o = e.object === null ? null : obj(e.object);
+    const sub = e.submap ? subs.get(e.submap) : undefined;
+    if (e.submap && !sub) throw new Error(`synth procs: no submap ${e.submap}`);
+    const offset = BigInt(e.offsetPages ?? 0) * PS;
+    const tag = e.tag ?? 0;
+    if (o) {
+      o.refs++;
+      o.mapped = true;
+      if (o.spec.pages < (e.offsetPages ?? 0) + e.pages) throw new Error(`synth procs: entry of ${who} runs past object ${o.spec.id}`);
+    }
+    const target = sub?.map ?? o?.va ?? 0n;
+    switch (era.entry) {
+      case 'E1':
+        eb.set(sub ? 'object.sub_map' : 'object.vm_object', target).set('offset', offset).set('alias', tag);
+        break;
+      case 'E2':
+        eb.set(sub ? 'vme_object.vmo_submap' : 'vme_object.vmo_object', target).set('vme_offset', offset | BigInt(tag & 0xfff));
+        break;
+      case 'E3':
+        eb.set(sub ? 'vme_object.vmo_submap' : 'vme_object.vmo_object', target).set('vme_offset', offset >> 12n).set('vme_alias', tag);
+        break;
+      case 'E4':
+      case 'E5':
+        // a submap is the whole word with bit 1 (is_sub_map) set; an object the packed u32 in the upper half
+        if (sub) eb.set('vme_object_value', sub.map | 2n);
+        else eb.set(era.entry === 'E4' ? 'vme_object' : 'vme_object_or_delta', o ? packVmPointer(arch, o.va) : 0);
+        eb.set('vme_offset', offset >> 12n).set('vme_alias', tag);
+        break;
+    }
+    if (sub && era.entry !== 'E4' && era.entry !== 'E5') eb.set('is_sub_map', 1);
+    if (sub) eb.set('use_pmap', 1);
+    eb.set('protection', e.prot).set('max_protection', e.maxProt ?? 7).set('inheritance', 1);
+    if (e.needsCopy) eb.set('needs_copy', 1);
+    if (o?.spec.trueShare || sub) eb.set('is_shared', 1);
+    eb.flush(k);
+    return o;
+  }
+
   function resolvePage(top: ObjState | null, page: number, va: bigint): PageTruth {
     if (!top) return { va, state: 'absent', sha256: null, object: null, objectOffset: BigInt(page) * PS, depth: 0 };
     let o = top;
@@ -696,10 +799,26 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
         const r = o.resident.get(n)!;
         return { va, state: 'resident', sha256: sha256(spec.data), ...at, phys: r.phys, vmPage: r.vmPage };
       }
+      if (spec && 'slotRef' in spec) {
+        const m = o.slots.get(n)!;
+        const seg = segByIndex.get(spec.slotRef.segment)!;
+        const base: PageTruth = {
+          va,
+          state: seg.swap ? 'swapped' : 'compressed',
+          sha256: null,
+          ...at,
+          slotAddress: m.address,
+          slotValue: m.value,
+          segment: spec.slotRef.segment,
+          slot: spec.slotRef.slot,
+        };
+        if (seg.swap) base.swap = { fileIndex: seg.swap.fileIndex, path: seg.swap.path ?? '', chunkOffset: seg.swap.offset };
+        return base;
+      }
       if (spec && 'slot' in spec) {
         const t = slotTruth(spec.slot);
         const m = o.slots.get(n)!;
-        const seg = ct.segments.find((x) => x.index === t.segment)!;
+        const seg = segByIndex.get(t.segment)!;
         const base: PageTruth = {
           va,
           state: seg.swap ? 'swapped' : 'compressed',
@@ -738,15 +857,11 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
 
   // ---- orphan pagers: every live named c_slot no object page took, and the sv references left over
   const orphanItems: Array<{ key?: string; sv?: number; value: number }> = [];
-  const keys = [...comp.slotEntries.keys()].filter((key) => !slotUse.has(key));
-  keys.sort((a, b) => {
-    const [sa, ia] = a.split(':').map(Number);
-    const [sb, ib] = b.split(':').map(Number);
-    return sa! - sb! || ia! - ib!;
-  });
-  for (const key of keys) {
-    const [seg, slot] = key.split(':').map(Number);
-    orphanItems.push({ key, value: ((slot! << 22) | (seg! + 1)) >>> 0 });
+  for (const seg of [...comp.liveSlots.keys()].sort((a, b) => a - b)) {
+    for (const slot of comp.liveSlots.get(seg)!) {
+      const key = `${seg}:${slot}`;
+      if (!slotUse.has(key)) orphanItems.push({ key, value: ((slot << 22) | (seg + 1)) >>> 0 });
+    }
   }
   for (const e of ct.sv) {
     const used = svUsed.get(e.index) ?? 0;
@@ -824,6 +939,11 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     owners: sortOwners(svOwners.get(e.index) ?? []),
     slotAddresses: mappings.filter((m) => m.sv !== undefined && svIndexOf.get(m.sv) === e.index).map((m) => m.address),
   }));
+  const reached = new Set<ObjState>();
+  for (const o of objs.values()) {
+    if (!o.mapped) continue;
+    for (let x: ObjState | undefined = o; x && !reached.has(x); x = x.spec.shadow ? obj(x.spec.shadow.id) : undefined) reached.add(x);
+  }
   const pagers = [...objs.values()]
     .filter((o) => o.pager !== null)
     .map((o) => ({
@@ -832,21 +952,20 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
       storage: o.storage!,
       numSlots: o.spec.pages + (o.spec.pagingOffsetPages ?? 0),
       occupied: o.slots.size,
-      mapped: o.mapped || [...objs.values()].some((x) => x.mapped && chainHas(x, o)),
+      mapped: reached.has(o),
     }));
   return {
     era,
-    truth: { arch, pageSize: ps, rules: { procTask: era.procTask, entry: era.entry, pager: era.pager, page: era.page }, processes, slots, sv, pagers },
+    truth: {
+      arch,
+      pageSize: ps,
+      rules: { procTask: era.procTask, entry: era.entry, pager: era.pager, page: era.page },
+      processes,
+      slots: light ? [] : slots,
+      sv: light ? [] : sv,
+      pagers,
+    },
   };
-
-  function chainHas(top: ObjState, target: ObjState): boolean {
-    let o: ObjState | undefined = top;
-    while (o) {
-      if (o === target) return true;
-      o = o.spec.shadow ? obj(o.spec.shadow.id) : undefined;
-    }
-    return false;
-  }
 }
 
 function push<K>(m: Map<K, Owner[]>, key: K, o: Owner): void {

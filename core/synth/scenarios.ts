@@ -404,6 +404,7 @@ const VA = {
   heap: 0x600000000000n,
   heapB: 0x600000100000n,
   stack: 0x7ff7b0000000n,
+  sharedRegion: 0x7ff800000000n,
 };
 const R_X = 5;
 const RW_ = 3;
@@ -460,15 +461,31 @@ export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): 
     obj('fork-S', 5, { 0: heap(), 1: manySlot(4) }, { shadow: { id: 'fork-O', offsetPages: 2 } }),
     obj('safari-stack', 2, { 0: slot('above-count-heap'), 1: heap() }),
     obj('webcontent-heap', 2, { 0: slot(has('mzv-sparse') ? 'mzv-sparse' : 'wkdm-zero-page'), 1: sv(0, null) }),
+    // the dyld shared region: a submap every process maps, so its pages have one owner per process
+    obj('dyld-text', 3, { 0: text(), 1: text(), 2: manySlot(5) }),
+    obj('dyld-data', 3, { 0: manySlot(6), 1: sv(0x41414141, null) ?? manySlot(8), 2: manySlot(7) }),
   ];
+  const PS = BigInt(ps);
+  const sharedRegion = { start: VA.sharedRegion, pages: 7, object: null, submap: 'shared-region', prot: R_X, maxProt: RWX };
   return {
     objects,
+    submaps: [
+      {
+        id: 'shared-region',
+        entries: [
+          // submap addresses: text at 0, data at 4 pages (page 3 is a hole)
+          { start: 0n, pages: 3, object: 'dyld-text', prot: R_X, maxProt: R_X },
+          { start: 4n * PS, pages: 3, object: 'dyld-data', prot: RW_, maxProt: RW_ },
+        ],
+      },
+    ],
     procs: [
       {
         pid: 1,
         ppid: 0,
         comm: 'launchd',
         entries: [
+          sharedRegion,
           { start: VA.text, pages: 4, object: 'launchd-text', prot: R_X, maxProt: R_X },
           { start: VA.heap, pages: 7, object: 'launchd-heap', prot: RW_, tag: 1 },
           { start: VA.stack, pages: 3, object: 'launchd-stack', prot: RW_, tag: 30 },
@@ -479,6 +496,7 @@ export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): 
         ppid: 1,
         comm: 'Safari',
         entries: [
+          sharedRegion,
           { start: VA.text, pages: 2, object: 'safari-text', prot: R_X, maxProt: R_X },
           { start: VA.shared, pages: 3, object: 'shared', prot: RW_, maxProt: RW_ },
           { start: VA.fork, pages: 5, object: 'fork-O', offsetPages: 2, prot: RW_, needsCopy: true },
@@ -492,6 +510,7 @@ export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): 
         ppid: 1,
         comm: 'com.apple.WebKit.WebContent',
         entries: [
+          sharedRegion,
           { start: VA.sharedOther, pages: 3, object: 'shared', prot: RW_, maxProt: RW_ },
           { start: VA.jit, pages: 2, object: null, prot: RWX, maxProt: RWX },
           { start: VA.heap, pages: 2, object: 'webcontent-heap', prot: RW_, tag: 1 },
@@ -502,6 +521,7 @@ export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): 
         ppid: 212,
         comm: 'Safari',
         entries: [
+          sharedRegion,
           { start: VA.text, pages: 2, object: 'safari-text', prot: R_X, maxProt: R_X, noPte: [1] },
           { start: VA.fork, pages: 5, object: 'fork-S', prot: RW_, noPte: [3] },
         ],
@@ -699,7 +719,18 @@ export interface ScaleImage {
   segments: number;
   /** Σ compressed bytes of the slots */
   compressedBytes: number;
+  /** with `procs`: the processes (per-process and per-region page counts only, no per-page truth) */
+  procs?: ProcWorldTruth;
   open(): OpenedImage;
+}
+
+export interface ScaleProcsOptions {
+  /** user processes (default 150) */
+  processes?: number;
+  /** map entries per process (default 40) */
+  regionsPerProcess?: number;
+  /** share of the compressed pages some process maps (default 0.9); the rest get orphan pagers */
+  owned?: number;
 }
 
 /**
@@ -708,7 +739,7 @@ export interface ScaleImage {
  * record value (MZV) or one byte (raw) replaced by a per-page counter, so no two pages hash alike.
  * Segment metadata is written directly into the kernel; buffers are written one segment at a time.
  */
-export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'; seed?: number; poolSize?: number }): ScaleImage {
+export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'; seed?: number; poolSize?: number; procs?: ScaleProcsOptions }): ScaleImage {
   const arch = opts.arch ?? 'x86_64';
   const def = arch === 'arm64' ? scenarioDef('F9-arm64') : scenarioDef('F9-x86_64');
   const g = geometry(def.family, arch, def.xnu);
@@ -802,7 +833,7 @@ export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'
       },
     });
   }
-  buildCompressor(kernel, {
+  const comp = buildCompressorDetailed(kernel, {
     family: def.family,
     xnu: def.xnu,
     segmentsLimit: nseg + 2,
@@ -810,8 +841,60 @@ export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'
     entries: [],
     sv: [{ value: 0, refs: Math.floor(opts.pages / 20) }],
   });
+  const procs = opts.procs ? buildProcesses(kernel, def.xnu, comp, scaleWorld(kernel, comp.liveSlots, Math.floor(opts.pages / 20), opts.procs, s0), { light: true }).truth : undefined;
   const image = kernel.finish();
-  return { image, pages: opts.pages, segments: nseg, compressedBytes, open: () => openSynthImage(image) };
+  return { image, pages: opts.pages, segments: nseg, compressedBytes, ...(procs ? { procs } : {}), open: () => openSynthImage(image) };
+}
+
+/**
+ * Processes over the scale image's slots: `processes` × `regionsPerProcess` entries of varied sizes
+ * (1 to ~250 pages, so objects above 128 pages use indirect slot storage), each its own object whose
+ * pages are compressed slots in order, with some zero-value pages, one resident page in 40 objects,
+ * and every 16th object mapped by a second process as well.
+ */
+function scaleWorld(kernel: SynthKernelBuilder, live: Map<number, number[]>, svRefs: number, o: ScaleProcsOptions, seed: number): WorldSpec {
+  const ps = kernel.pageSize;
+  const r = rand(seed * 7 + 3);
+  const slots: Array<{ segment: number; slot: number }> = [];
+  for (const seg of [...live.keys()].sort((a, b) => a - b)) for (const slot of live.get(seg)!) slots.push({ segment: seg, slot });
+  const nproc = o.processes ?? 150;
+  const nreg = o.regionsPerProcess ?? 40;
+  const ownedTarget = Math.floor(slots.length * (o.owned ?? 0.9));
+  const mean = Math.max(1, Math.round(ownedTarget / (nproc * nreg) / 0.95));
+  let next = 0;
+  let svLeft = Math.floor(svRefs / 2);
+  let objNo = 0;
+  const objects: VmObjectSpec[] = [];
+  const procs: WorldSpec['procs'] = [];
+  const shareLater: Array<{ id: string; pages: number }> = [];
+  for (let p = 0; p < nproc; p++) {
+    const entries: WorldSpec['procs'][number]['entries'] = [];
+    for (let e = 0; e < nreg; e++) {
+      const pages = Math.max(1, Math.round(mean * 2 * r()));
+      const content: Record<number, PageSpec> = {};
+      for (let i = 0; i < pages; i++) {
+        const x = r();
+        if (x < 0.03) continue; // absent
+        if (x < 0.05 && svLeft > 0) {
+          svLeft--;
+          content[i] = { sv: 0 };
+        } else if (next < ownedTarget) content[i] = { slotRef: slots[next++]! };
+      }
+      if (objNo % 40 === 0) content[0] = { data: heapPage(seed * 1000 + objNo, ps) };
+      const id = `o${objNo++}`;
+      objects.push({ id, pages, content });
+      // regions 1 GiB apart in a process, so no two overlap whatever their size
+      entries.push({ start: 0x100000000n + BigInt(e) * 0x40000000n, pages, object: id, prot: e % 5 === 0 ? R_X : RW_, tag: e % 5 === 0 ? 0 : 1 });
+      if (objNo % 16 === 0) shareLater.push({ id, pages });
+    }
+    procs.push({ pid: 1000 + p, ppid: p === 0 ? 0 : 1000, comm: `proc-${p}`, entries });
+  }
+  // shared objects: also mapped high in the next process
+  shareLater.forEach((sh, i) => {
+    const pr = procs[(i * 7 + 1) % procs.length]!;
+    pr.entries.push({ start: 0x500000000000n + BigInt(i) * 0x40000000n, pages: sh.pages, object: sh.id, prot: RW_ });
+  });
+  return { objects, procs };
 }
 
 /**
