@@ -26,7 +26,8 @@ export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError, UnfoldError } from './errors';
 import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
-import { ProcessView, type OwnerJson, type ProcessSummary, type ReadVirtualResult, type RegionSummary } from './process-view';
+import { ProcessView, regionSummary, type OwnerJson, type PageSource, type ProcessSummary, type ReadVirtualResult, type RegionSummary } from './process-view';
+import type { ProcDumpResult } from './export/procdump';
 
 export interface Progress {
   phase: 'open' | 'discover' | 'plan' | 'decode' | 'search' | 'strings' | 'export' | 'hash';
@@ -387,6 +388,44 @@ export class Case {
   /** owners of a single-value table entry */
   svOwners(index: number): OwnerJson[] {
     return this.procView?.svOwners(index) ?? [];
+  }
+
+  /** one region of a process (the one that starts at `start`) with every page and where it lives */
+  regionPages(pid: number, start: bigint): { region: RegionSummary; pages: PageSource[] } {
+    const v = this.procs();
+    const r = v.process(pid).regions.find((x) => x.start === start);
+    if (!r) throw new RangeError(`process ${pid} has no region starting at ${hex(start)}`);
+    return { region: regionSummary(pid, r), pages: v.regionPages(pid, r) };
+  }
+
+  /** owners of every owned live slot of a segment, by slot number */
+  segmentOwners(segment: number): Record<number, OwnerJson[]> {
+    const out: Record<number, OwnerJson[]> = {};
+    if (this.procView === null) return out;
+    for (const r of this.slots(segment)) {
+      const o = this.procView.slotOwners(segment, r.slot);
+      if (o.length > 0) out[r.slot] = o;
+    }
+    return out;
+  }
+
+  /** a process's regions as files with a manifest (core/export/procdump.ts), atomic, never over the evidence */
+  async procDump(req: { pid: number; out: string; overwrite?: boolean }, run: RunOptions = {}): Promise<ProcDumpResult> {
+    const view = this.procs();
+    view.process(req.pid);
+    run.onProgress?.({ phase: 'hash', done: 0, total: 1, message: 'hashing the evidence file' });
+    const imageSha256 = await this.imageSha256(run);
+    const { dumpProcess } = await import('./export/procdump');
+    return dumpProcess(view, (p, va, n) => this.readVirtual(p, va, n), {
+      pid: req.pid,
+      out: req.out,
+      overwrite: req.overwrite,
+      evidence: [this.image.path, ...this.image.files],
+      imagePath: this.image.path,
+      imageSha256,
+      signal: run.signal,
+      onProgress: (p) => run.onProgress?.(p),
+    });
   }
 
   /** the process view itself, for dumps (core/export/procdump.ts) */
