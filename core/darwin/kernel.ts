@@ -98,8 +98,9 @@ export class KernelContext implements ObjectTypes {
   readonly notes: string[] = [];
 
   private readonly builtIn: Set<string>;
-  private readonly resolved = new Map<string, ResolvedField>();
-  private readonly readers = new Map<string, FieldReader64>();
+  // by type, then field: nested maps keyed by the (interned) names, no key string built per read
+  private readonly resolved = new Map<string, Map<string, ResolvedField>>();
+  private readonly readers = new Map<string, Map<string, FieldReader64>>();
   private readonly packings = new Map<PackedKind, PackingInfo>();
   private variant: CSlotVariant | null = null;
 
@@ -199,22 +200,24 @@ export class KernelContext implements ObjectTypes {
   }
 
   field(typeName: string, field: string): ResolvedField {
-    const key = typeName + '\u0000' + field;
-    let r = this.resolved.get(key);
+    let byField = this.resolved.get(typeName);
+    if (byField === undefined) this.resolved.set(typeName, (byField = new Map()));
+    let r = byField.get(field);
     if (r === undefined) {
       r = resolveNamed(this.tables, this.typesSource, typeName, field);
-      this.resolved.set(key, r);
+      byField.set(field, r);
     }
     return r;
   }
 
   reader64(typeName: string, field: string): FieldReader64 {
-    const key = typeName + '\u0000' + field;
-    let r = this.readers.get(key);
+    let byField = this.readers.get(typeName);
+    if (byField === undefined) this.readers.set(typeName, (byField = new Map()));
+    let r = byField.get(field);
     if (r === undefined) {
       this.field(typeName, field);
       r = compileField64(this.tables, typeName, field);
-      this.readers.set(key, r);
+      byField.set(field, r);
     }
     return r;
   }

@@ -5,10 +5,10 @@
 // point at the slot mapping that names (seg, slot) — a mismatch means compaction moved the slot while
 // the image was taken, or damage; they are counted, never hidden.
 import { UnfoldError } from '../errors';
-import { slotBackPointer } from './compressor';
 import { attempt } from './kernel';
 import { decodeSlotValue } from './pager';
 import type { CompressorPlan } from './plan-types';
+import { unpackPointer, type PackingParams } from './pointers';
 import { slotKey, type Owner, type ProcessWalkResult } from './process-walk';
 
 const hex = (v: bigint | number): string => '0x' + v.toString(16);
@@ -67,14 +67,22 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
   };
   const unowned: UnownedSlot[] = [];
   let live = 0;
+  // slotBackPointer's unpacking, with the parameters parsed once (this runs for every live slot)
+  const sp = plan.header.slotPacking;
+  const params: PackingParams = { base: BigInt(sp.base), bits: sp.bits, shift: sp.shift, baseRelative: sp.baseRelative };
   for (const seg of plan.segments) {
     const segment = seg.summary.index;
-    const slotsOfSeg = new Set<number>();
-    for (const m of seg.slots) slotsOfSeg.add(m.slot);
-    for (const r of seg.undecoded) slotsOfSeg.add(r.slot);
-    for (const slot of [...slotsOfSeg].sort((a, b) => a - b)) {
+    const liveSlots: number[] = [];
+    for (const m of seg.slots) liveSlots.push(m.slot);
+    for (const r of seg.undecoded) liveSlots.push(r.slot);
+    liveSlots.sort((a, b) => a - b);
+    const packedPtrs = seg.packedPtrs;
+    for (let n = 0; n < liveSlots.length; n++) {
+      const slot = liveSlots[n]!;
+      if (n > 0 && liveSlots[n - 1] === slot) continue;
       live++;
-      const bp = slotBackPointer(plan, seg, slot);
+      const packed = slot < packedPtrs.length ? packedPtrs[slot]! : -1;
+      const bp = packed < 0 ? null : unpackPointer(BigInt(packed), params);
       const f = fwd.slots.get(slotKey(segment, slot));
       if (f !== undefined) {
         if (bp === null) continue;

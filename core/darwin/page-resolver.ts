@@ -5,10 +5,11 @@
 // Submap entries are followed into their submap (VME_OFFSET + (va − start) is the address there).
 import { UnfoldError } from '../errors';
 import type { KernelContext } from './kernel';
-import { decodeSlotValue, type PagerCache } from './pager';
+import { decodeSlotValue, type PagerCache, type PagerInfo } from './pager';
 import type { ObjectCache } from './vmobject';
 import type { MapCache, MapEntry } from './vmmap';
-import { MAX_SHADOW_DEPTH, MAX_SUBMAP_DEPTH } from './vm-rules';
+import { C_SV_CSEG_ID, MAX_SHADOW_DEPTH, MAX_SUBMAP_DEPTH, SLOT_CINDX_SHIFT, SLOT_CSEG_MASK } from './vm-rules';
+import type { ResidentPage } from './vmobject';
 
 export type PageState = 'resident' | 'compressed' | 'single' | 'swapped' | 'absent';
 export const PAGE_STATES: readonly PageState[] = ['resident', 'compressed', 'single', 'swapped', 'absent'];
@@ -51,9 +52,38 @@ export interface SegmentStates {
 
 const hex = (v: bigint | number): string => '0x' + v.toString(16);
 
+/** state codes of the bulk path, in PAGE_STATES order */
+export const RESIDENT = 0;
+export const COMPRESSED = 1;
+export const SINGLE = 2;
+export const SWAPPED = 3;
+export const ABSENT = 4;
+
+/** what the bulk path reports for a page whose slot mapping names a slot or a single-value entry */
+export interface SlotSink {
+  /** page `i` of the entry is in slot `segment`/`slot` (compressed or swapped) */
+  slot(i: number, segment: number, slot: number, pager: PagerInfo, index: number, object: bigint, objectOffset: number): void;
+  /** page `i` is single-value table entry `svIndex` */
+  single(i: number, svIndex: number): void;
+}
+
+/** one object of an entry's shadow chain, as the bulk path uses it (offsets as numbers: objects are < 2^53 bytes) */
+interface ChainLink {
+  object: bigint;
+  /** added to the entry offset to get the offset in this object */
+  delta: number;
+  resident: Map<number, ResidentPage>;
+  /** a compressor pager the page may be in (ready, internal, alive, not terminating) */
+  pager: PagerInfo | null;
+  pagingOffset: number;
+  /** an external pager: the search stops here, the page is file-backed (absent to us) */
+  external: boolean;
+}
+
 export class PageResolver {
   readonly pageSize: number;
   private readonly mask: bigint;
+  private readonly chains = new Map<bigint, ChainLink[] | null>();
 
   constructor(
     readonly ctx: KernelContext,
@@ -78,6 +108,117 @@ export class PageResolver {
     if (e.kernelObject) return { state: 'absent', object: 0n, objectOffset: offset, depth: 0, absent: 'kernel-object' };
     if (e.object === 0n) return { state: 'absent', object: 0n, objectOffset: offset, depth: 0, absent: 'no-object' };
     return this.inObject(e.object, offset);
+  }
+
+  /**
+   * Every map page of an entry into `state` (codes above) and `ref` (resident: physical address;
+   * compressed/swapped: segment × 65536 + slot; single: sv index), the slots reported to `sink`. Same
+   * rules as inObject, with the entry's shadow chain read once and numbers instead of bigints — the
+   * walk over every page of every process. Entries it cannot do this way (submaps, damaged chains)
+   * go page by page through inEntry; `problem` hears what went wrong.
+   */
+  fillEntry(e: MapEntry, mapPageSize: number, state: Uint8Array, ref: Float64Array, sink: SlotSink, problem: (s: string) => void): void {
+    const chain = e.submap === 0n && !e.kernelObject && e.object !== 0n ? this.chain(e.object) : null;
+    if (chain === null) {
+      const ps = BigInt(mapPageSize);
+      let va = e.start;
+      for (let i = 0; i < state.length; i++, va += ps) {
+        const h = this.inEntry(e, va);
+        state[i] = PAGE_STATES.indexOf(h.state);
+        if (h.problem) problem(`${hex(va)}: ${h.problem}`);
+        if (h.state === 'resident') ref[i] = h.phys!;
+        else if (h.segment !== undefined) {
+          ref[i] = h.segment * 65536 + h.slot!;
+          const p = this.pagers.get(h.pager!);
+          if (p !== null && !(p instanceof UnfoldError)) {
+            const idx = Number((h.objectOffset - (h.objectOffset % BigInt(this.pageSize)) + (this.objects.get(h.object) as { pagingOffset: bigint }).pagingOffset) / BigInt(this.pageSize));
+            sink.slot(i, h.segment, h.slot!, p, idx, h.object, Number(h.objectOffset));
+          }
+        } else if (h.svIndex !== undefined) {
+          ref[i] = h.svIndex;
+          sink.single(i, h.svIndex);
+        }
+      }
+      return;
+    }
+    const kps = this.pageSize;
+    const base = Number(e.offset);
+    const links = chain.length;
+    for (let i = 0; i < state.length; i++) {
+      const off0 = base + i * mapPageSize;
+      let code = ABSENT;
+      let value = 0;
+      for (let d = 0; d < links; d++) {
+        const l = chain[d]!;
+        const off = off0 + l.delta;
+        const t = off - (off % kps);
+        const r = l.resident.get(t);
+        if (r !== undefined) {
+          code = RESIDENT;
+          value = r.phys;
+          break;
+        }
+        if (l.external) break;
+        if (l.pager !== null) {
+          const idx = (t + l.pagingOffset) / kps;
+          const v = l.pager.valueAt(idx);
+          if (v !== 0) {
+            const cseg = v & SLOT_CSEG_MASK;
+            const cindx = v >>> SLOT_CINDX_SHIFT;
+            if (cseg === C_SV_CSEG_ID) {
+              code = SINGLE;
+              value = cindx;
+              sink.single(i, cindx);
+            } else {
+              const st = this.segments.stateOf(cseg - 1);
+              if (st === null) {
+                problem(`${hex(e.start + BigInt(i * mapPageSize))}: slot mapping ${hex(v)} of pager ${hex(l.pager.address)} names segment ${cseg - 1}, which is not a live segment`);
+              } else {
+                code = st === 'compressed' ? COMPRESSED : SWAPPED;
+                value = (cseg - 1) * 65536 + cindx;
+                sink.slot(i, cseg - 1, cindx, l.pager, idx, l.object, off);
+              }
+            }
+            break;
+          }
+        }
+      }
+      state[i] = code;
+      ref[i] = value;
+    }
+  }
+
+  /** an entry object's shadow chain for the bulk path; null when any link is unreadable or the chain too long */
+  private chain(object: bigint): ChainLink[] | null {
+    let cached = this.chains.get(object);
+    if (cached !== undefined) return cached;
+    const out: ChainLink[] = [];
+    let obj = object;
+    let delta = 0;
+    cached = null;
+    for (let depth = 0; depth < MAX_SHADOW_DEPTH; depth++) {
+      const o = this.objects.get(obj);
+      if (o instanceof UnfoldError) break;
+      let pager: PagerInfo | null = null;
+      let external = false;
+      if (o.pager !== 0n && o.pagerReady) {
+        if (!o.internal) external = true;
+        else if (o.alive && !o.terminating) {
+          const p = this.pagers.get(o.pager);
+          if (p instanceof UnfoldError) break;
+          pager = p;
+        }
+      }
+      out.push({ object: obj, delta, resident: o.resident, pager, pagingOffset: Number(o.pagingOffset), external });
+      if (external || o.shadow === 0n || o.physContiguous) {
+        cached = out;
+        break;
+      }
+      delta += Number(o.shadowOffset);
+      obj = o.shadow;
+    }
+    this.chains.set(object, cached);
+    return cached;
   }
 
   /** the page at `offset` of `object`, down its shadow chain */

@@ -31,6 +31,8 @@ export interface PagerInfo {
   slot(i: number): { address: bigint; value: number } | null;
   /** every non-zero slot: index, address, value */
   nonZero(): Array<{ index: number; address: bigint; value: number }>;
+  /** the value of slot `i` alone (0 when empty, out of range or in a NULL chunk): the bulk walk's fast path */
+  valueAt(i: number): number;
 }
 
 /** what a slot mapping value names */
@@ -50,12 +52,14 @@ export class PagerCache {
   private readonly opsVa: bigint | null;
   private readonly controlIsObject: boolean;
   private readonly slotsOffset: number;
+  private readonly kindField: string | null;
 
   constructor(private readonly ctx: KernelContext) {
     this.f = pagerFields(ctx);
     this.opsVa = ctx.tryGlobal('compressor_pager_ops');
     this.controlIsObject = controlIsObject(ctx);
     this.slotsOffset = ctx.field('compressor_pager', 'cpgr_slots').offset;
+    this.kindField = ['cpgr_hdr.mo_ikot', 'cpgr_pager_header.io_bits'].find((f) => ctx.hasField('compressor_pager', f)) ?? null;
   }
 
   /** whether the compressor_pager_ops symbol is known (without it no pager can be recognised) */
@@ -98,7 +102,7 @@ export class PagerCache {
     if (this.opsVa === null) return null;
     const o = ctx.object('compressor_pager', va);
     if (o.pointer(f.ops) !== this.opsVa) return null;
-    const kindField = o.has('cpgr_hdr.mo_ikot') ? 'cpgr_hdr.mo_ikot' : o.has('cpgr_pager_header.io_bits') ? 'cpgr_pager_header.io_bits' : null;
+    const kindField = this.kindField;
     if (kindField !== null && (o.num(kindField) & 0xfff) !== IKOT_MEMORY_OBJECT) return null;
     const numSlots = o.num(f.numSlots);
     const occupied = f.occupied !== null ? o.num(f.occupied) : null;
@@ -110,54 +114,9 @@ export class PagerCache {
       if (!(r instanceof UnfoldError)) object = r;
     }
     const chunks = Math.ceil(numSlots / SLOTS_PER_CHUNK);
-    const inRange = (i: number): boolean => Number.isInteger(i) && i >= 0 && i < numSlots;
     if (chunks > 1) {
-      const base = o.pointer(f.islots);
-      const ptrs = ctx.read(base, chunks * 8);
-      const pv = new DataView(ptrs.buffer, ptrs.byteOffset, ptrs.byteLength);
-      const chunkCache = new Map<number, Uint32Array | null>();
-      const chunkVa = (c: number): bigint => ctx.strip(pv.getBigUint64(c * 8, true));
-      const chunk = (c: number): Uint32Array | null => {
-        let a = chunkCache.get(c);
-        if (a === undefined) {
-          const cv = chunkVa(c);
-          if (cv === 0n) a = null;
-          else {
-            const b = ctx.read(cv, SLOTS_PER_CHUNK * 4);
-            a = new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-          }
-          chunkCache.set(c, a);
-        }
-        return a;
-      };
-      return {
-        address: va,
-        numSlots,
-        occupied,
-        storage: 'indirect',
-        object,
-        slot: (i) => {
-          if (!inRange(i)) return null;
-          const c = Math.floor(i / SLOTS_PER_CHUNK);
-          const a = chunk(c);
-          const k = i % SLOTS_PER_CHUNK;
-          // a NULL chunk holds no page: its slots read as empty, at no address
-          if (a === null) return { address: 0n, value: 0 };
-          return { address: chunkVa(c) + BigInt(k * 4), value: a[k]! };
-        },
-        nonZero: () => {
-          const out: Array<{ index: number; address: bigint; value: number }> = [];
-          for (let c = 0; c < chunks; c++) {
-            const a = attempt(() => chunk(c));
-            if (a instanceof UnfoldError || a === null) continue;
-            const cv = chunkVa(c);
-            for (let k = 0; k < SLOTS_PER_CHUNK && c * SLOTS_PER_CHUNK + k < numSlots; k++) {
-              if (a[k] !== 0) out.push({ index: c * SLOTS_PER_CHUNK + k, address: cv + BigInt(k * 4), value: a[k]! });
-            }
-          }
-          return out;
-        },
-      };
+      const ptrs = ctx.read(o.pointer(f.islots), chunks * 8);
+      return new IndirectPager(ctx, va, numSlots, occupied, object, new DataView(ptrs.buffer, ptrs.byteOffset, ptrs.byteLength), chunks);
     }
     let base: bigint;
     let storage: SlotStorage;
@@ -170,19 +129,95 @@ export class PagerCache {
     }
     if (numSlots > 0 && base === 0n) throw new UnfoldError('NOT_PRESENT', `compressor pager ${hex(va)} has ${numSlots} slot(s) but no slot array`);
     const b = numSlots > 0 ? ctx.read(base, numSlots * 4) : new Uint8Array(0);
-    const values = new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + numSlots * 4));
-    return {
-      address: va,
-      numSlots,
-      occupied,
-      storage,
-      object,
-      slot: (i) => (inRange(i) ? { address: base + BigInt(i * 4), value: values[i]! } : null),
-      nonZero: () => {
-        const out: Array<{ index: number; address: bigint; value: number }> = [];
-        for (let i = 0; i < numSlots; i++) if (values[i] !== 0) out.push({ index: i, address: base + BigInt(i * 4), value: values[i]! });
-        return out;
-      },
-    };
+    return new ArrayPager(va, numSlots, occupied, storage, object, base, new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + numSlots * 4)));
+  }
+}
+
+/** embedded or direct slots: one array read at once */
+class ArrayPager implements PagerInfo {
+  constructor(
+    readonly address: bigint,
+    readonly numSlots: number,
+    readonly occupied: number | null,
+    readonly storage: SlotStorage,
+    readonly object: bigint,
+    private readonly base: bigint,
+    private readonly values: Uint32Array,
+  ) {}
+
+  slot(i: number): { address: bigint; value: number } | null {
+    return Number.isInteger(i) && i >= 0 && i < this.numSlots ? { address: this.base + BigInt(i * 4), value: this.values[i]! } : null;
+  }
+
+  valueAt(i: number): number {
+    return i >= 0 && i < this.numSlots ? (this.values[i] ?? 0) : 0;
+  }
+
+  nonZero(): Array<{ index: number; address: bigint; value: number }> {
+    const out: Array<{ index: number; address: bigint; value: number }> = [];
+    for (let i = 0; i < this.numSlots; i++) if (this.values[i] !== 0) out.push({ index: i, address: this.base + BigInt(i * 4), value: this.values[i]! });
+    return out;
+  }
+}
+
+/** indirect slots: 128-slot chunks read when first asked; a NULL chunk holds no page */
+class IndirectPager implements PagerInfo {
+  readonly storage = 'indirect' as const;
+  private readonly cache = new Map<number, Uint32Array | null>();
+
+  constructor(
+    private readonly ctx: KernelContext,
+    readonly address: bigint,
+    readonly numSlots: number,
+    readonly occupied: number | null,
+    readonly object: bigint,
+    private readonly ptrs: DataView,
+    private readonly chunks: number,
+  ) {}
+
+  private chunkVa(c: number): bigint {
+    return this.ctx.strip(this.ptrs.getBigUint64(c * 8, true));
+  }
+
+  private chunk(c: number): Uint32Array | null {
+    let a = this.cache.get(c);
+    if (a === undefined) {
+      const cv = this.chunkVa(c);
+      if (cv === 0n) a = null;
+      else {
+        const r = attempt(() => this.ctx.read(cv, SLOTS_PER_CHUNK * 4));
+        // an unreadable chunk reads as empty here; nonZero() and slot() say nothing more of it either
+        a = r instanceof UnfoldError ? null : new Uint32Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength));
+      }
+      this.cache.set(c, a);
+    }
+    return a;
+  }
+
+  slot(i: number): { address: bigint; value: number } | null {
+    if (!Number.isInteger(i) || i < 0 || i >= this.numSlots) return null;
+    const c = Math.floor(i / SLOTS_PER_CHUNK);
+    const a = this.chunk(c);
+    const k = i % SLOTS_PER_CHUNK;
+    return a === null ? { address: 0n, value: 0 } : { address: this.chunkVa(c) + BigInt(k * 4), value: a[k]! };
+  }
+
+  valueAt(i: number): number {
+    if (i < 0 || i >= this.numSlots) return 0;
+    const a = this.chunk(Math.floor(i / SLOTS_PER_CHUNK));
+    return a === null ? 0 : (a[i % SLOTS_PER_CHUNK] ?? 0);
+  }
+
+  nonZero(): Array<{ index: number; address: bigint; value: number }> {
+    const out: Array<{ index: number; address: bigint; value: number }> = [];
+    for (let c = 0; c < this.chunks; c++) {
+      const a = this.chunk(c);
+      if (a === null) continue;
+      const cv = this.chunkVa(c);
+      for (let k = 0; k < SLOTS_PER_CHUNK && c * SLOTS_PER_CHUNK + k < this.numSlots; k++) {
+        if (a[k] !== 0) out.push({ index: c * SLOTS_PER_CHUNK + k, address: cv + BigInt(k * 4), value: a[k]! });
+      }
+    }
+    return out;
   }
 }

@@ -126,32 +126,34 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
     for (const e of map.entries) {
       const r = regionOf(e, ps);
       const { state, ref } = r.pages;
-      let va = e.start;
-      for (let i = 0; i < state.length; i++, va += PS) {
-        const h: PageHit = resolver.inEntry(e, va);
-        const code = STATE_CODE[h.state];
-        state[i] = code;
-        r.counts[h.state]++;
-        if (h.problem) note(`pid ${p.pid} ${'0x' + va.toString(16)}: ${h.problem}`);
-        if (h.state === 'resident') ref[i] = h.phys!;
-        else if (h.segment !== undefined) {
-          const key = slotKey(h.segment, h.slot!);
-          ref[i] = key;
-          let f = slots.get(key);
-          if (f === undefined) {
-            f = { owners: [], slotAddress: h.slotAddress!, pager: h.pager!, object: h.object, objectOffset: h.objectOffset };
-            slots.set(key, f);
-          } else if (f.slotAddress !== h.slotAddress) {
-            note(`segment ${h.segment} slot ${h.slot} is named by two slot mappings (${'0x' + f.slotAddress.toString(16)}, ${'0x' + h.slotAddress!.toString(16)})`);
-          }
-          f.owners.push({ pid: p.pid, va });
-        } else if (h.svIndex !== undefined) {
-          ref[i] = h.svIndex;
-          let o = sv.get(h.svIndex);
-          if (o === undefined) sv.set(h.svIndex, (o = []));
-          o.push({ pid: p.pid, va });
-        }
-      }
+      const pid = p.pid;
+      resolver.fillEntry(
+        e,
+        ps,
+        state,
+        ref,
+        {
+          slot: (i, segment, slot, pager, index, object, objectOffset) => {
+            const key = slotKey(segment, slot);
+            let f = slots.get(key);
+            if (f === undefined) {
+              const at = pager.slot(index);
+              f = { owners: [], slotAddress: at?.address ?? 0n, pager: pager.address, object, objectOffset: BigInt(objectOffset) };
+              slots.set(key, f);
+            } else if (f.pager !== pager.address) {
+              note(`segment ${segment} slot ${slot} is named by two pagers (${'0x' + f.pager.toString(16)}, ${'0x' + pager.address.toString(16)})`);
+            }
+            f.owners.push({ pid, va: e.start + BigInt(i * ps) });
+          },
+          single: (i, svIndex) => {
+            let o = sv.get(svIndex);
+            if (o === undefined) sv.set(svIndex, (o = []));
+            o.push({ pid, va: e.start + BigInt(i * ps) });
+          },
+        },
+        (q) => note(`pid ${pid} ${q}`),
+      );
+      for (let i = 0; i < state.length; i++) r.counts[PAGE_STATES[state[i]!]!]++;
       for (const s of PAGE_STATES) pm.counts[s] += r.counts[s];
       pm.regions.push(r);
     }

@@ -37,9 +37,24 @@ export interface MapRead {
   problems: string[];
 }
 
-const bitsOr0 = (e: KObject, f: string): number => (e.has(f) ? e.num(f) : 0);
+/** which optional entry fields this kernel has (asked once per map cache) */
+export interface EntryPresence {
+  isSubmap: boolean;
+  alias: boolean;
+  needsCopy: boolean;
+  kernelObject: boolean;
+}
 
-export function decodeEntry(ctx: KernelContext, e: KObject, enc: EntryEncoding, f: EntryFields): MapEntry {
+export function entryPresence(ctx: KernelContext, f: EntryFields): EntryPresence {
+  return {
+    isSubmap: f.isSubmap !== null && ctx.hasField('vm_map_entry', f.isSubmap),
+    alias: f.alias !== null && ctx.hasField('vm_map_entry', f.alias),
+    needsCopy: ctx.hasField('vm_map_entry', 'needs_copy'),
+    kernelObject: ctx.hasField('vm_map_entry', 'vme_kernel_object'),
+  };
+}
+
+export function decodeEntry(ctx: KernelContext, e: KObject, enc: EntryEncoding, f: EntryFields, has: EntryPresence = entryPresence(ctx, f)): MapEntry {
   let object = 0n;
   let submap = 0n;
   if (f.objectWord !== null) {
@@ -47,7 +62,7 @@ export function decodeEntry(ctx: KernelContext, e: KObject, enc: EntryEncoding, 
     if (word & OBJECT_WORD_SUBMAP_BIT) submap = ctx.strip(word & ~3n);
     else object = ctx.unpack('vm_object', e.num(f.object));
   } else {
-    const isSub = f.isSubmap !== null && e.has(f.isSubmap) && e.bool(f.isSubmap);
+    const isSub = has.isSubmap && e.bool(f.isSubmap!);
     if (isSub) submap = e.pointer(f.submap!);
     else object = e.pointer(f.object);
   }
@@ -56,7 +71,7 @@ export function decodeEntry(ctx: KernelContext, e: KObject, enc: EntryEncoding, 
   if (enc === 'E2') {
     tag = Number(raw & E2_ALIAS_MASK);
     raw &= ~E2_ALIAS_MASK;
-  } else tag = f.alias !== null ? bitsOr0(e, f.alias) : 0;
+  } else tag = has.alias ? e.num(f.alias!) : 0;
   return {
     address: e.address,
     start: e.u64('links.start'),
@@ -67,8 +82,8 @@ export function decodeEntry(ctx: KernelContext, e: KObject, enc: EntryEncoding, 
     submap,
     offset: raw << BigInt(f.offsetShift),
     tag,
-    needsCopy: e.has('needs_copy') ? e.bool('needs_copy') : false,
-    kernelObject: e.has('vme_kernel_object') ? e.bool('vme_kernel_object') : false,
+    needsCopy: has.needsCopy ? e.bool('needs_copy') : false,
+    kernelObject: has.kernelObject ? e.bool('vme_kernel_object') : false,
   };
 }
 
@@ -76,10 +91,12 @@ export class MapCache {
   private readonly maps = new Map<bigint, MapRead>();
   private readonly enc: EntryEncoding;
   private readonly fields: EntryFields;
+  private readonly presence: EntryPresence;
 
   constructor(private readonly ctx: KernelContext) {
     this.enc = entryEncoding(ctx);
     this.fields = ENTRY_FIELDS[this.enc];
+    this.presence = entryPresence(ctx, this.fields);
   }
 
   get encoding(): EntryEncoding {
@@ -104,7 +121,7 @@ export class MapCache {
     const entries: MapEntry[] = [];
     for (const e of walk.items) {
       try {
-        const d = decodeEntry(ctx, e, this.enc, this.fields);
+        const d = decodeEntry(ctx, e, this.enc, this.fields, this.presence);
         if (d.end <= d.start) {
           problems.push(`entry 0x${e.address.toString(16)}: end 0x${d.end.toString(16)} is not above start 0x${d.start.toString(16)}; skipped`);
           continue;

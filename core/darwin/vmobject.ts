@@ -47,6 +47,8 @@ export class ObjectCache {
   private readonly pageSize: number;
   private readonly pageTypeSize: number;
   private array: PageArray | null | undefined = undefined;
+  /** which optional fields this kernel's vm_object has (asked once: a missing field costs an exception) */
+  private readonly has: { shadowOffset: boolean; terminating: boolean; physContiguous: boolean; size: boolean };
   /** memq and page problems, for the walk's report */
   readonly problems: string[] = [];
 
@@ -54,6 +56,12 @@ export class ObjectCache {
     this.fields = pageFields(ctx, pageFamily(ctx));
     this.pageSize = ctx.pageSize;
     this.pageTypeSize = ctx.sizeOf('vm_page');
+    this.has = {
+      shadowOffset: ctx.hasField('vm_object', F.shadowOffset),
+      terminating: ctx.hasField('vm_object', F.terminating),
+      physContiguous: ctx.hasField('vm_object', F.physContiguous),
+      size: ctx.hasField('vm_object', F.size),
+    };
   }
 
   /** the object at `va` (read once), or the error that made it unreadable */
@@ -77,15 +85,15 @@ export class ObjectCache {
     const info: VmObjectInfo = {
       address: va,
       shadow,
-      shadowOffset: shadow !== 0n && o.has(F.shadowOffset) ? o.u64(F.shadowOffset) : 0n,
+      shadowOffset: shadow !== 0n && this.has.shadowOffset ? o.u64(F.shadowOffset) : 0n,
       pager: o.pointer(F.pager),
       pagingOffset: o.u64(F.pagingOffset),
       internal: o.bool(F.internal),
       alive: o.bool(F.alive),
-      terminating: o.has(F.terminating) ? o.bool(F.terminating) : false,
+      terminating: this.has.terminating ? o.bool(F.terminating) : false,
       pagerReady: o.bool(F.pagerReady),
-      physContiguous: o.has(F.physContiguous) ? o.bool(F.physContiguous) : false,
-      size: o.has(F.size) ? o.u64(F.size) : 0n,
+      physContiguous: this.has.physContiguous ? o.bool(F.physContiguous) : false,
+      size: this.has.size ? o.u64(F.size) : 0n,
       resident: new Map(),
       problem: null,
     };
