@@ -146,6 +146,29 @@ test('a search hit shows its owner; the jump to its virtual address shows the pl
   // the hit's row starts at the hit's address rounded down to 16
   const rowVa = '0x' + (va - (va % 16n)).toString(16);
   await expect(page.locator(`[data-testid=vhex-row][data-va="${rowVa}"] [data-testid=vhex-ascii] .hit`).first()).toBeVisible();
+  // the map shows the region the address lies in
+  const region = core.maps(SAFARI).find((r) => BigInt(r.start) <= va && va < BigInt(r.end))!;
+  await expect(page.locator(`[data-testid=region-row][data-start="${region.start}"]`)).toHaveClass(/active/);
+
+  // one address space across page boundaries: the window holds the pages around the hit, and moves by pages
+  const ps = BigInt(core.processes().find((p) => p.pid === SAFARI)!.pageSize);
+  const from = va - (va % ps) - 4n * ps;
+  const to = from + 8n * ps;
+  await expect(page.getByTestId('vhex-range')).toHaveText(`pid ${SAFARI} · 0x${from.toString(16)} – 0x${to.toString(16)}`);
+  await page.getByTestId('vhex-later').click();
+  const later = from + 4n * ps;
+  await expect(page.getByTestId('vhex-range')).toHaveText(`pid ${SAFARI} · 0x${later.toString(16)} – 0x${(later + 8n * ps).toString(16)}`);
+  // every page line the view shows states what core says of that page, and its first row shows core's bytes (or absent)
+  const lines = page.getByTestId('vhex-page');
+  await expect(lines.first()).toBeVisible();
+  for (const l of await lines.all()) {
+    const lva = BigInt((await l.getAttribute('data-va'))!);
+    const r = core.readVirtual(SAFARI, lva, 16);
+    expect(await l.getAttribute('data-state')).toBe(r.pages[0]!.state);
+    const cells = await page.locator(`[data-testid=vhex-row][data-va="0x${lva.toString(16)}"] [data-testid=vhex-bytes] .b`).allTextContents();
+    if (cells.length === 0) continue; // the page's line is in view but its rows are not
+    expect(cells.join(' ')).toBe(r.missing.length ? Array(16).fill('··').join(' ') : Buffer.from(r.bytes).toString('hex').match(/../g)!.join(' '));
+  }
 });
 
 test('dumping a process: the manifest’s SHA-256 on disk is what the UI shows', async ({ page }) => {
@@ -200,8 +223,6 @@ test('screenshots of the process views at 1440×900 and 1024×768', async ({ pag
     await expect(page.getByTestId('hit-count')).toHaveText(fmt(hits.length));
     await page.getByTestId('hit-in-process').first().click();
     await expect(page.getByTestId('view-memory')).toBeVisible();
-    const region = core.maps(SAFARI).find((r) => r.pages.compressed > 0)!;
-    await page.locator(`[data-testid=region-row][data-start="${region.start}"]`).click();
     await expect(page.getByTestId('region-page').first()).toBeVisible();
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(dir, `process-memory${suffix}.png`) });

@@ -22,9 +22,11 @@ export const WINDOW_PAGES = 8;
 export interface VirtualWindow {
   view: VirtualView;
   bytes: Uint8Array;
-  /** the address the person asked for (hex), highlighted */
+  /** the address the person asked for, highlighted */
   target: bigint;
   highlightLength: number;
+  /** the address scrolled into view (the target, or the middle after moving the window) */
+  focus: bigint;
 }
 
 export const useProcesses = defineStore('processes', () => {
@@ -146,7 +148,7 @@ export const useProcesses = defineStore('processes', () => {
    * Shows the process's address space around `va`: the pages before and after it, so the hex view
    * scrolls across page boundaries; `length` bytes at `va` are highlighted.
    */
-  async function openAddress(p: number, va: bigint, length = 1): Promise<void> {
+  async function openAddress(p: number, va: bigint, length = 1, keep: { target: bigint; length: number } | null = null): Promise<void> {
     if (caseId.value === null) return;
     await openProcess(p);
     const seq = ++windowSeq;
@@ -158,7 +160,10 @@ export const useProcesses = defineStore('processes', () => {
     try {
       const v = await call(api().readVirtual(caseId.value, p, '0x' + from.toString(16), WINDOW_PAGES * Number(ps)));
       if (seq !== windowSeq) return;
-      vmem.value = { view: v, bytes: fromBase64(v.bytes) ?? new Uint8Array(0), target: va, highlightLength: length };
+      vmem.value = { view: v, bytes: fromBase64(v.bytes) ?? new Uint8Array(0), target: keep?.target ?? va, highlightLength: keep?.length ?? length, focus: va };
+      // the map shows the region the address lies in
+      const r = regions.value.find((x) => BigInt(x.start) <= va && va < BigInt(x.end));
+      if (r && region.value?.region.start !== r.start) void openRegion(p, r.start);
     } catch (e) {
       if (seq === windowSeq) windowError.value = explain(asApiError(e), 'page', true);
     }
@@ -172,15 +177,8 @@ export const useProcesses = defineStore('processes', () => {
     const start = BigInt(w.view.va);
     const delta = BigInt(Math.abs(pages)) * ps;
     const at = pages < 0 ? (start > delta ? start - delta : 0n) : start + delta;
-    // keep the window where it lands: centre on the middle of the new range
-    await openAddressKeep(pid.value, at + BigInt(WINDOW_PAGES / 2) * ps, w);
-  }
-
-  async function openAddressKeep(p: number, centre: bigint, w: VirtualWindow): Promise<void> {
-    const target = w.target;
-    const length = w.highlightLength;
-    await openAddress(p, centre, length);
-    if (vmem.value) vmem.value = { ...vmem.value, target, highlightLength: length };
+    // the new window is centred on its middle page; the highlight stays on what was asked for
+    await openAddress(pid.value, at + BigInt(WINDOW_PAGES / 2) * ps, 1, { target: w.target, length: w.highlightLength });
   }
 
   // ───── the process dump ─────
