@@ -281,10 +281,15 @@ export interface CommandEvent {
   view?: ViewName;
 }
 
+/** a string as the app lists it: with the processes that map its page (none when no process does) */
+export interface OwnedString extends StringHit {
+  owners: OwnerJson[];
+}
+
 export interface StringsEvent {
   type: 'strings';
   requestId: string;
-  strings: StringHit[];
+  strings: OwnedString[];
 }
 
 export type UnfoldEvent = ProgressEvent | HitsEvent | StringsEvent | DoneEvent | ErrorEvent | CommandEvent;

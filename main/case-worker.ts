@@ -22,7 +22,7 @@ import type {
   SearchHit,
   SearchRequest,
   SearchResult,
-  StringHit,
+  OwnedString,
   StringsRequest,
   StringsResult,
   UnfoldEvent,
@@ -206,7 +206,7 @@ async function strings(req: StringsRequest): Promise<StringsResult> {
   abortAll('strings');
   const controller = new AbortController();
   running.set(req.requestId, { controller, kind: 'strings' });
-  const batch = new Batcher<StringHit>({ size: 1000, delayMs: data.hitBatchMs ?? 50, send: (strings) => emit({ type: 'strings', requestId: req.requestId, strings }) });
+  const batch = new Batcher<OwnedString>({ size: 1000, delayMs: data.hitBatchMs ?? 50, send: (strings) => emit({ type: 'strings', requestId: req.requestId, strings }) });
   try {
     return await cur.facadeCase.strings(req.min, {
       signal: controller.signal,
@@ -215,7 +215,7 @@ async function strings(req: StringsRequest): Promise<StringsResult> {
       utf16: req.utf16,
       ...(req.filter ? { filter: req.filter } : {}),
       maxStrings: req.maxStrings ?? STRINGS_LIMITS.defaultMaxStrings,
-      onString: (s) => batch.push(s),
+      onString: (s) => batch.push({ ...s, owners: cur.facadeCase.slotOwners(s.segment, s.slot) }),
     });
   } finally {
     batch.flush();

@@ -171,6 +171,27 @@ test('a search hit shows its owner; the jump to its virtual address shows the pl
   }
 });
 
+test('a string shows its owners and opens in its process at its bytes', async ({ page }) => {
+  const want: { segment: number; slot: number; offset: number; text: string }[] = [];
+  await core.strings(8, { filter: SECRET, ascii: true, utf16: false, onString: (x) => want.push(x) });
+  expect(want.length).toBeGreaterThan(0);
+  await openDemo(page);
+  await page.getByTestId('nav-strings').click();
+  await page.getByTestId('strings-min').fill('8');
+  await page.getByTestId('strings-utf16').uncheck();
+  await page.getByTestId('strings-filter').fill(SECRET);
+  await page.getByTestId('strings-run').click();
+  await expect(page.getByTestId('strings-count')).toHaveText(fmt(want.length));
+  const names = new Map(core.processes().map((p) => [p.pid, p.name]));
+  const shown = await page.getByTestId('string-owner').allTextContents();
+  expect(shown).toEqual(want.map((w) => core.slotOwners(w.segment, w.slot).map((o) => `${o.pid} ${names.get(o.pid)}`).join(', ') || '—'));
+  const i = want.findIndex((w) => core.slotOwners(w.segment, w.slot).length > 0);
+  expect(i).toBeGreaterThanOrEqual(0);
+  await page.getByTestId('string-row').nth(i).getByTestId('string-in-process').click();
+  await expect(page.getByTestId('view-memory')).toBeVisible();
+  expect((await page.locator('[data-testid=vhex-ascii] .hit').allTextContents()).join('')).toBe(want[i]!.text);
+});
+
 test('dumping a process: the manifest’s SHA-256 on disk is what the UI shows', async ({ page }) => {
   const out = path.join(E2E_TMP, `procdump-${Date.now()}`);
   await openDemo(page);
