@@ -100,8 +100,15 @@ export interface RegionPages {
   caseId: number;
   pid: number;
   region: RegionSummary;
+  /** index of the first page listed, and how many pages the region has */
+  first: number;
+  total: number;
+  /** at most REGION_PAGES_MAX pages from `first` */
   pages: PageSource[];
 }
+
+/** pages of a region answered per call (a huge region is shown a slice at a time) */
+export const REGION_PAGES_MAX = 4096;
 
 /** bytes of a process's virtual range; pages not in the image are listed, never shown as data */
 export interface VirtualView {
@@ -329,8 +336,8 @@ export const API = {
   getProcesses: method<[caseId: number], ProcessSummary[]>(),
   /** the regions of one process */
   getMaps: method<[caseId: number, pid: number], RegionSummary[]>(),
-  /** one region's pages (the region whose start is `start`, hex) */
-  getRegionPages: method<[caseId: number, pid: number, start: string], RegionPages>(),
+  /** pages of one region (the region whose start is `start`, hex), at most REGION_PAGES_MAX from page `first` */
+  getRegionPages: method<[caseId: number, pid: number, start: string, first: number], RegionPages>(),
   /** bytes of [va, va + length) of a process (va hex; length 1..VIRTUAL_READ_MAX) */
   readVirtual: method<[caseId: number, pid: number, va: string, length: number], VirtualView>(),
   /** the owners of every owned live slot of a segment */

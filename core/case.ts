@@ -391,11 +391,17 @@ export class Case {
   }
 
   /** one region of a process (the one that starts at `start`) with every page and where it lives */
-  regionPages(pid: number, start: bigint): { region: RegionSummary; pages: PageSource[] } {
+  regionPages(pid: number, start: bigint, first = 0, count = Number.MAX_SAFE_INTEGER): { region: RegionSummary; first: number; total: number; pages: PageSource[] } {
     const v = this.procs();
     const r = v.process(pid).regions.find((x) => x.start === start);
     if (!r) throw new RangeError(`process ${pid} has no region starting at ${hex(start)}`);
-    return { region: regionSummary(pid, r), pages: v.regionPages(pid, r) };
+    const ps = BigInt(r.pageSize);
+    const total = Number((r.end - r.start) / ps);
+    if (first > total) throw new RangeError(`region ${hex(start)} of process ${pid} has ${total} pages; there is no page ${first}`);
+    // a huge region is read a slice at a time: only these pages are resolved
+    const from = r.start + BigInt(first) * ps;
+    const to = from + BigInt(Math.min(count, total - first)) * ps;
+    return { region: regionSummary(pid, r), first, total, pages: v.regionPages(pid, { ...r, start: from, end: to }) };
   }
 
   /** owners of every owned live slot of a segment, by slot number */

@@ -27,7 +27,7 @@ import type {
   StringsResult,
   UnfoldEvent,
 } from '../core/api';
-import { SEARCH_LIMITS, STRINGS_LIMITS } from '../core/api';
+import { REGION_PAGES_MAX, SEARCH_LIMITS, STRINGS_LIMITS } from '../core/api';
 import { slotStats } from '../core/darwin/histogram';
 import { hitsToCsv } from '../core/search/csv';
 import { HIT_COLUMNS } from '../core/search/types';
@@ -290,8 +290,8 @@ function withProcesses<T>(caseId: number, f: (c: FacadeCase) => T): T {
   }
 }
 
-function regionPages(caseId: number, pid: number, start: string): RegionPages {
-  return withProcesses(caseId, (c) => ({ caseId, pid, ...c.regionPages(pid, BigInt(start)) }));
+function regionPages(caseId: number, pid: number, start: string, first: number): RegionPages {
+  return withProcesses(caseId, (c) => ({ caseId, pid, ...c.regionPages(pid, BigInt(start), first, REGION_PAGES_MAX) }));
 }
 
 function readVirtual(caseId: number, pid: number, va: string, length: number): VirtualView {

@@ -409,8 +409,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     getRegionPages: guard<'getRegionPages'>(async (...args) => {
       const m = 'getRegionPages';
-      argCount(m, args, 3);
-      return host.call(m, index(m, 'caseId', args[0], 1), index(m, 'pid', args[1]), address(m, 'start', args[2]));
+      argCount(m, args, 4);
+      return host.call(m, index(m, 'caseId', args[0], 1), index(m, 'pid', args[1]), address(m, 'start', args[2]), index(m, 'first', args[3]));
     }),
 
     readVirtual: guard<'readVirtual'>(async (...args) => {

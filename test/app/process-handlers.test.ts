@@ -63,20 +63,22 @@ describe('process handlers: argument validation', () => {
 
   it('getRegionPages and readVirtual take addresses as 0x hex and a bounded length', async () => {
     fresh();
-    await refused(h.getRegionPages(1, 412, 4096), 'BAD_ARGUMENT', /^getRegionPages: start must be an address: 0x and 1 to 16 hex digits \(got number 4096\)$/);
-    await refused(h.getRegionPages(1, 412, '4096'), 'BAD_ARGUMENT', /start must be an address/);
-    await refused(h.getRegionPages(1, 412, '0x' + '1'.repeat(17)), 'BAD_ARGUMENT', /start must be an address/);
+    await refused(h.getRegionPages(1, 412, 4096, 0), 'BAD_ARGUMENT', /^getRegionPages: start must be an address: 0x and 1 to 16 hex digits \(got number 4096\)$/);
+    await refused(h.getRegionPages(1, 412, '4096', 0), 'BAD_ARGUMENT', /start must be an address/);
+    await refused(h.getRegionPages(1, 412, '0x' + '1'.repeat(17), 0), 'BAD_ARGUMENT', /start must be an address/);
+    await refused(h.getRegionPages(1, 412, '0x1000'), 'BAD_ARGUMENT', /^getRegionPages: expects 4 arguments, got 3$/);
+    await refused(h.getRegionPages(1, 412, '0x1000', -1), 'BAD_ARGUMENT', /^getRegionPages: first must be a whole number from 0/);
     await refused(h.readVirtual(1, 412, '0x1000'), 'BAD_ARGUMENT', /^readVirtual: expects 4 arguments, got 3$/);
     await refused(h.readVirtual(1, 412, '0xzz', 16), 'BAD_ARGUMENT', /va must be an address/);
     await refused(h.readVirtual(1, 412, '0x1000', 0), 'BAD_ARGUMENT', /length must be a whole number from 1/);
     await refused(h.readVirtual(1, 412, '0x1000', VIRTUAL_READ_MAX + 1), 'BAD_ARGUMENT', new RegExp(`^readVirtual: length must be at most ${VIRTUAL_READ_MAX} `));
     await refused(h.readVirtual(1, 412, '0xfffffffffffffff0', 32), 'BAD_ARGUMENT', /runs past the end of the 64-bit address space/);
     expect(host.calls).toEqual([]);
-    await h.getRegionPages(1, 412, '0x7FF800000000');
+    await h.getRegionPages(1, 412, '0x7FF800000000', 4096);
     await h.readVirtual(1, 412, '0x0007ff800001000', 4096);
     await h.readVirtual(1, 412, '0xfffffffffffffff0', 16);
     expect(host.calls).toEqual([
-      { method: 'getRegionPages', args: [1, 412, '0x7ff800000000'] },
+      { method: 'getRegionPages', args: [1, 412, '0x7ff800000000', 4096] },
       { method: 'readVirtual', args: [1, 412, '0x7ff800001000', 4096] },
       { method: 'readVirtual', args: [1, 412, '0xfffffffffffffff0', 16] },
     ]);

@@ -3,7 +3,7 @@
 // Answers that arrive after a newer choice (or another case) are dropped.
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { OwnerJson, ProcDumpSummary, ProcessSummary, ProgressEvent, RegionPages, RegionSummary, UnfoldEvent, VirtualView } from '../../../core/api';
+import { REGION_PAGES_MAX, type OwnerJson, type ProcDumpSummary, type ProcessSummary, type ProgressEvent, type RegionPages, type RegionSummary, type UnfoldEvent, type VirtualView } from '../../../core/api';
 import { api, asApiError, call, newRequestId } from '../api/client';
 import { fromBase64 } from '../util/bytes';
 import { explain, type Explained } from '../util/errors';
@@ -132,12 +132,13 @@ export const useProcesses = defineStore('processes', () => {
     }
   }
 
-  async function openRegion(p: number, start: string): Promise<void> {
+  /** a region's pages, a slice of REGION_PAGES_MAX at a time from page `first` */
+  async function openRegion(p: number, start: string, first = 0): Promise<void> {
     if (caseId.value === null) return;
     await openProcess(p);
     const seq = ++regionSeq;
     try {
-      const r = await call(api().getRegionPages(caseId.value, p, start));
+      const r = await call(api().getRegionPages(caseId.value, p, start, first));
       if (seq === regionSeq) region.value = r;
     } catch (e) {
       if (seq === regionSeq) error.value = explain(asApiError(e), 'page', true);
@@ -163,7 +164,12 @@ export const useProcesses = defineStore('processes', () => {
       vmem.value = { view: v, bytes: fromBase64(v.bytes) ?? new Uint8Array(0), target: keep?.target ?? va, highlightLength: keep?.length ?? length, focus: va };
       // the map shows the region the address lies in
       const r = regions.value.find((x) => BigInt(x.start) <= va && va < BigInt(x.end));
-      if (r && region.value?.region.start !== r.start) void openRegion(p, r.start);
+      if (r) {
+        const at = Number((va - BigInt(r.start)) / BigInt(r.pageSize));
+        const shown = region.value;
+        const inSlice = shown !== null && shown.region.start === r.start && at >= shown.first && at < shown.first + shown.pages.length;
+        if (!inSlice) void openRegion(p, r.start, at - (at % REGION_PAGES_MAX));
+      }
     } catch (e) {
       if (seq === windowSeq) windowError.value = explain(asApiError(e), 'page', true);
     }
