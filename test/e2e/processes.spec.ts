@@ -55,9 +55,9 @@ test('the processes list equals core’s, sorted and filtered', async ({ page })
   }
   // default order: most compressed pages first
   const byCompressed = [...procs].sort((a, b) => b.pages.compressed - a.pages.compressed || a.pid - b.pid).map((p) => String(p.pid));
-  expect(await page.locator('[data-testid=process-row] [data-testid=pid]').allTextContents()).toEqual(byCompressed);
+  await expect(page.locator('[data-testid=process-row] [data-testid=pid]')).toHaveText(byCompressed);
   await page.getByTestId('sort-pid').click();
-  expect(await page.locator('[data-testid=process-row] [data-testid=pid]').allTextContents()).toEqual([...procs].sort((a, b) => a.pid - b.pid).map((p) => String(p.pid)));
+  await expect(page.locator('[data-testid=process-row] [data-testid=pid]')).toHaveText([...procs].sort((a, b) => a.pid - b.pid).map((p) => String(p.pid)));
   await page.getByTestId('process-filter').fill('safari');
   await expect(page.getByTestId('process-row')).toHaveCount(procs.filter((p) => p.name.toLowerCase().includes('safari')).length);
   await expect(page.locator(`[data-testid=process-row][data-pid="${SAFARI}"]`)).toBeVisible();
@@ -99,13 +99,13 @@ test('a region’s page states equal core’s; a page opens at its virtual addre
   await expect(line.getByTestId('vhex-source')).toHaveText(`compressed · segment ${comp.segment} slot ${comp.slot}`);
   const bytes = core.readVirtual(SAFARI, BigInt(comp.va), 16).bytes;
   const first = page.locator(`[data-testid=vhex-row][data-va="${comp.va}"] [data-testid=vhex-bytes] .b`);
-  expect((await first.allTextContents()).join(' ')).toBe(Buffer.from(bytes).toString('hex').match(/../g)!.join(' '));
+  await expect(first).toHaveText(Buffer.from(bytes).toString('hex').match(/../g)!);
   // an absent page in the window shows as absent, not as zeros
   const absent = want.find((p) => p.state === 'absent');
   if (absent) {
     await page.locator(`[data-testid=region-page][data-va="${absent.va}"]`).click();
     const cells = page.locator(`[data-testid=vhex-row][data-va="${absent.va}"] [data-testid=vhex-bytes] .b`);
-    expect(new Set(await cells.allTextContents())).toEqual(new Set(['··']));
+    await expect(cells).toHaveText(Array(16).fill('··'));
   }
   // the slot link opens that slot
   await line.getByTestId('vhex-slot-link').click();
@@ -183,12 +183,13 @@ test('a string shows its owners and opens in its process at its bytes', async ({
   await page.getByTestId('strings-run').click();
   await expect(page.getByTestId('strings-count')).toHaveText(fmt(want.length));
   const names = new Map(core.processes().map((p) => [p.pid, p.name]));
-  const shown = await page.getByTestId('string-owner').allTextContents();
-  expect(shown).toEqual(want.map((w) => core.slotOwners(w.segment, w.slot).map((o) => `${o.pid} ${names.get(o.pid)}`).join(', ') || '—'));
+  await expect(page.getByTestId('string-owner')).toHaveText(want.map((w) => core.slotOwners(w.segment, w.slot).map((o) => `${o.pid} ${names.get(o.pid)}`).join(', ') || '—'));
   const i = want.findIndex((w) => core.slotOwners(w.segment, w.slot).length > 0);
   expect(i).toBeGreaterThanOrEqual(0);
   await page.getByTestId('string-row').nth(i).getByTestId('string-in-process').click();
   await expect(page.getByTestId('view-memory')).toBeVisible();
+  // the window arrives after the view shows: wait for its highlight before reading it
+  await expect(page.locator('[data-testid=vhex-ascii] .hit')).toHaveCount(want[i]!.text.length);
   expect((await page.locator('[data-testid=vhex-ascii] .hit').allTextContents()).join('')).toBe(want[i]!.text);
 });
 
