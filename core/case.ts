@@ -9,7 +9,7 @@ import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
 import { planCompressor, readSegmentBuffer, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
 import { holeIn } from './translate/present';
-import { decodeSegmentSlots } from './darwin/slot-decode';
+import { decodeSegmentSlots, type SlotMeta } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads, newRunGroup, PageTimeoutError } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
@@ -50,6 +50,8 @@ export interface OpenOptions {
    * CLI does not. Default 0.
    */
   bufferCacheBytes?: number;
+  /** walk the processes and attribute every page (default true; false skips it: no owners, no maps) */
+  processes?: boolean;
   /**
    * One-shot use (the CLI): search, or extract strings from, every page during the walk itself
    * instead of decoding everything a second time afterwards. Results stream in segment order.
@@ -139,10 +141,20 @@ export class Case {
       const c = new Case(image, kernel, plan, threads, pool);
       c.keepBudget = opts.bufferCacheBytes ?? 0;
       // the process walk reads metadata only: it runs on this thread while the workers decode
-      // the process walk reads metadata only (no page contents): it comes first so the walk's own
-      // search hits already carry their owners
-      c.walkProcesses();
-      await c.walk(opts);
+      // The process walk reads metadata only (no page contents) and runs on this thread while the
+      // worker threads decode: their results are taken only once it is done, so the walk's own search
+      // hits already carry their owners. Without workers the walk would decode right here, so the
+      // process walk goes first.
+      if (opts.processes === false) {
+        await c.walk(opts);
+      } else if (c.workers() !== null) {
+        const walking = c.walk(opts);
+        c.walkProcesses();
+        await walking;
+      } else {
+        c.walkProcesses();
+        await c.walk(opts);
+      }
       c.addProcessInfo();
       return c;
     } catch (e) {
@@ -348,7 +360,7 @@ export class Case {
   private addProcessInfo(): void {
     const v = this.procView;
     if (v === null) {
-      this.info.processes = { available: false, reason: this.procUnavailable ?? 'no process walk', count: 0, problems: [] };
+      this.info.processes = { available: false, reason: this.procUnavailable ?? 'the process walk was not asked for', count: 0, problems: [] };
       return;
     }
     this.info.processes = { available: true, count: v.walk.processes.length, problems: [...v.problems], unownedSlots: v.ownership.unowned.length };
@@ -401,14 +413,38 @@ export class Case {
       phys: (a, n) => this.image.read(a, n),
       slot: (segment, slot) => {
         try {
-          const r = this.page(segment, slot);
-          return r.page === null ? { page: null, error: r.record.error ?? `not decoded (${r.record.kind}, ${r.record.state})` } : { page: r.page };
+          const page = this.decodeOne(segment, slot);
+          if (page !== null) return { page };
+          const r = this.slots(segment).find((x) => x.slot === slot);
+          return { page: null, error: r?.error ?? (r ? `not decoded (${r.kind}, ${r.state})` : `segment ${segment} has no live slot ${slot}`) };
         } catch (err) {
           return { page: null, error: (err as Error).message };
         }
       },
       svValue: (i) => sv.get(i) ?? null,
     });
+  }
+
+  /** segment buffers of the last few segments a process read touched (pages of a region come from many) */
+  private recentBuffers = new Map<number, { job: SegmentJob & { bytes: Uint8Array }; meta: Map<number, SlotMeta> }>();
+
+  /** one slot's decoded page (null when it does not decode), the segment's buffer kept for the next */
+  private decodeOne(segment: number, slot: number): Uint8Array | null {
+    let b = this.recentBuffers.get(segment);
+    if (b === undefined) {
+      const seg = this.planBySegment.get(segment);
+      if (!seg || seg.bufferVa === null) return null;
+      b = { job: this.jobFor(seg) as SegmentJob & { bytes: Uint8Array }, meta: new Map(seg.slots.map((m) => [m.slot, m])) };
+      this.recentBuffers.set(segment, b);
+      if (this.recentBuffers.size > 16) this.recentBuffers.delete(this.recentBuffers.keys().next().value!);
+    }
+    const meta = b.meta.get(slot);
+    if (meta === undefined) return null;
+    let page: Uint8Array | null = null;
+    decodeSegmentSlots(b.job.bytes, b.job.holes, [meta], { ...b.job.ctx, hash: false }, (_r, p) => {
+      page = p ? p.slice() : null;
+    });
+    return page;
   }
 
   /** live slots, slots whose bytes were absent, and segments read against c_segment_count */

@@ -4,7 +4,7 @@
 // pager and map is read once, so the walk costs little beside the compressor walk.
 import { UnfoldError } from '../errors';
 import type { KernelContext } from './kernel';
-import { PagerCache } from './pager';
+import { PagerCache, type PagerInfo } from './pager';
 import { PAGE_STATES, PageResolver, emptyCounts, type PageCounts, type PageHit, type PageState, type SegmentStates } from './page-resolver';
 import { walkProcesses, type ProcessInfo } from './procs';
 import { ObjectCache } from './vmobject';
@@ -54,11 +54,11 @@ export interface ProcessMemory extends ProcessInfo {
 
 export interface ForwardSlot {
   owners: Owner[];
-  /** where the processes' slot mapping lives (for the back-pointer check) */
-  slotAddress: bigint;
-  pager: bigint;
+  /** the pager holding the slot mapping the processes reached, and its index there (the back-pointer must name it) */
+  pager: PagerInfo;
+  index: number;
   object: bigint;
-  objectOffset: bigint;
+  objectOffset: number;
 }
 
 export interface ProcessWalkResult {
@@ -137,11 +137,10 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
             const key = slotKey(segment, slot);
             let f = slots.get(key);
             if (f === undefined) {
-              const at = pager.slot(index);
-              f = { owners: [], slotAddress: at?.address ?? 0n, pager: pager.address, object, objectOffset: BigInt(objectOffset) };
+              f = { owners: [], pager, index, object, objectOffset };
               slots.set(key, f);
-            } else if (f.pager !== pager.address) {
-              note(`segment ${segment} slot ${slot} is named by two pagers (${'0x' + f.pager.toString(16)}, ${'0x' + pager.address.toString(16)})`);
+            } else if (f.pager !== pager || f.index !== index) {
+              note(`segment ${segment} slot ${slot} is named by two slot mappings (pager ${'0x' + f.pager.address.toString(16)} slot ${f.index}, pager ${'0x' + pager.address.toString(16)} slot ${index})`);
             }
             f.owners.push({ pid, va: e.start + BigInt(i * ps) });
           },
