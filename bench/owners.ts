@@ -46,12 +46,16 @@ export async function run(opts: { json: boolean; quick: boolean }): Promise<Reco
   // alternately, twice each; the faster of each counts (the host is shared and noisy)
   const opens: Record<'with' | 'without', number[]> = { with: [], without: [] };
   let c = null as Awaited<ReturnType<typeof openCase>> | null;
+  const walkCpu: number[] = [];
   for (let i = 0; i < 2; i++) {
     for (const mode of ['without', 'with'] as const) {
       if (c) await c.close();
       const t0 = performance.now();
+      const u0 = process.cpuUsage();
       c = await openCase(imagePath, { symbols: isfPath, threads, processes: mode === 'with' });
       opens[mode].push((performance.now() - t0) / 1000);
+      const u = process.cpuUsage(u0);
+      if (mode === 'without') walkCpu.push((u.user + u.system) / 1e6);
     }
   }
   const withSeconds = Math.min(...opens.with);
@@ -59,10 +63,17 @@ export async function run(opts: { json: boolean; quick: boolean }): Promise<Reco
   try {
     // the attribution alone, on its own, on the open case (metadata only, one thread)
     const runs: number[] = [];
+    const cpuRuns: number[] = [];
     let view: ProcessView | null = null;
+    const cpu = (): number => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    };
     for (let i = 0; i < 2; i++) {
       const ta = performance.now();
+      const ca = cpu();
       const v = ProcessView.create(c!.kernel, c!.plan);
+      cpuRuns.push(cpu() - ca);
       runs.push((performance.now() - ta) / 1000);
       if (!(v instanceof ProcessView)) throw new Error(`no process walk: ${v.unavailable}`);
       view = v;
@@ -73,6 +84,7 @@ export async function run(opts: { json: boolean; quick: boolean }): Promise<Reco
     const mapped = procs.reduce((n, p) => n + p.pages.resident + p.pages.compressed + p.pages.single + p.pages.swapped + p.pages.absent, 0);
     const owned = view!.ownership.liveSlots - view!.ownership.unowned.length;
     log(`   open without processes ${opens.without.map((x) => x.toFixed(2)).join(' / ')} s, with ${opens.with.map((x) => x.toFixed(2)).join(' / ')} s: attribution adds ${ownersSeconds.toFixed(2)} s (${((ownersSeconds / walkSeconds) * 100).toFixed(0)}% of the walk); alone it takes ${runs.map((r) => r.toFixed(2)).join(' / ')} s on one thread`);
+    log(`   CPU: the open without processes ${walkCpu.map((x) => x.toFixed(2)).join(' / ')} s (all threads), the attribution alone ${cpuRuns.map((x) => x.toFixed(2)).join(' / ')} s`);
     log(`   ${procs.length} processes, ${procs.reduce((n, p) => n + p.regions, 0)} regions, ${mapped} map pages, ${owned} of ${view!.ownership.liveSlots} slots owned`);
     const cc = c!;
     const big = [...procs].sort((a, b) => b.pages.compressed + b.pages.resident - (a.pages.compressed + a.pages.resident))[0]!;
@@ -91,6 +103,10 @@ export async function run(opts: { json: boolean; quick: boolean }): Promise<Reco
       ownersWalkSeconds: round(walkSeconds),
       ownersShare: round(ownersSeconds / walkSeconds, 3),
       ownersAloneSeconds: round(aloneSeconds),
+      // CPU seconds (all threads) are steadier than wall time on a shared host: the work attribution adds to the walk's
+      ownersCpuSeconds: round(Math.min(...cpuRuns)),
+      ownersWalkCpuSeconds: round(Math.min(...walkCpu)),
+      ownersCpuShare: round(Math.min(...cpuRuns) / Math.min(...walkCpu), 3),
       procdumpMB: round(bytes / 1e6, 1),
       procdumpMBps: round(bytes / 1e6 / dumpSeconds, 1),
     };
