@@ -203,6 +203,8 @@ async function infoCase(image: string, o: CaseOpts & { json?: boolean }, io: Cli
     out(io, `Slots          ${Object.entries(cs.slots).map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}`);
     out(io, `Bytes          ${cs.compressedBytes} compressed → ${cs.uncompressedBytes} (ratio ${j.compressionRatio === null ? '–' : (j.compressionRatio as number).toFixed(2)})`);
     out(io, `Single value   ${cs.singleValue.length} table entries, ${cs.singleValue.reduce((n, e) => n + e.refCount, 0)} pages`);
+    const pr = c.info.processes;
+    if (pr) out(io, `Processes      ${pr.available ? `${pr.count} (${pr.unownedSlots ?? 0} live slots no process maps)` : `not walked: ${pr.reason ?? ''}`}`);
     out(io, `Consistency    ${cs.consistency.ok ? 'ok' : 'MISMATCH'}`);
     for (const ch of cs.consistency.checks) out(io, `  ${ch.ok ? 'ok ' : 'BAD'} ${ch.name}: expected ${ch.expected}, found ${ch.found}${ch.note ? ' — ' + ch.note : ''}`);
     for (const p of cs.problems) out(io, `Problem        ${p}`);

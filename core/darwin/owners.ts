@@ -9,7 +9,7 @@ import { attempt } from './kernel';
 import { decodeSlotValue, type PagerInfo } from './pager';
 import type { CompressorPlan } from './plan-types';
 import { packPointer, unpackPointer, type PackingParams } from './pointers';
-import { slotKey, type Owner, type ProcessWalkResult } from './process-walk';
+import { ownersOf, slotKey, type Owner, type ProcessWalkResult } from './process-walk';
 
 const hex = (v: bigint | number): string => '0x' + v.toString(16);
 
@@ -146,7 +146,10 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
   }
   const none: Owner[] = [];
   return {
-    slotOwners: (segment, slot) => fwd.slots.get(slotKey(segment, slot))?.owners ?? none,
+    slotOwners: (segment, slot) => {
+      const f = fwd.slots.get(slotKey(segment, slot));
+      return f === undefined ? none : ownersOf(fwd, f);
+    },
     svOwners: (i) => fwd.sv.get(i) ?? none,
     unowned,
     check,
