@@ -366,6 +366,23 @@ describe.skipIf(!hasXz)('an xz bomb (issue 9 item 10; skipped without the xz com
     expect(r.err).toBe(`unfold: ${bomb}: its xz data declares ${2 ** 31} bytes, more than the ${512 * 1048576}-byte limit for a symbol table; not read\n`);
   }, 60_000);
 
+  it('an index that under-declares its data is caught from the LZMA2 chunk headers, before decompressing', async () => {
+    const z = Buffer.from(spawnSync('xz', ['-z', '-c', '-T1', '-0'], { input: Buffer.alloc(64 * 1048576), maxBuffer: 1 << 26 }).stdout as Buffer);
+    // the index: indicator 0, one record, unpadded size, uncompressed size 64 MiB = 80 80 80 20
+    const footer = z.length - 12;
+    const idx = footer - (z.readUInt32LE(footer + 4) + 1) * 4;
+    const at = z.indexOf(Buffer.from([0x80, 0x80, 0x80, 0x20]), idx);
+    expect(at).toBeGreaterThan(idx);
+    z[at + 3] = 0x01; // now it declares 2 MiB
+    const forged = path.join(dir, 'forged.json.xz');
+    writeFileSync(forged, z);
+    const t = Date.now();
+    const r = await run(['info', image, '--symbols', forged, '--threads', '0']);
+    expect(Date.now() - t).toBeLessThan(15_000);
+    expect(r.code).toBe(3);
+    expect(r.err).toBe(`unfold: ${forged}: xz data is damaged (the index declares a block of 2097152 bytes, its data holds 67108864)\n`);
+  }, 60_000);
+
   it('in a folder the bomb is skipped and the good ISF is used', async () => {
     const folder = path.join(dir, 'bomb-folder');
     mkdirSync(folder);
