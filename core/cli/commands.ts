@@ -37,7 +37,7 @@ export function wholeNumberOption(name: string, v: string, min = 0, max = Number
  * under a script) one line every few seconds, as JSON with --json, so a long scan of a huge image is
  * never silent.
  */
-function progressPrinter(io: CliIo, json: boolean): (p: Progress) => void {
+export function progressPrinter(io: CliIo, json: boolean): (p: Progress) => void {
   const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
   let last = 0;
   const started = Date.now();
