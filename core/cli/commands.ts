@@ -39,7 +39,7 @@ export function wholeNumberOption(name: string, v: string, min = 0, max = Number
  */
 export function progressPrinter(io: CliIo, json: boolean): (p: Progress) => void {
   const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
-  let last = 0;
+  let last = -Infinity;
   const started = Date.now();
   return (p) => {
     const now = Date.now();
