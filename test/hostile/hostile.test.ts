@@ -398,6 +398,8 @@ describe('exit statuses (issue 9 item 11, issue 14 CLI)', () => {
   const usage: Array<[string[], string]> = [
     [['slots', 'IMG', '--threads', 'abc'], 'unfold: --threads must be a whole number from 0 to 256, got "abc"\n'],
     [['slots', 'IMG', '--threads=-3'], 'unfold: --threads must be a whole number from 0 to 256, got "-3"\n'],
+    [['info', 'IMG', '--threads', '-3'], 'unfold: --threads must be a whole number from 0 to 256, got "-3"\n'],
+    [['slots', 'IMG', '--segment', '-1'], 'unfold: --segment must be a whole number ≥ 0, got "-1"\n'],
     [['strings', 'IMG', '--min', '0'], 'unfold: --min must be a whole number from 1 to 4096, got "0"\n'],
     [['slots', 'IMG', '--segment', 'abc'], 'unfold: --segment must be a whole number ≥ 0, got "abc"\n'],
     [['slots', 'IMG', '--segment=-1'], 'unfold: --segment must be a whole number ≥ 0, got "-1"\n'],
