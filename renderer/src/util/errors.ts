@@ -166,6 +166,11 @@ const WORDS: Record<WordedCode, Wording> = {
     what: () => 'In browser mode the browser cannot give Unfold a file\'s path.',
     advice: 'Type the full path of the file into the field instead.',
   },
+  NOT_GRANTED: {
+    title: 'Unfold will not replace that',
+    what: () => 'Something already exists under that name, and it was not chosen or written in this session.',
+    advice: 'Choose a new name (or, in the desktop app, pick the existing one with Choose… to replace it).',
+  },
   WORKER_FAILED: {
     title: 'The analysis engine stopped',
     what: () => 'The background worker that reads the image stopped unexpectedly.',
@@ -179,7 +184,7 @@ const WORDS: Record<WordedCode, Wording> = {
   FORBIDDEN: {
     title: 'The Unfold server refused this page',
     what: () => 'The page does not carry the server\'s token (each start of the server makes a new one).',
-    advice: 'Open the full URL that npm start printed, including ?token=….',
+    advice: 'Open the full URL that npm start printed, including ?token=…, in this tab (the token is kept for this tab only).',
   },
 };
 
