@@ -12,7 +12,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { main } from '../../core/cli/main';
 import { buildDemoImage, buildScenario, saveSynthImage, type DemoImage } from '../../core/synth/scenarios';
-import { writeVmware } from '../../core/synth/containers';
+import { writeLime, writeVmware } from '../../core/synth/containers';
+import { SparseMemoryImpl } from '../../core/synth/memory';
+import { openCase } from '../../core/case';
 
 let dir: string;
 let image: string;
@@ -196,6 +198,35 @@ describe('every walking command prints the case\'s problems (issue 9 item 3)', (
     const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
     expect(m.caseProblems).toEqual(infoJson.problems);
     expect(m.compressor.consistency.ok).toBe(false);
+  });
+
+  it('an unreadable c_segments table page: every command says so, no slot is invented, exit 4', async () => {
+    // the demo image as a LiME file without the physical page that holds the c_segments table
+    const c = await openCase(image, { symbols: isf, threads: 0 });
+    const table = c.plan.header.table;
+    const page = Math.floor(c.kernel.space.translate(BigInt(table)) / 4096) * 4096;
+    await c.close();
+    const chunks: Array<{ start: number; data: Uint8Array }> = [];
+    for (const ch of demo.image.memory.chunks) {
+      const end = ch.start + ch.data.length;
+      if (page < ch.start || page >= end) chunks.push(ch);
+      else {
+        if (page > ch.start) chunks.push({ start: ch.start, data: ch.data.subarray(0, page - ch.start) });
+        if (page + 4096 < end) chunks.push({ start: page + 4096, data: ch.data.subarray(page + 4096 - ch.start) });
+      }
+    }
+    const lime = path.join(dir, 'no-table.lime');
+    writeLime(new SparseMemoryImpl(demo.image.memory.size, chunks), lime);
+    guard(lime);
+    const problem = `c_segments entries 0–7 at ${table} are not present in the image`;
+    for (const cmd of [['slots', '--json'], ['segments'], ['search', '--string', 'UNFOLD-DEMO-SECRET', '--json']]) {
+      const r = await run([cmd[0]!, lime, '--symbols', isf, ...cmd.slice(1), '--threads', '0']);
+      expect(r.code).toBe(4);
+      expect(problemLines(r.err)).toEqual([problem]);
+      expect(r.err).toContain(`unfold: consistency: segments read vs c_segment_count: expected ${demo.truth.segments.length}, found 0 — ${demo.truth.segments.length} segment(s) in use could not be read from the c_segments table (see the problems)\n`);
+      // nothing from the unreadable table is listed: only single-value table hits could remain
+      for (const line of r.out.split('\n').filter(Boolean)) expect(JSON.parse(line).segment).toBe(-1);
+    }
   });
 
   it('a rejected table entry and a missing buffer page are printed by slots as by info', async () => {
