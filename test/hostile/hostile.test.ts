@@ -419,9 +419,25 @@ describe.skipIf(!hasXz)('an xz bomb (issue 9 item 10; skipped without the xz com
     mkdirSync(folder);
     writeFileSync(path.join(folder, 'a-bomb.json.xz'), bombBytes());
     copyFileSync(isf, path.join(folder, 'b-good.json'));
-    const r = await run(['info', image, '--symbols', folder, '--json', '--threads', '0']);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.out).symbols).toBe(path.join(folder, 'b-good.json'));
+    const cacheFile = path.join(dir, 'isf-index.json');
+    process.env.UNFOLD_ISF_CACHE = cacheFile;
+    try {
+      const r = await run(['info', image, '--symbols', folder, '--json', '--threads', '0']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out).symbols).toBe(path.join(folder, 'b-good.json'));
+      // the bomb is remembered as unreadable (by path, size and mtime), so later opens do not read it again
+      const entries = JSON.parse(readFileSync(cacheFile, 'utf8')).entries as Record<string, { banner: string | null; error?: string }>;
+      const bombKey = Object.keys(entries).find((k) => k.startsWith(path.join(folder, 'a-bomb.json.xz') + '\u0000'))!;
+      expect(entries[bombKey]).toEqual({
+        banner: null,
+        versionAddress: null,
+        error: `${path.join(folder, 'a-bomb.json.xz')}: its xz data declares ${2 ** 31} bytes, more than the ${512 * 1048576}-byte limit for a symbol table; not read`,
+      });
+      const again = await run(['info', image, '--symbols', folder, '--json', '--threads', '0']);
+      expect(again.code).toBe(0);
+    } finally {
+      process.env.UNFOLD_ISF_CACHE = 'off';
+    }
   }, 60_000);
 });
 
