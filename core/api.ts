@@ -164,6 +164,8 @@ export interface SearchResult {
   /** the hit limit was reached and the search stopped there */
   limited: boolean;
   seconds: number;
+  /** the YARA engine that ran when the search had rules ("yara-x 1.7.1 (native)", "libyara 4.5.8 (wasm)") */
+  yaraEngine?: string;
 }
 
 /** a saved hit list: one row per hit, as the search reported it */

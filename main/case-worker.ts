@@ -27,6 +27,7 @@ import type { SlotKind } from '../core/darwin/types';
 import type { CaseWorkerData, FromWorker, ToWorker, WorkerCall } from './protocol';
 import { appError, toApiError } from './errors';
 import { loadFacade, type FacadeCase } from './facade';
+import { yaraEngineInfo } from '../core/search/yara';
 
 const port = parentPort;
 if (!port) throw new Error('case-worker must run in a worker thread');
@@ -258,6 +259,7 @@ async function search(req: SearchRequest): Promise<SearchResult> {
       cancelled: r.cancelled && !limited,
       limited,
       seconds: (Date.now() - t0) / 1000,
+      ...(req.yara.length ? { yaraEngine: yaraEngineInfo().label } : {}),
     };
   } catch (e) {
     flush();

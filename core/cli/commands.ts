@@ -4,8 +4,8 @@ import { validateQuery } from '../search/query';
 import type { SearchHit } from '../search/hits';
 import type { CliIo } from './main';
 import { EXIT } from './main';
-import type { SearchQuery } from '../search/query';
-import { loadYaraRules } from '../search/yara';
+import type { SearchQuery, YaraSource } from '../search/query';
+import { checkYaraSource, loadYaraRules, yaraEngineInfo } from '../search/yara';
 
 interface CaseOpts {
   symbols?: string;
@@ -134,10 +134,11 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
     return EXIT.usage;
   }
   validateQuery(query); // a bad pattern is refused before the image is opened
+  const yaraEngine = query.yara?.length ? announceYaraEngine(query.yara, io) : null;
   let hits = 0;
   const onHit = (h: SearchHit) => {
     hits++;
-    if (o.json) out(io, JSON.stringify(h));
+    if (o.json) out(io, JSON.stringify(yaraEngine && h.pattern.startsWith('yara:') ? { ...h, yaraEngine } : h));
     else out(io, `segment ${h.segment} slot ${h.slot} +0x${h.offset.toString(16)}  ${h.pattern}  ${h.match}`);
   };
   // one pass: every page is searched while the walk has it decoded
@@ -152,6 +153,17 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
     },
     { during: { search: { query, onHit } } },
   );
+}
+
+/**
+ * Checks every rules file before the walk (so a syntax error or an include is refused with exit 2 before
+ * the image is opened) and says on stderr which YARA engine runs; YARA hits in JSON carry it as `yaraEngine`.
+ */
+function announceYaraEngine(rules: YaraSource[], io: CliIo): string {
+  for (const r of rules) checkYaraSource(r);
+  const { label } = yaraEngineInfo();
+  io.stderr.write(`YARA engine: ${label}\n`);
+  return label;
 }
 
 function decodedPages(c: Case): number {

@@ -86,15 +86,21 @@ export function loadNativeEngine(): YaraEngine | string {
   };
 }
 
+// YARA-X writes "--> line:L:C" where a file name would stand (yara.ts puts the origin there); the
+// binding's diagnostics carry no line field of their own, so it is read from there.
+function position(message: string): { line?: number; column?: number } {
+  const m = /-->\s*line:(\d+):(\d+)/.exec(message);
+  return m ? { line: Number(m[1]), column: Number(m[2]) } : {};
+}
+
 function problemOf(d: NativeDiagnostic): YaraProblem {
-  // YARA-X writes "--> line:L:C" where a file name would stand; yara.ts puts the origin there.
-  return { message: d.message, code: d.code, line: d.line, column: d.column, include: d.code === INCLUDE_REFUSED };
+  return { message: d.message, code: d.code, line: d.line, column: d.column, ...position(d.message), include: d.code === INCLUDE_REFUSED };
 }
 
 function problemFromThrown(e: unknown): YaraProblem {
   const message = e instanceof Error ? e.message : String(e);
   const code = /\((E\d+)\)/.exec(message)?.[1];
-  return { message, code, include: code === INCLUDE_REFUSED };
+  return { message, code, ...position(message), include: code === INCLUDE_REFUSED };
 }
 
 function nativeRuleSet(rules: NativeRules): YaraRuleSet {
