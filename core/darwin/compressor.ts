@@ -1,4 +1,4 @@
-// The VM compressor walk (darwin-compressor §8): c_segments table → validated segments → slots →
+// The VM compressor walk (docs/compressor.md §9): c_segments table → validated segments → slots →
 // pages. Split in three so decoding can run in worker threads:
 //   planCompressor   reads every kernel structure (globals, table, c_segments, slot arrays, sv table)
 //                    and decides per slot what to do: all the I/O except segment buffers;

@@ -1,6 +1,6 @@
 // The single-value page table (10.11+): c_segment_sv_hash_table[1024] of {he_ref, he_data}. Pages
 // made of one repeated 32-bit word live only here (no slot): each entry with a non-zero reference
-// count is a value and the number of pages filled with it (darwin-compressor §4.4).
+// count is a value and the number of pages filled with it (docs/compressor.md §6.3).
 import { UnfoldError } from '../errors';
 import type { VirtualSpace } from '../translate/types';
 import { SV_ENTRY, SV_HASH_SIZE } from './layouts';

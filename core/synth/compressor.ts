@@ -399,7 +399,7 @@ const STATE_NAMES = [
   'C_ON_SWAPIO_Q',
 ];
 
-/** per-family geometry the builder needs (darwin-compressor §1, §3) */
+/** per-family geometry the builder needs (docs/compressor.md §2, §5) */
 export function geometry(family: Family, arch: 'x86_64' | 'arm64', xnu: [number, number]) {
   const pageSize = arch === 'arm64' ? 16384 : 4096;
   const rank = Number(family.slice(1));
