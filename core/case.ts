@@ -7,18 +7,25 @@ import { totalmem } from 'node:os';
 import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
-import { planCompressor, readSegmentBuffer, summarize, decodeContext, type CompressorPlan, type SegmentPlan } from './darwin/compressor';
+import { planCompressor, readSegmentBuffer, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
+import { holeIn } from './translate/present';
 import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
-import { WorkerPool, defaultThreads } from './work/pool';
+import { WorkerPool, defaultThreads, newRunGroup, PageTimeoutError } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
-import { runJob, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
+import { runJob, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
-import type { SearchHit } from './search/hits';
-import { exportPages, type ExportResult } from './export/export';
+import { yaraEngineInfo } from './search/yara';
+import type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
+import { exportPages } from './export/export';
+import type { ExportRequest, ExportResult } from './export/types';
+import type { CaseInfo } from './case-info';
+
+export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError } from './errors';
+import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
 
 export interface Progress {
@@ -53,19 +60,17 @@ export interface OpenOptions {
   };
 }
 
-export interface CaseInfo {
-  image: { path: string; format: string; files: string[]; ranges: PhysRange[]; notes: string[]; size: number };
-  kernel: {
-    banner: string;
-    arch: 'x86_64' | 'arm64';
-    symbols: string;
-    kaslrSlide: string;
-    dtb: string;
-    darwin: { major: number; minor: number; patch: number };
-    macos: string;
-    xnu: string;
-  };
-  compressor: CompressorSummary;
+
+/** which strings a strings pass keeps */
+export interface StringsFilter {
+  /** keep ASCII runs (default true) */
+  ascii?: boolean;
+  /** keep UTF-16LE runs (default true) */
+  utf16?: boolean;
+  /** keep only strings containing this text, case-insensitive */
+  filter?: string;
+  /** stop after keeping this many */
+  maxStrings?: number;
 }
 
 export interface RunOptions {
@@ -73,18 +78,10 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
 }
 
-export interface SearchSummary {
-  hits: number;
-  pagesScanned: number;
-  singleValueHits: number;
-  cancelled: boolean;
-}
-
-export interface ExportRequest {
-  out: string;
-  layout: 'slots' | 'concat';
-  overwrite?: boolean;
-}
+/** how long one page's search may run on a worker thread before it is stopped and reported */
+export const PAGE_BUDGET_MS = Number(process.env.UNFOLD_PAGE_BUDGET_MS) > 0 ? Number(process.env.UNFOLD_PAGE_BUDGET_MS) : 2000;
+/** pages of one segment given up one by one before the rest of the segment is given up at once */
+const MAX_PAGE_TIMEOUTS = 3;
 
 const hex = (v: bigint | number) => '0x' + v.toString(16);
 
@@ -99,11 +96,13 @@ export class Case {
   private undecoded = new Map<number, SlotRecord[]>();
   private materialized: { segment: number; records: SlotRecord[] } | null = null;
   /** compressed segment buffers kept from the walk (shared memory when workers read them) */
-  private kept = new Map<number, { bytes: Uint8Array; missingFrom?: number }>();
+  private kept = new Map<number, { bytes: Uint8Array; holes?: Hole[] }>();
   private keepBudget = 0;
   private planBySegment = new Map<number, SegmentPlan>();
   private segmentList: SegmentSummary[] = [];
   private imageHash: string | null = null;
+  /** pages the walk's own search (OpenOptions.during.search) gave up on */
+  private walkGaveUp: GaveUp[] = [];
   info!: CaseInfo;
 
   private constructor(
@@ -163,9 +162,10 @@ export class Case {
 
   private jobFor(seg: SegmentPlan, keep = false): SegmentJob {
     const k = this.kept.get(seg.summary.index);
-    const { bytes, missingFrom } = k ?? readSegmentBuffer(this.kernel.space, seg);
-    if (keep && !k) this.kept.set(seg.summary.index, { bytes, ...(missingFrom !== undefined ? { missingFrom } : {}) });
-    return { ctx: decodeContext(this.plan, seg), bytes, missingFrom, slots: seg.slots };
+    const { bytes, holes } = k ?? readSegmentBuffer(this.kernel.space, seg);
+    const gaps = holes && holes.length > 0 ? { holes } : {};
+    if (keep && !k) this.kept.set(seg.summary.index, { bytes, ...gaps });
+    return { ctx: decodeContext(this.plan, seg), bytes, ...gaps, slots: seg.slots };
   }
 
   /** during the walk: whether this segment's buffer still fits the cache budget */
@@ -186,6 +186,10 @@ export class Case {
     const window = Math.max(2, (pool?.size ?? 1) * 3);
     const pending: Promise<R>[] = [];
     let next = 0;
+    // a cancel stops this run's worker threads at once, even one stuck inside a regex
+    const group = newRunGroup();
+    const onAbort = (): void => pool?.cancel(group);
+    run.signal?.addEventListener('abort', onAbort, { once: true });
     const launch = (): void => {
       const seg = segs[next++]!;
       let p: Promise<R>;
@@ -196,7 +200,7 @@ export class Case {
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
         const job = make(
           k
-            ? { ctx: decodeContext(this.plan, seg), slots: seg.slots, bytes: k.bytes, ...(k.missingFrom !== undefined ? { missingFrom: k.missingFrom } : {}) }
+            ? { ctx: decodeContext(this.plan, seg), slots: seg.slots, bytes: k.bytes, ...(k.holes ? { holes: k.holes } : {}) }
             : {
                 ctx: decodeContext(this.plan, seg),
                 slots: seg.slots,
@@ -204,22 +208,62 @@ export class Case {
                 keep,
               },
         );
-        p = pool.run<R>(job);
+        p = this.runBudgeted<R>(pool, job, group);
       } else {
         p = Promise.resolve().then(() => runJob(make(this.jobFor(seg, keep))).result as R);
       }
       p.catch(() => {}); // awaited in order below; this only keeps an abandoned run from warning
       pending.push(p);
     };
-    while (next < total && pending.length < window) launch();
-    for (let i = 0; i < total; i++) {
-      throwIfAborted(run.signal);
-      const r = await pending[i]!;
-      pending[i] = undefined as unknown as Promise<R>; // let the result be collected
-      if (next < total) launch();
-      if (((i + 1) & 15) === 0 || i + 1 === total) run.onProgress?.({ phase, done: i + 1, total });
-      yield [segs[i]!, r];
+    try {
+      while (next < total && pending.length < window) launch();
+      for (let i = 0; i < total; i++) {
+        throwIfAborted(run.signal);
+        const r = await pending[i]!;
+        pending[i] = undefined as unknown as Promise<R>; // let the result be collected
+        if (next < total) launch();
+        if (((i + 1) & 15) === 0 || i + 1 === total) run.onProgress?.({ phase, done: i + 1, total });
+        yield [segs[i]!, r];
+      }
+    } finally {
+      run.signal?.removeEventListener('abort', onAbort);
+      // an abandoned run (cancelled, or its consumer stopped) leaves no thread working for it
+      if (next > 0 && pool) pool.cancel(group);
     }
+  }
+
+  /**
+   * Runs a job on the pool; a job that searches pages gets a time budget per page. A page whose search
+   * runs past it (a regex backtracking without end) stops its thread; the job runs again without that
+   * page, which is reported as given up. After a few such pages in one segment the rest of it is given
+   * up at once, so a pattern that is slow everywhere costs a bounded time per segment.
+   */
+  private async runBudgeted<R>(pool: WorkerPool, job: Job, group: number): Promise<R> {
+    const searching = (job.task === 'search' || job.task === 'records' || job.task === 'values') && 'query' in job && job.query !== undefined;
+    if (!searching) return pool.run<R>(job, [], { group });
+    const skips: number[] = [];
+    for (;;) {
+      const reason = `the search of this page ran past its ${PAGE_BUDGET_MS} ms budget and was stopped`;
+      const fromReason = `not searched: ${MAX_PAGE_TIMEOUTS} pages before it in the same job ran past the ${PAGE_BUDGET_MS} ms budget`;
+      const attempt = {
+        ...job,
+        skipReason: reason,
+        skipFromReason: fromReason,
+        ...(skips.length ? { skipScan: [...skips] } : {}),
+        ...(skips.length >= MAX_PAGE_TIMEOUTS ? { skipScanFrom: skips[skips.length - 1]! + 1 } : {}),
+      };
+      try {
+        return await pool.run<R>(attempt, [], { group, pageBudgetMs: PAGE_BUDGET_MS });
+      } catch (e) {
+        if (!(e instanceof PageTimeoutError)) throw e;
+        skips.push(e.index);
+      }
+    }
+  }
+
+  /** pages the one-pass search of the walk (OpenOptions.during.search) gave up on */
+  searchGaveUp(): GaveUp[] {
+    return this.walkGaveUp;
   }
 
   private async forEachSegment<R>(
@@ -245,6 +289,7 @@ export class Case {
       (seg, r) => {
         if (r.problems) seg.summary.problems.push(...r.problems);
         if (r.hits) for (const h of r.hits) search!.onHit(h);
+        if (r.gaveUp) this.walkGaveUp.push(...r.gaveUp);
         if (r.strings) for (const x of r.strings) strings!.onString(x);
         if (r.kept) this.kept.set(seg.summary.index, r.kept);
         this.compact.set(seg.summary.index, r.compact);
@@ -260,6 +305,7 @@ export class Case {
       seg.summary.kinds = kinds;
     }
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
+    summary.compressor.consistency = withReadChecks(summary.compressor.consistency, this.readCounts());
     this.segmentList = summary.segments;
     const k = this.kernel;
     this.info = {
@@ -283,6 +329,19 @@ export class Case {
       },
       compressor: summary.compressor,
     };
+  }
+
+  /** live slots, slots whose bytes were absent, and segments read against c_segment_count */
+  private readCounts() {
+    let liveSlots = 0;
+    let unreadableSlots = 0;
+    for (const seg of this.plan.segments) {
+      liveSlots += seg.summary.liveSlots;
+      for (const r of this.undecoded.get(seg.summary.index) ?? []) if (isUnreadableSlotError(r.error)) unreadableSlots++;
+      const c = this.compact.get(seg.summary.index);
+      if (c) for (const e of c.extras) if (isUnreadableSlotError(e.error)) unreadableSlots++;
+    }
+    return { liveSlots, unreadableSlots, segmentCount: this.plan.header.segmentCount, segmentsRead: this.plan.segments.length };
   }
 
   segments(): SegmentSummary[] {
@@ -317,41 +376,79 @@ export class Case {
     if (!seg || !meta || seg.bufferVa === null) return { record, page: null, compressed: null };
     const job = this.jobFor({ ...seg, slots: [meta] }) as SegmentJob & { bytes: Uint8Array };
     let page: Uint8Array | null = null;
-    decodeSegmentSlots(job.bytes, job.missingFrom, [meta], job.ctx, (_r, p) => {
+    decodeSegmentSlots(job.bytes, job.holes, [meta], job.ctx, (_r, p) => {
       page = p ? p.slice() : null;
     });
+    // the compressed bytes up to the first absent page they touch (all of them when none is absent)
     const end = meta.offset + meta.size;
-    const avail = job.missingFrom ?? job.bytes.length;
-    const compressed = end <= avail ? job.bytes.slice(meta.offset, end) : job.bytes.slice(meta.offset, Math.max(meta.offset, avail));
+    const gap = holeIn(job.holes ?? [], meta.offset, end);
+    const avail = Math.min(end, gap ? Math.max(meta.offset, gap.from) : end, job.bytes.length);
+    const compressed = job.bytes.slice(meta.offset, Math.max(meta.offset, avail));
     return { record, page, compressed };
   }
 
-  async search(query: SearchQuery, opts: RunOptions & { onHit?: (h: SearchHit) => void } = {}): Promise<SearchSummary> {
+  /**
+   * Every hit of the query in every decoded page, in (segment, slot, offset) order, then the hits in
+   * pages kept only as a single-value table entry. With `maxHits`, the search stops at that many
+   * hits and says so (`limited`); a cancel through `signal` ends it with `cancelled`.
+   */
+  async search(query: SearchQuery, opts: RunOptions & { onHit?: (h: SearchHit) => void; maxHits?: number } = {}): Promise<SearchResult> {
     validateQuery(query);
+    const t0 = Date.now();
     const key = queryKey(query);
+    const max = opts.maxHits ?? Infinity;
+    const limit = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, limit.signal]) : limit.signal;
     let hits = 0;
     let pagesScanned = 0;
     let singleValueHits = 0;
-    const emit = (h: SearchHit) => {
+    const gaveUp: GaveUp[] = [];
+    const emit = (h: SearchHit): boolean => {
+      if (hits >= max) return false;
       hits++;
       opts.onHit?.(h);
+      if (hits >= max) limit.abort();
+      return true;
+    };
+    const result = (cancelled: boolean): SearchResult => {
+      const limited = limit.signal.aborted;
+      return {
+        hits,
+        singleValueHits,
+        pagesScanned,
+        cancelled: cancelled && !limited,
+        limited,
+        seconds: (Date.now() - t0) / 1000,
+        gaveUp,
+        ...(query.yara?.length ? { yaraEngine: yaraEngineInfo().label } : {}),
+      };
     };
     try {
-      await this.forEachSegment<SearchResult>(
+      await this.forEachSegment<SearchJobResult>(
         (b) => ({ ...b, task: 'search', queryKey: key, query }),
         (_seg, r) => {
           pagesScanned += r.pagesScanned;
           for (const h of r.hits) emit(h);
+          if (r.gaveUp) gaveUp.push(...r.gaveUp);
         },
-        opts,
+        { ...opts, signal },
         'search',
       );
     } catch (e) {
-      if (e instanceof CancelledError) return { hits, pagesScanned, singleValueHits, cancelled: true };
+      if (e instanceof CancelledError) return result(true);
       throw e;
     }
-    singleValueHits = this.svTableHits(query, emit);
-    return { hits, pagesScanned, singleValueHits, cancelled: false };
+    if (!limit.signal.aborted) {
+      // on a worker under the page budget; a cancel meanwhile ends it like the segment search
+      try {
+        const sv = await this.svTableSearch(query, (h) => void (emit(h) && singleValueHits++), { ...opts, signal });
+        gaveUp.push(...sv.gaveUp);
+      } catch (e) {
+        if (e instanceof CancelledError) return result(true);
+        throw e;
+      }
+    }
+    return result(false);
   }
 
   /**
@@ -359,6 +456,35 @@ export class Case {
    * reported with segment -1 and the table index as `slot`. (4-byte single-value *slots* are decoded
    * and scanned with their segment like any other page.)
    */
+  async svTableSearch(query: SearchQuery, onHit: (h: SearchHit) => void, run: RunOptions = {}): Promise<{ hits: number; gaveUp: GaveUp[] }> {
+    const pool = this.workers();
+    const entries = this.singleValues();
+    if (!pool || entries.length === 0) return { hits: this.svTableHits(query, onHit), gaveUp: [] };
+    // on a worker, under the page budget: a single-value page is as able to trap a regex as any other
+    const group = newRunGroup();
+    const onAbort = (): void => pool.cancel(group);
+    run.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const r = await this.runBudgeted<ValuesResult>(
+        pool,
+        { task: 'values', query, queryKey: queryKey(query), values: entries.map((e) => e.value), pageSize: this.plan.header.pageSize },
+        group,
+      );
+      for (const h of r.hits) {
+        const { at, ...m } = h;
+        const sv = entries[at]!;
+        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)` });
+      }
+      return {
+        hits: r.hits.length,
+        gaveUp: r.gaveUp.map((at) => ({ segment: -1, slot: entries[at]!.index, reason: `the search of this single-value page ran past its ${PAGE_BUDGET_MS} ms budget and was stopped` })),
+      };
+    } finally {
+      run.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** the single-value table search on the calling thread (no time budget) */
   svTableHits(query: SearchQuery, onHit: (h: SearchHit) => void): number {
     let n = 0;
     for (const sv of this.singleValues()) {
@@ -370,22 +496,49 @@ export class Case {
     return n;
   }
 
-  async strings(min: number, opts: RunOptions & { onString?: (s: StringHit) => void } = {}): Promise<{ strings: number; pagesScanned: number }> {
-    let n = 0;
+  /**
+   * Printable strings of every decoded page, in (segment, slot, offset) order. `ascii`/`utf16` pick the
+   * encodings (default both), `filter` keeps strings containing that text (case-insensitive), and
+   * `maxStrings` stops after keeping that many (`limited`).
+   */
+  async strings(min: number, opts: RunOptions & StringsFilter & { onString?: (s: StringHit) => void } = {}): Promise<StringsResult> {
+    const t0 = Date.now();
+    const max = opts.maxStrings ?? Infinity;
+    const ascii = opts.ascii ?? true;
+    const utf16 = opts.utf16 ?? true;
+    const needle = (opts.filter ?? '').toLowerCase();
+    const limit = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, limit.signal]) : limit.signal;
+    let kept = 0;
+    let scanned = 0;
     let pagesScanned = 0;
-    await this.forEachSegment<StringsResult>(
-      (b) => ({ ...b, task: 'strings', min }),
-      (_seg, r) => {
-        pagesScanned += r.pagesScanned;
-        for (const s of r.strings) {
-          n++;
-          opts.onString?.(s);
-        }
-      },
-      opts,
-      'strings',
-    );
-    return { strings: n, pagesScanned };
+    const result = (cancelled: boolean): StringsResult => {
+      const limited = limit.signal.aborted;
+      return { strings: kept, scanned, pagesScanned, cancelled: cancelled && !limited, limited, seconds: (Date.now() - t0) / 1000 };
+    };
+    try {
+      await this.forEachSegment<StringsJobResult>(
+        (b) => ({ ...b, task: 'strings', min }),
+        (_seg, r) => {
+          pagesScanned += r.pagesScanned;
+          for (const s of r.strings) {
+            if (kept >= max) return;
+            scanned++;
+            if (s.encoding === 'ascii' ? !ascii : !utf16) continue;
+            if (needle && !s.text.toLowerCase().includes(needle)) continue;
+            kept++;
+            opts.onString?.(s);
+            if (kept >= max) limit.abort();
+          }
+        },
+        { ...opts, signal },
+        'strings',
+      );
+    } catch (e) {
+      if (e instanceof CancelledError) return result(true);
+      throw e;
+    }
+    return result(false);
   }
 
   /** SHA-256 of the evidence file, computed once (streamed) */
@@ -455,6 +608,7 @@ export class Case {
       verifyPageHashes: false,
       meta: {
         imagePath: this.image.path,
+        evidenceFiles: [...this.image.files],
         imageSha256,
         toolVersion: VERSION,
         symbols: this.info.kernel.symbols,
@@ -467,6 +621,7 @@ export class Case {
           consistency: this.info.compressor.consistency,
         },
         sv: this.info.compressor.singleValue,
+        caseProblems: [...this.info.compressor.problems],
       },
     });
   }

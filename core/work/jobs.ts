@@ -2,14 +2,16 @@
 // worker threads and inline (threads = 0), so both paths give identical results.
 import type { SlotRecord } from '../darwin/types';
 import type { VirtualSpace } from '../translate/types';
-import { readSegmentBuffer, type SegmentPlan } from '../darwin/compressor';
+import { readSegmentBuffer, type Hole, type SegmentPlan } from '../darwin/compressor';
 import { decodeSegmentSlots, createScratch, type SlotMeta, type DecodeContext, type DecodeScratch } from '../darwin/slot-decode';
 import type { SearchQuery } from '../search/query';
 import { CompactBuilder, type CompactSlots } from './compact';
 import crypto from 'node:crypto';
-import { compileMatcher, type Matcher } from '../search/matcher';
-import { makeHit, type SearchHit } from '../search/hits';
+import { compileMatcher, matchValue, type Matcher, type ValueHit } from '../search/matcher';
+import { makeHit } from '../search/hits';
+import type { GaveUp, SearchHit, StringHit } from '../search/types';
 import { extractStrings } from '../search/strings';
+import { pageEnd, pageStart } from './watch';
 
 /** how a worker reopens the evidence and the kernel's address space for itself (read-only) */
 export interface SpaceSpec {
@@ -28,7 +30,8 @@ export interface SegmentJob {
   ctx: DecodeContext;
   slots: SlotMeta[];
   bytes?: Uint8Array;
-  missingFrom?: number;
+  /** pages of the buffer the image lacks (see core/translate/present.ts) */
+  holes?: Hole[];
   read?: { spec: SpaceSpec; va: string; length: number };
   /** read into shared memory and hand the buffer back, so later passes need not read it again */
   keep?: boolean;
@@ -41,19 +44,42 @@ export interface AlsoScan {
   stringsMin?: number;
 }
 
+/**
+ * Pages a search gives up on: indices (in the job's slot list) not to search again after their search
+ * ran past the page budget, and from where on to search nothing more. They are reported as results.
+ */
+export interface ScanSkips {
+  skipScan?: number[];
+  skipScanFrom?: number;
+  skipReason?: string;
+  /** why pages from skipScanFrom on were not searched */
+  skipFromReason?: string;
+}
+
+export type { GaveUp } from '../search/types';
+
 export type Job =
-  | (SegmentJob & { task: 'records' } & AlsoScan)
+  | (SegmentJob & { task: 'records' } & AlsoScan & ScanSkips)
   | (SegmentJob & { task: 'pages' })
-  | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery })
-  | (SegmentJob & { task: 'strings'; min: number });
+  | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery } & ScanSkips)
+  | (SegmentJob & { task: 'strings'; min: number })
+  | ({ task: 'values'; queryKey: string; query: SearchQuery; values: string[]; pageSize: number; read?: undefined } & ScanSkips);
+
+/** hits of the single-value table search: `at` is the value's place in the job's list */
+export interface ValuesResult {
+  hits: Array<ValueHit & { at: number }>;
+  /** places of values the search gave up on */
+  gaveUp: number[];
+}
 
 export interface RecordsResult {
   compact: CompactSlots;
   /** when the job asked to search or extract strings as well */
   hits?: SearchHit[];
+  gaveUp?: GaveUp[];
   strings?: StringHit[];
   /** the segment buffer as read, in shared memory (when the job asked to keep it) */
-  kept?: { bytes: Uint8Array; missingFrom?: number };
+  kept?: { bytes: Uint8Array; holes?: Hole[] };
 }
 
 /** every result also carries the problems met while reading the buffer (worker-side reads) */
@@ -66,18 +92,14 @@ export interface PagesResult {
   pages: Uint8Array;
   pageAt: number[];
 }
-export interface SearchResult {
+/** one segment searched */
+export interface SearchJobResult {
   hits: SearchHit[];
   pagesScanned: number;
+  gaveUp?: GaveUp[];
 }
-export interface StringHit {
-  segment: number;
-  slot: number;
-  offset: number;
-  encoding: 'ascii' | 'utf16le';
-  text: string;
-}
-export interface StringsResult {
+/** strings of one segment */
+export interface StringsJobResult {
   strings: StringHit[];
   pagesScanned: number;
 }
@@ -111,12 +133,12 @@ function scratchFor(pageSize: number): DecodeScratch {
 
 function decode(job: SegmentJob, onPage: (rec: SlotRecord, page: Uint8Array | null) => void, hash = true): void {
   const ctx = hash ? job.ctx : { ...job.ctx, hash: false };
-  decodeSegmentSlots(job.bytes!, job.missingFrom, job.slots, ctx, onPage, scratchFor(job.ctx.pageSize));
+  decodeSegmentSlots(job.bytes!, job.holes, job.slots, ctx, onPage, scratchFor(job.ctx.pageSize));
 }
 
 /**
- * Fills job.bytes from job.read through `space` (same rules as readSegmentBuffer: stop at the first
- * absent page); returns the problem line to report, if any.
+ * Fills job.bytes from job.read through `space` (same rules as readSegmentBuffer: every present page
+ * is read, absent ones become holes); returns the problem lines to report.
  */
 export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
   if (job.bytes || !job.read) return [];
@@ -129,29 +151,57 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
   const into = job.keep ? new Uint8Array(new SharedArrayBuffer(job.read.length)) : undefined;
   const r = readSegmentBuffer(space, plan, into);
   job.bytes = r.bytes;
-  job.missingFrom = r.missingFrom;
+  if (r.holes.length > 0) job.holes = r.holes;
   return plan.summary.problems;
 }
 
-export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchResult | StringsResult; transfer: ArrayBuffer[] } {
+export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult; transfer: ArrayBuffer[] } {
   switch (job.task) {
+    case 'values': {
+      // a single-value page is the value repeated: searched like any page, under the same budget
+      const m = matcherFor(job.queryKey, job.query);
+      const skip = new Set(job.skipScan ?? []);
+      const from = job.skipScanFrom ?? Infinity;
+      const hits: ValuesResult['hits'] = [];
+      const gaveUp: number[] = [];
+      job.values.forEach((v, at) => {
+        if (skip.has(at) || at >= from) {
+          gaveUp.push(at);
+          return;
+        }
+        pageStart(at);
+        try {
+          for (const h of matchValue(v, m, job.pageSize)) hits.push({ ...h, at });
+        } finally {
+          pageEnd();
+        }
+      });
+      return { result: { hits, gaveUp }, transfer: [] };
+    }
     case 'records': {
       const b = new CompactBuilder(job.ctx.segment, job.ctx.state, job.slots.length);
       const m = job.query ? matcherFor(job.queryKey ?? '', job.query) : null;
       const hits: SearchHit[] | undefined = m ? [] : undefined;
       const strings: StringHit[] | undefined = job.stringsMin !== undefined ? [] : undefined;
+      const gaveUp: GaveUp[] = [];
+      const scan = m ? watchedScan(job, m, hits!, gaveUp) : null;
+      let i = 0;
       decode(
         job,
         (rec, page) => {
+          const at = i++;
           b.add(rec, page ? digestOf(page) : null);
           if (!page) return;
-          if (m) scanHits(m, rec, page, job.query!.context ?? 16, hits!);
+          if (scan) scan(at, rec, page);
           if (strings) scanStrings(job.stringsMin!, rec, page, strings);
         },
         false,
       );
-      const kept = job.keep && job.bytes ? { bytes: job.bytes, ...(job.missingFrom !== undefined ? { missingFrom: job.missingFrom } : {}) } : undefined;
-      return { result: { compact: b.finish(), ...(kept ? { kept } : {}), ...(hits ? { hits } : {}), ...(strings ? { strings } : {}) }, transfer: [b.buffer] };
+      const kept = job.keep && job.bytes ? { bytes: job.bytes, ...(job.holes ? { holes: job.holes } : {}) } : undefined;
+      return {
+        result: { compact: b.finish(), ...(kept ? { kept } : {}), ...(hits ? { hits } : {}), ...(gaveUp.length ? { gaveUp } : {}), ...(strings ? { strings } : {}) },
+        transfer: [b.buffer],
+      };
     }
     case 'pages': {
       const records: SlotRecord[] = [];
@@ -173,13 +223,16 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
       const m = matcherFor(job.queryKey, job.query);
       const hits: SearchHit[] = [];
       let pagesScanned = 0;
-      const context = job.query.context ?? 16;
+      const gaveUp: GaveUp[] = [];
+      const scan = watchedScan(job, m, hits, gaveUp);
+      let i = 0;
       decode(job, (rec, page) => {
+        const at = i++;
         if (!page) return;
         pagesScanned++;
-        scanHits(m, rec, page, context, hits);
+        scan(at, rec, page);
       }, false);
-      return { result: { hits, pagesScanned }, transfer: [] };
+      return { result: { hits, pagesScanned, ...(gaveUp.length ? { gaveUp } : {}) }, transfer: [] };
     }
     case 'strings': {
       const strings: StringHit[] = [];
@@ -192,6 +245,30 @@ export function runJob(job: Job): { result: RecordsResult | PagesResult | Search
       return { result: { strings, pagesScanned }, transfer: [] };
     }
   }
+}
+
+/**
+ * Searches one page with the heartbeat set (so the pool can stop a page that runs past its budget),
+ * or, for a page the search already gave up on, records that instead.
+ */
+function watchedScan(job: SegmentJob & ScanSkips & { query?: SearchQuery }, m: Matcher, hits: SearchHit[], gaveUp: GaveUp[]) {
+  const skip = new Set(job.skipScan ?? []);
+  const from = job.skipScanFrom ?? Infinity;
+  const reason = job.skipReason ?? 'search stopped on this page';
+  const fromReason = job.skipFromReason ?? reason;
+  const context = job.query?.context ?? 16;
+  return (at: number, rec: SlotRecord, page: Uint8Array): void => {
+    if (skip.has(at) || at >= from) {
+      gaveUp.push({ segment: rec.segment, slot: rec.slot, reason: skip.has(at) ? reason : fromReason });
+      return;
+    }
+    pageStart(at);
+    try {
+      scanHits(m, rec, page, context, hits);
+    } finally {
+      pageEnd();
+    }
+  };
 }
 
 function scanHits(m: Matcher, rec: SlotRecord, page: Uint8Array, context: number, out: SearchHit[]): void {
