@@ -161,7 +161,7 @@ const ERRNO_WORDS: Record<string, string> = {
  * is not an errno error is returned unchanged.
  */
 export function fromErrno(e: unknown, file: string, doing = 'open'): unknown {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
+  const code = (e as { code?: unknown } | null)?.code;
   if (e instanceof UnfoldError || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
   const why = ERRNO_WORDS[code] ?? (e as Error).message;
   const kind: ErrorCode = code === 'ENOENT' || code === 'ENOTDIR' ? 'NOT_FOUND' : code === 'EACCES' || code === 'EPERM' ? 'PERMISSION' : 'IO';
