@@ -288,7 +288,7 @@ const C_SLOT_ARM64 = ut(8, {
 
 /**
  * arm64 M1-family (H13) kernels of xnu 7195–8792: a packed 12-byte c_slot whose back-pointer is
- * stored whole in 47 bits after an 18-bit inline popcount (darwin-compressor §3.1).
+ * stored whole in 47 bits after an 18-bit inline popcount (docs/compressor.md §5.1).
  */
 const C_SLOT_ARM64_POPCOUNT = ut(12, {
   c_offset: f(0, bits(0, 16, U64)),
