@@ -1,5 +1,5 @@
 // libyara (YARA 4.5) compiled to WebAssembly: the YARA engine on every platform without a native YARA-X
-// binding (macOS, Windows, Linux arm64). The module (vendor/libyara-wasm, built by its build.sh) embeds the
+// binding (macOS, Windows, Linux arm64). The module (core/search/libyara-wasm, built by its build.sh) embeds the
 // wasm binary, so it loads synchronously, in any thread, with no file, network or native code.
 //
 // Each page is copied into the wasm heap (a 4–16 KiB copy is small next to the scan) and scanned with one
@@ -7,7 +7,7 @@
 // heap, so a page without a match allocates nothing on the JavaScript side. Rules and scanners live in
 // wasm memory; they are freed when the rule set object is collected.
 
-import createLibyara, { type LibyaraModule } from '../../vendor/libyara-wasm/libyara.mjs';
+import createLibyara, { type LibyaraModule } from './libyara-wasm/libyara.mjs';
 import { YaraCompileFailure, type YaraEngine, type YaraProblem, type YaraRuleSet } from './yara-engine';
 
 const INCLUDE_REFUSED = 'includes are disabled';

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Rebuilds libyara.mjs (libyara compiled to WebAssembly, embedded in one ES module that needs no file, network or Node API) from a YARA source
-# tree. Needs emscripten (Debian: apt-get install emscripten). Usage: vendor/libyara-wasm/build.sh <yara-src>
+# tree. Needs emscripten (Debian: apt-get install emscripten). Usage: core/search/libyara-wasm/build.sh <yara-src>
 # The result is committed, so neither emscripten nor the YARA sources are needed to install or run Unfold.
 set -eu
 # Debian's emscripten runs its JS optimizer with the system node and Debian's node-acorn package.
