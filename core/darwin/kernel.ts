@@ -99,6 +99,8 @@ export class KernelContext implements ObjectTypes {
 
   private readonly builtIn: Set<string>;
   private readonly resolved = new Map<string, ResolvedField>();
+  /** fields looked up and not found: walkers ask has() per object, and a throw per ask is slow */
+  private readonly absent = new Map<string, MissingSymbolError>();
   private readonly readers = new Map<string, FieldReader64>();
   private readonly packings = new Map<PackedKind, PackingInfo>();
   private variant: CSlotVariant | null = null;
@@ -183,6 +185,9 @@ export class KernelContext implements ObjectTypes {
   }
 
   hasField(typeName: string, field: string): boolean {
+    const key = typeName + '\u0000' + field;
+    if (this.resolved.has(key)) return true;
+    if (this.absent.has(key)) return false;
     try {
       this.field(typeName, field);
       return true;
@@ -202,7 +207,14 @@ export class KernelContext implements ObjectTypes {
     const key = typeName + '\u0000' + field;
     let r = this.resolved.get(key);
     if (r === undefined) {
-      r = resolveNamed(this.tables, this.typesSource, typeName, field);
+      const known = this.absent.get(key);
+      if (known !== undefined) throw known;
+      try {
+        r = resolveNamed(this.tables, this.typesSource, typeName, field);
+      } catch (err) {
+        if (err instanceof MissingSymbolError) this.absent.set(key, err);
+        throw err;
+      }
       this.resolved.set(key, r);
     }
     return r;

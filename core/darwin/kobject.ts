@@ -20,6 +20,8 @@ export interface ObjectTypes {
   readonly typesSource: string;
   /** a field resolved once and cached (throws MissingSymbolError) */
   field(typeName: string, field: string): ResolvedField;
+  /** whether the type has the field (cached, never throws for a missing one) */
+  hasField(typeName: string, field: string): boolean;
   /** a compiled reader of an integer field (cached) */
   reader64(typeName: string, field: string): FieldReader64;
   /** strip pointer-authentication bits of a raw pointer value */
@@ -52,13 +54,7 @@ export class KObject {
 
   /** the field exists in this type (dotted paths and anonymous members included) */
   has(field: string): boolean {
-    try {
-      this.types.field(this.type, field);
-      return true;
-    } catch (err) {
-      if (err instanceof MissingSymbolError) return false;
-      throw err;
-    }
+    return this.types.hasField(this.type, field);
   }
 
   resolve(field: string): ResolvedField {

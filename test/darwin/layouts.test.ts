@@ -257,6 +257,7 @@ describe('generic bitfield reading', () => {
         tables,
         typesSource: 'test',
         field: (ty, f) => resolveNamed(tables, 'test', ty, f),
+        hasField: (ty, f) => f in (tables.userTypes[ty as 'c_segment']?.fields ?? {}),
         reader64: (ty, f) => compileField64(tables, ty, f),
         strip: (v) => v,
       };
