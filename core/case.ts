@@ -13,12 +13,16 @@ import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
-import { runJob, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
+import { runJob, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
-import type { SearchHit } from './search/hits';
-import { exportPages, type ExportResult } from './export/export';
+import type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
+import { exportPages } from './export/export';
+import type { ExportRequest, ExportResult } from './export/types';
+import type { CaseInfo } from './case-info';
+
+export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError } from './errors';
 import { VERSION } from './version';
 
@@ -54,19 +58,17 @@ export interface OpenOptions {
   };
 }
 
-export interface CaseInfo {
-  image: { path: string; format: string; files: string[]; ranges: PhysRange[]; notes: string[]; size: number };
-  kernel: {
-    banner: string;
-    arch: 'x86_64' | 'arm64';
-    symbols: string;
-    kaslrSlide: string;
-    dtb: string;
-    darwin: { major: number; minor: number; patch: number };
-    macos: string;
-    xnu: string;
-  };
-  compressor: CompressorSummary;
+
+/** which strings a strings pass keeps */
+export interface StringsFilter {
+  /** keep ASCII runs (default true) */
+  ascii?: boolean;
+  /** keep UTF-16LE runs (default true) */
+  utf16?: boolean;
+  /** keep only strings containing this text, case-insensitive */
+  filter?: string;
+  /** stop after keeping this many */
+  maxStrings?: number;
 }
 
 export interface RunOptions {
@@ -74,18 +76,7 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
 }
 
-export interface SearchSummary {
-  hits: number;
-  pagesScanned: number;
-  singleValueHits: number;
-  cancelled: boolean;
-}
 
-export interface ExportRequest {
-  out: string;
-  layout: 'slots' | 'concat';
-  overwrite?: boolean;
-}
 
 const hex = (v: bigint | number) => '0x' + v.toString(16);
 
@@ -330,32 +321,48 @@ export class Case {
     return { record, page, compressed };
   }
 
-  async search(query: SearchQuery, opts: RunOptions & { onHit?: (h: SearchHit) => void } = {}): Promise<SearchSummary> {
+  /**
+   * Every hit of the query in every decoded page, in (segment, slot, offset) order, then the hits in
+   * pages kept only as a single-value table entry. With `maxHits`, the search stops at that many
+   * hits and says so (`limited`); a cancel through `signal` ends it with `cancelled`.
+   */
+  async search(query: SearchQuery, opts: RunOptions & { onHit?: (h: SearchHit) => void; maxHits?: number } = {}): Promise<SearchResult> {
     validateQuery(query);
+    const t0 = Date.now();
     const key = queryKey(query);
+    const max = opts.maxHits ?? Infinity;
+    const limit = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, limit.signal]) : limit.signal;
     let hits = 0;
     let pagesScanned = 0;
     let singleValueHits = 0;
-    const emit = (h: SearchHit) => {
+    const emit = (h: SearchHit): boolean => {
+      if (hits >= max) return false;
       hits++;
       opts.onHit?.(h);
+      if (hits >= max) limit.abort();
+      return true;
+    };
+    const result = (cancelled: boolean): SearchResult => {
+      const limited = limit.signal.aborted;
+      return { hits, singleValueHits, pagesScanned, cancelled: cancelled && !limited, limited, seconds: (Date.now() - t0) / 1000 };
     };
     try {
-      await this.forEachSegment<SearchResult>(
+      await this.forEachSegment<SearchJobResult>(
         (b) => ({ ...b, task: 'search', queryKey: key, query }),
         (_seg, r) => {
           pagesScanned += r.pagesScanned;
           for (const h of r.hits) emit(h);
         },
-        opts,
+        { ...opts, signal },
         'search',
       );
     } catch (e) {
-      if (e instanceof CancelledError) return { hits, pagesScanned, singleValueHits, cancelled: true };
+      if (e instanceof CancelledError) return result(true);
       throw e;
     }
-    singleValueHits = this.svTableHits(query, emit);
-    return { hits, pagesScanned, singleValueHits, cancelled: false };
+    if (!limit.signal.aborted) this.svTableHits(query, (h) => void (emit(h) && singleValueHits++));
+    return result(false);
   }
 
   /**
@@ -374,22 +381,49 @@ export class Case {
     return n;
   }
 
-  async strings(min: number, opts: RunOptions & { onString?: (s: StringHit) => void } = {}): Promise<{ strings: number; pagesScanned: number }> {
-    let n = 0;
+  /**
+   * Printable strings of every decoded page, in (segment, slot, offset) order. `ascii`/`utf16` pick the
+   * encodings (default both), `filter` keeps strings containing that text (case-insensitive), and
+   * `maxStrings` stops after keeping that many (`limited`).
+   */
+  async strings(min: number, opts: RunOptions & StringsFilter & { onString?: (s: StringHit) => void } = {}): Promise<StringsResult> {
+    const t0 = Date.now();
+    const max = opts.maxStrings ?? Infinity;
+    const ascii = opts.ascii ?? true;
+    const utf16 = opts.utf16 ?? true;
+    const needle = (opts.filter ?? '').toLowerCase();
+    const limit = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, limit.signal]) : limit.signal;
+    let kept = 0;
+    let scanned = 0;
     let pagesScanned = 0;
-    await this.forEachSegment<StringsResult>(
-      (b) => ({ ...b, task: 'strings', min }),
-      (_seg, r) => {
-        pagesScanned += r.pagesScanned;
-        for (const s of r.strings) {
-          n++;
-          opts.onString?.(s);
-        }
-      },
-      opts,
-      'strings',
-    );
-    return { strings: n, pagesScanned };
+    const result = (cancelled: boolean): StringsResult => {
+      const limited = limit.signal.aborted;
+      return { strings: kept, scanned, pagesScanned, cancelled: cancelled && !limited, limited, seconds: (Date.now() - t0) / 1000 };
+    };
+    try {
+      await this.forEachSegment<StringsJobResult>(
+        (b) => ({ ...b, task: 'strings', min }),
+        (_seg, r) => {
+          pagesScanned += r.pagesScanned;
+          for (const s of r.strings) {
+            if (kept >= max) return;
+            scanned++;
+            if (s.encoding === 'ascii' ? !ascii : !utf16) continue;
+            if (needle && !s.text.toLowerCase().includes(needle)) continue;
+            kept++;
+            opts.onString?.(s);
+            if (kept >= max) limit.abort();
+          }
+        },
+        { ...opts, signal },
+        'strings',
+      );
+    } catch (e) {
+      if (e instanceof CancelledError) return result(true);
+      throw e;
+    }
+    return result(false);
   }
 
   /** SHA-256 of the evidence file, computed once (streamed) */

@@ -2,10 +2,12 @@
 import { openCase, type Case, type OpenOptions, type Progress } from '../case';
 import { validateQuery } from '../search/query';
 import type { SearchHit } from '../search/hits';
-import type { CliIo } from './main';
-import { EXIT } from './main';
+import { EXIT, type CliIo } from './io';
 import type { SearchQuery } from '../search/query';
 import { loadYaraRules } from '../search/yara';
+import { HITS_CSV_HEADER, hitCsvLine } from '../search/csv';
+import { slotStats } from '../darwin/histogram';
+import { AtomicFile } from '../export/atomic';
 
 interface CaseOpts {
   symbols?: string;
@@ -133,31 +135,73 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
     io.stderr.write('unfold search: give at least one of --string, --regex, --hex, --yara\n');
     return EXIT.usage;
   }
+  if (o.csv && o.json) {
+    io.stderr.write('unfold search: choose one of --csv and --json\n');
+    return EXIT.usage;
+  }
+  if ((o.out !== undefined || o.overwrite) && !o.csv) {
+    io.stderr.write('unfold search: --out and --overwrite go with --csv\n');
+    return EXIT.usage;
+  }
   validateQuery(query); // a bad pattern is refused before the image is opened
+  // the file is claimed before the (possibly long) walk: an existing one is refused up front
+  const file = typeof o.out === 'string' ? await AtomicFile.create(o.out, { overwrite: Boolean(o.overwrite) }) : null;
+  const csv = o.csv ? csvSink(file ? (s) => file.write(s) : (s) => io.stdout.write(s)) : null;
   let hits = 0;
   const onHit = (h: SearchHit) => {
     hits++;
-    if (o.json) out(io, JSON.stringify(h));
+    if (csv) csv.line(hitCsvLine(h));
+    else if (o.json) out(io, JSON.stringify(h));
     else out(io, `segment ${h.segment} slot ${h.slot} +0x${h.offset.toString(16)}  ${h.pattern}  ${h.match}`);
   };
-  // one pass: every page is searched while the walk has it decoded
-  return withCase(
-    image,
-    o as CaseOpts,
-    io,
-    async (c) => {
-      c.svTableHits(query, onHit);
-      if (!o.json) out(io, `${hits} hits in ${decodedPages(c)} pages`);
-      return EXIT.ok;
-    },
-    { during: { search: { query, onHit } } },
-  );
+  try {
+    csv?.line(HITS_CSV_HEADER);
+    // one pass: every page is searched while the walk has it decoded
+    const code = await withCase(
+      image,
+      o as CaseOpts,
+      io,
+      async (c) => {
+        c.svTableHits(query, onHit);
+        if (!o.json && !o.csv) out(io, `${hits} hits in ${slotStats(c.allSlots(), c.info.compressor.pageSize).decodedPages} pages`);
+        return EXIT.ok;
+      },
+      { during: { search: { query, onHit } } },
+    );
+    await csv?.end();
+    if (file) {
+      const w = await file.commit();
+      out(io, `${hits} hits written to ${w.path} (${w.bytes} bytes, SHA-256 ${w.sha256})`);
+    }
+    return code;
+  } catch (e) {
+    await file?.abort();
+    throw e;
+  }
 }
 
-function decodedPages(c: Case): number {
-  let n = 0;
-  for (const s of c.segments()) for (const r of c.slots(s.index)) if (r.sha256) n++;
-  return n;
+/**
+ * CSV lines gathered into chunks of about 1 MiB and written in order; `write` may be asynchronous
+ * (a file) and its first failure is reported by end().
+ */
+function csvSink(write: (s: string) => unknown): { line(s: string): void; end(): Promise<void> } {
+  let buf = '';
+  let chain: Promise<unknown> = Promise.resolve();
+  const send = () => {
+    const s = buf;
+    buf = '';
+    chain = chain.then(() => write(s));
+  };
+  return {
+    line(s) {
+      buf += s;
+      if (buf.length >= 1 << 20) send();
+    },
+    async end() {
+      if (buf) send();
+      await chain;
+    },
+  };
 }
 
 export async function stringsCommand(image: string, o: CaseOpts & { min: string; json?: boolean }, io: CliIo): Promise<number> {
@@ -179,7 +223,7 @@ export async function exportCommand(
   const { assertOutputFree } = await import('../export/atomic');
   assertOutputFree(o.out, Boolean(o.overwrite));
   return withCase(image, o, io, async (c) => {
-    const r = await c.export({ out: o.out, layout: o.layout, overwrite: o.overwrite }, {});
+    const r = await c.export({ out: o.out, layout: o.layout, overwrite: Boolean(o.overwrite) }, {});
     if (o.json) out(io, JSON.stringify(r));
     else {
       out(io, `exported ${r.exported} pages to ${r.out} (manifest SHA-256 ${r.manifestSha256})`);

@@ -8,7 +8,8 @@ import type { SearchQuery } from '../search/query';
 import { CompactBuilder, type CompactSlots } from './compact';
 import crypto from 'node:crypto';
 import { compileMatcher, type Matcher } from '../search/matcher';
-import { makeHit, type SearchHit } from '../search/hits';
+import { makeHit } from '../search/hits';
+import type { SearchHit, StringHit } from '../search/types';
 import { extractStrings } from '../search/strings';
 
 /** how a worker reopens the evidence and the kernel's address space for itself (read-only) */
@@ -67,18 +68,13 @@ export interface PagesResult {
   pages: Uint8Array;
   pageAt: number[];
 }
-export interface SearchResult {
+/** one segment searched */
+export interface SearchJobResult {
   hits: SearchHit[];
   pagesScanned: number;
 }
-export interface StringHit {
-  segment: number;
-  slot: number;
-  offset: number;
-  encoding: 'ascii' | 'utf16le';
-  text: string;
-}
-export interface StringsResult {
+/** strings of one segment */
+export interface StringsJobResult {
   strings: StringHit[];
   pagesScanned: number;
 }
@@ -134,7 +130,7 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
   return plan.summary.problems;
 }
 
-export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchResult | StringsResult; transfer: ArrayBuffer[] } {
+export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult; transfer: ArrayBuffer[] } {
   switch (job.task) {
     case 'records': {
       const b = new CompactBuilder(job.ctx.segment, job.ctx.state, job.slots.length);
