@@ -8,7 +8,7 @@
 // a field the symbol table lacks (MissingSymbolError, naming type and field) or using a field as
 // what it is not (a struct as a number): both are programming or symbol-table problems, not evidence.
 import { MissingSymbolError, UnfoldError } from '../errors';
-import { resolveField, readField, type FieldReader64, type FieldValue, type ResolvedField } from '../symbols/struct';
+import { resolveField, readField, type FieldReader, type FieldReader64, type FieldValue, type ResolvedField } from '../symbols/struct';
 import type { SymbolTable, TypeRef } from '../symbols/types';
 
 export type Tables = Pick<SymbolTable, 'baseTypes' | 'userTypes' | 'enums'>;
@@ -24,6 +24,8 @@ export interface ObjectTypes {
   hasField(typeName: string, field: string): boolean;
   /** a compiled reader of an integer field (cached) */
   reader64(typeName: string, field: string): FieldReader64;
+  /** a compiled number reader of an integer field of ≤ 32 bits, null for wider ones (cached) */
+  reader32(typeName: string, field: string): FieldReader | null;
   /** strip pointer-authentication bits of a raw pointer value */
   strip(v: bigint): bigint;
 }
@@ -101,7 +103,10 @@ export class KObject {
    * values that may be larger, pointer() for pointers.
    */
   num(field: string): number {
-    return Number(this.u64(field));
+    const r32 = this.types.reader32(this.type, field);
+    if (r32 === null) return Number(this.u64(field));
+    this.inside(this.resolve(field));
+    return r32(this.view, 0);
   }
 
   bool(field: string): boolean {

@@ -3,22 +3,27 @@
 // read through this; the kernel context holds one, and kernel discovery — which has physical bytes
 // but no virtual address space yet — uses one on its own.
 import { MissingSymbolError } from '../errors';
-import { compileField64, type FieldReader64, type ResolvedField } from '../symbols/struct';
+import { compileField, compileField64, type FieldReader, type FieldReader64, type ResolvedField } from '../symbols/struct';
 import type { BaseType, SymbolTable, UserType } from '../symbols/types';
 import type { Arch } from '../translate/types';
 import { KObject, resolveNamed, type ObjectTypes, type Tables } from './kobject';
 import { FALLBACK_BASE_TYPES } from './layouts';
 import { KERNEL_VA_BITS, stripPointer } from './pointers';
 
+interface FieldEntry {
+  resolved?: ResolvedField;
+  missing?: MissingSymbolError;
+  r64?: FieldReader64;
+  r32?: FieldReader | null;
+}
+
 export class KernelTypes implements ObjectTypes {
   readonly tables: Tables;
   readonly typesSource: string;
   private readonly userTypes: Record<string, UserType>;
   private readonly builtIn: Set<string>;
-  private readonly resolved = new Map<string, ResolvedField>();
-  /** fields looked up and not found: walkers ask has() per object, and a throw per ask is slow */
-  private readonly absent = new Map<string, MissingSymbolError>();
-  private readonly readers = new Map<string, FieldReader64>();
+  /** per type, per field: resolved once (walkers read the same fields of thousands of objects) */
+  private readonly cache = new Map<string, Map<string, FieldEntry>>();
 
   constructor(
     symbols: Pick<SymbolTable, 'baseTypes' | 'userTypes' | 'enums' | 'source'>,
@@ -41,7 +46,7 @@ export class KernelTypes implements ObjectTypes {
   replaceBuiltIn(name: string, type: UserType): void {
     if (!this.builtIn.has(name)) throw new Error(`${name} is not a built-in type here`);
     this.userTypes[name] = type;
-    for (const m of [this.resolved, this.absent, this.readers]) for (const k of [...m.keys()]) if (k.startsWith(name + '\u0000')) m.delete(k);
+    this.cache.delete(name);
   }
 
   hasType(name: string): boolean {
@@ -64,45 +69,49 @@ export class KernelTypes implements ObjectTypes {
     return t.size;
   }
 
-  field(typeName: string, field: string): ResolvedField {
-    const key = typeName + '\u0000' + field;
-    let r = this.resolved.get(key);
-    if (r === undefined) {
-      const known = this.absent.get(key);
-      if (known !== undefined) throw known;
+  private entry(typeName: string, field: string): FieldEntry {
+    let byField = this.cache.get(typeName);
+    if (byField === undefined) this.cache.set(typeName, (byField = new Map()));
+    let e = byField.get(field);
+    if (e === undefined) {
       try {
-        r = resolveNamed(this.tables, this.typesSource, typeName, field);
+        e = { resolved: resolveNamed(this.tables, this.typesSource, typeName, field) };
       } catch (err) {
-        if (err instanceof MissingSymbolError) this.absent.set(key, err);
-        throw err;
+        if (!(err instanceof MissingSymbolError)) throw err;
+        // remembered: walkers ask has() per object, and a throw per ask is slow
+        e = { missing: err };
       }
-      this.resolved.set(key, r);
+      byField.set(field, e);
     }
-    return r;
+    return e;
+  }
+
+  field(typeName: string, field: string): ResolvedField {
+    const e = this.entry(typeName, field);
+    if (e.missing) throw e.missing;
+    return e.resolved!;
   }
 
   hasField(typeName: string, field: string): boolean {
-    const key = typeName + '\u0000' + field;
-    if (this.resolved.has(key)) return true;
-    if (this.absent.has(key)) return false;
-    try {
-      this.field(typeName, field);
-      return true;
-    } catch (err) {
-      if (err instanceof MissingSymbolError) return false;
-      throw err;
-    }
+    return this.entry(typeName, field).missing === undefined;
   }
 
   reader64(typeName: string, field: string): FieldReader64 {
-    const key = typeName + '\u0000' + field;
-    let r = this.readers.get(key);
-    if (r === undefined) {
-      this.field(typeName, field);
-      r = compileField64(this.tables, typeName, field);
-      this.readers.set(key, r);
+    const e = this.entry(typeName, field);
+    if (e.missing) throw e.missing;
+    return (e.r64 ??= compileField64(this.tables, typeName, field));
+  }
+
+  /** a number reader for integer fields and bitfields of ≤ 32 bits, null for wider ones */
+  reader32(typeName: string, field: string): FieldReader | null {
+    const e = this.entry(typeName, field);
+    if (e.missing) throw e.missing;
+    if (e.r32 === undefined) {
+      const r = e.resolved!;
+      const narrow = r.scalar === 'bitfield' ? r.bitLength! <= 32 : (r.scalar === 'int' || r.scalar === 'enum' || r.scalar === 'bool' || r.scalar === 'char') && r.size <= 4;
+      e.r32 = narrow ? compileField(this.tables, typeName, field) : null;
     }
-    return r;
+    return e.r32;
   }
 
   strip(v: bigint): bigint {
