@@ -13,6 +13,7 @@ import { MissingSymbolError, UnfoldError } from '../errors';
 import type { ResolvedField } from '../symbols/struct';
 import type { SymbolTable, UserType } from '../symbols/types';
 import type { VirtualSpace } from '../translate/types';
+import type { DiscoveredKernel } from './discover';
 import { detectFamily, parseXnuVersion, type VersionInput } from './family';
 import { kernelFallbackTypes } from './kernel-layouts';
 import { KObject } from './kobject';
@@ -358,4 +359,9 @@ export class KernelContext {
 
 export function createKernelContext(opts: KernelContextOptions): KernelContext {
   return new KernelContext(opts);
+}
+
+/** the context of a kernel found by discoverKernel (core/darwin/discover.ts) */
+export function contextOfKernel(k: Pick<DiscoveredKernel, 'space' | 'symbolTable' | 'slide' | 'version'>, opts: Partial<KernelContextOptions> = {}): KernelContext {
+  return new KernelContext({ space: k.space, symbols: k.symbolTable, slide: k.slide, version: k.version, ...opts });
 }
