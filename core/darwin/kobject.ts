@@ -8,7 +8,7 @@
 // a field the symbol table lacks (MissingSymbolError, naming type and field) or using a field as
 // what it is not (a struct as a number): both are programming or symbol-table problems, not evidence.
 import { MissingSymbolError, UnfoldError } from '../errors';
-import { resolveField, readField, type FieldReader, type FieldReader64, type FieldValue, type ResolvedField } from '../symbols/struct';
+import { StructError, resolveField, readField, type FieldReader, type FieldReader64, type FieldValue, type ResolvedField } from '../symbols/struct';
 import type { SymbolTable, TypeRef } from '../symbols/types';
 
 export type Tables = Pick<SymbolTable, 'baseTypes' | 'userTypes' | 'enums'>;
@@ -187,7 +187,8 @@ export function resolveNamed(tables: Tables, source: string, typeName: string, f
   try {
     return resolveField(tables, typeName, field);
   } catch (err) {
-    if (err instanceof UnfoldError) throw err;
+    // a field that cannot be resolved by that name (absent, or a path through a non-struct) is missing
+    if (err instanceof UnfoldError && !(err instanceof StructError)) throw err;
     throw new MissingSymbolError('field', `${typeName}.${field}`, source, (err as Error).message);
   }
 }
