@@ -187,7 +187,7 @@ export function resolveNamed(tables: Tables, source: string, typeName: string, f
   try {
     return resolveField(tables, typeName, field);
   } catch (err) {
-    // a field that cannot be resolved by that name (absent, or a path through a non-struct) is missing
+    // a StructError (itself an UnfoldError) is the layout saying it has no such field: name it
     if (err instanceof UnfoldError && !(err instanceof StructError)) throw err;
     throw new MissingSymbolError('field', `${typeName}.${field}`, source, (err as Error).message);
   }
