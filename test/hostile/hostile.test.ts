@@ -271,8 +271,8 @@ describe('runaway regexes (issue 9 item 8)', () => {
     ['(\\x00+)+\\x01', '\\x00+\\x01'],
   ]) {
     it(`--regex '${re}' searches every page within 60 s, with the hits of '${tame}'`, async () => {
-      const r = await spawnCli(['search', image, '--symbols', isf, '--regex', re, '--threads', '2', '--json'], {}, 60_000);
-      expect(r.killed).toBe(false);
+      const r = await run(['search', image, '--symbols', isf, '--regex', re!, '--threads', '2', '--json']);
+      expect(r.ms).toBeLessThan(60_000);
       expect(r.code).toBe(0);
       expect(r.err).toBe('');
       const t = await run(['search', image, '--symbols', isf, '--regex', tame, '--json', '--threads', '0']);
