@@ -7,12 +7,16 @@ import { totalmem } from 'node:os';
 import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
-import { planCompressor, readSegmentBuffer, summarize, decodeContext, type CompressorPlan, type SegmentPlan } from './darwin/compressor';
+import { planCompressor, summarize, decodeContext, type CompressorPlan, type SegmentPlan } from './darwin/compressor';
 import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
-import { runJob, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
+import { readSwapKeys, describeCipher } from './darwin/swap-crypto';
+import { planSwap, type SwapSetup } from './darwin/swap-plan';
+import { decodeSealedSlots } from './darwin/sealed';
+import { sha256File } from './darwin/swapfiles';
+import { runJob, loadJobBuffer, openSealed, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -31,6 +35,8 @@ export interface Progress {
 export interface OpenOptions {
   /** ISF file or folder of ISFs */
   symbols?: string;
+  /** swap files, or folders of them, copied from the Mac (matched to the kernel's list by name) */
+  swap?: string[];
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   /** decode threads; 0 decodes on the calling thread; default all cores */
@@ -66,6 +72,20 @@ export interface CaseInfo {
     xnu: string;
   };
   compressor: CompressorSummary;
+  /** swap files given and matched: `segments` counts the swapped-out segments read from each */
+  swapFiles: SwapFileInfo[];
+  /** the swap cipher found in the image (no key material) */
+  swapCipher: string | null;
+}
+
+export interface SwapFileInfo {
+  path: string;
+  index: number;
+  /** the kernel's own name for it */
+  kernelPath: string;
+  size: number;
+  sha256: string;
+  segments: number;
 }
 
 export interface RunOptions {
@@ -104,6 +124,7 @@ export class Case {
   private planBySegment = new Map<number, SegmentPlan>();
   private segmentList: SegmentSummary[] = [];
   private imageHash: string | null = null;
+  private swap: SwapSetup = { keys: null, files: [], problems: [], bySegment: new Map(), undecoded: new Map() };
   info!: CaseInfo;
 
   private constructor(
@@ -136,6 +157,11 @@ export class Case {
       const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
       const c = new Case(image, kernel, plan, threads, pool);
       c.keepBudget = opts.bufferCacheBytes ?? 0;
+      const keys = plan.segments.some((s) => s.sealedSlots)
+        ? readSwapKeys(kernel.space, kernel.symbolTable, kernel.slide, kernel.version.major)
+        : null;
+      c.swap = planSwap(plan, keys, opts.swap);
+      plan.problems.push(...c.swap.problems);
       await c.walk(opts);
       return c;
     } catch (e) {
@@ -151,9 +177,27 @@ export class Case {
     return this.pool;
   }
 
-  /** resident segments that have slots to decode, in segment order */
+  /** segments that have slots to decode (resident, or sealed with a way to read them), in segment order */
   private decodable(): SegmentPlan[] {
-    return this.plan.segments.filter((s) => s.bufferVa !== null && s.slots.length > 0);
+    return this.plan.segments.filter((s) => this.swap.bySegment.has(s.summary.index) || (s.bufferVa !== null && s.slots.length > 0));
+  }
+
+  /**
+   * The job of one segment before any bytes are read: from a kept buffer, or to be read (from RAM,
+   * or for a sealed segment from its swap file) by whichever thread runs it.
+   */
+  private baseJob(seg: SegmentPlan, keep: boolean): SegmentJob {
+    const idx = seg.summary.index;
+    const sp = this.swap.bySegment.get(idx);
+    const ctx = decodeContext(this.plan, seg);
+    const slots = sp ? sp.slots : seg.slots;
+    const k = this.kept.get(idx);
+    // a fresh copy of the sealed part per job: loading marks it (plain, failed)
+    const sealed = sp ? { sealed: { ...sp.job, ...(k ? { plain: true } : {}) } } : {};
+    if (k) return { ctx, slots, bytes: k.bytes, ...(k.missingFrom !== undefined ? { missingFrom: k.missingFrom } : {}), ...sealed };
+    if (sp?.job.file) return { ctx, slots, keep, ...sealed };
+    const length = sp ? sp.job.length : seg.readLength;
+    return { ctx, slots, read: { spec: this.spaceSpec(), va: '0x' + seg.bufferVa!.toString(16), length }, keep, ...sealed };
   }
 
   private spaceSpec(): SpaceSpec {
@@ -161,11 +205,12 @@ export class Case {
     return { imagePath: this.image.path, arch: k.arch, dtb: k.dtb, ...(k.t1sz !== undefined ? { t1sz: k.t1sz } : {}) };
   }
 
-  private jobFor(seg: SegmentPlan, keep = false): SegmentJob {
-    const k = this.kept.get(seg.summary.index);
-    const { bytes, missingFrom } = k ?? readSegmentBuffer(this.kernel.space, seg);
-    if (keep && !k) this.kept.set(seg.summary.index, { bytes, ...(missingFrom !== undefined ? { missingFrom } : {}) });
-    return { ctx: decodeContext(this.plan, seg), bytes, missingFrom, slots: seg.slots };
+  /** the job with its bytes read on this thread (and decrypted, for a sealed segment) */
+  private jobFor(seg: SegmentPlan, keep = false): SegmentJob & { problems: string[] } {
+    const job = this.baseJob(seg, keep);
+    const problems = job.read ? loadJobBuffer(job, this.kernel.space) : [];
+    openSealed(job);
+    return Object.assign(job, { problems });
   }
 
   /** during the walk: whether this segment's buffer still fits the cache budget */
@@ -190,23 +235,18 @@ export class Case {
       const seg = segs[next++]!;
       let p: Promise<R>;
       const keep = phase === 'decode' && this.reserveKeep(seg);
-      const k = this.kept.get(seg.summary.index);
       if (pool) {
         // a kept buffer is shared memory: posting it shares it, nothing is copied or read again;
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
-        const job = make(
-          k
-            ? { ctx: decodeContext(this.plan, seg), slots: seg.slots, bytes: k.bytes, ...(k.missingFrom !== undefined ? { missingFrom: k.missingFrom } : {}) }
-            : {
-                ctx: decodeContext(this.plan, seg),
-                slots: seg.slots,
-                read: { spec: this.spaceSpec(), va: '0x' + seg.bufferVa!.toString(16), length: seg.readLength },
-                keep,
-              },
-        );
-        p = pool.run<R>(job);
+        p = pool.run<R>(make(this.baseJob(seg, keep)));
       } else {
-        p = Promise.resolve().then(() => runJob(make(this.jobFor(seg, keep))).result as R);
+        p = Promise.resolve().then(() => {
+          const base = this.jobFor(seg, keep);
+          const { problems, ...job } = base;
+          const r = runJob(make(job)).result as unknown as R & JobProblems;
+          if (problems.length) r.problems = [...problems, ...(r.problems ?? [])];
+          return r;
+        });
       }
       p.catch(() => {}); // awaited in order below; this only keeps an abandoned run from warning
       pending.push(p);
@@ -232,7 +272,9 @@ export class Case {
   }
 
   private async walk(opts: OpenOptions): Promise<void> {
-    for (const seg of this.plan.segments) this.undecoded.set(seg.summary.index, [...seg.undecoded]);
+    for (const seg of this.plan.segments) {
+      this.undecoded.set(seg.summary.index, [...(this.swap.undecoded.get(seg.summary.index) ?? seg.undecoded)]);
+    }
     const search = opts.during?.search;
     const strings = opts.during?.strings;
     if (search) validateQuery(search.query);
@@ -259,6 +301,7 @@ export class Case {
       if (c) compactKindCounts(c, kinds);
       seg.summary.kinds = kinds;
     }
+    const swapFiles = await this.swapFileReport(opts.signal);
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
     this.segmentList = summary.segments;
     const k = this.kernel;
@@ -282,7 +325,34 @@ export class Case {
         xnu: k.version.xnu ?? 'unknown',
       },
       compressor: summary.compressor,
+      swapFiles,
+      swapCipher: this.swap.keys ? describeCipher(this.swap.keys.cipher) : null,
     };
+  }
+
+  /**
+   * Per swap file given: its SHA-256 and how many segments were read from it; a file none of whose
+   * segments decrypt to what the image's slot metadata describes is named as a problem.
+   */
+  private async swapFileReport(signal?: AbortSignal): Promise<SwapFileInfo[]> {
+    const out: SwapFileInfo[] = [];
+    for (const f of this.swap.files) {
+      let tried = 0;
+      let read = 0;
+      for (const [idx, sp] of this.swap.bySegment) {
+        if (sp.job.file?.path !== f.path) continue;
+        tried++;
+        if (this.compact.get(idx)?.origin) read++;
+      }
+      if (tried > 0 && read === 0) {
+        this.plan.problems.push(
+          `swap file ${f.path}: none of the ${tried} segment(s) the image places in it decrypt to what their slot metadata describes: not this image's swap file (another machine or another boot), or damaged`,
+        );
+      }
+      throwIfAborted(signal);
+      out.push({ path: f.path, index: f.index, kernelPath: f.kernelPath, size: f.size, sha256: await sha256File(f.path, signal), segments: read });
+    }
+    return out;
   }
 
   segments(): SegmentSummary[] {
@@ -313,16 +383,28 @@ export class Case {
     const record = this.slots(segment).find((r) => r.slot === slot);
     if (!record) throw new RangeError(`segment ${segment} has no live slot ${slot}`);
     const seg = this.planBySegment.get(segment);
-    const meta = seg?.slots.find((m) => m.slot === slot);
-    if (!seg || !meta || seg.bufferVa === null) return { record, page: null, compressed: null };
-    const job = this.jobFor({ ...seg, slots: [meta] }) as SegmentJob & { bytes: Uint8Array };
+    const sp = this.swap.bySegment.get(segment);
+    const meta = (sp ? sp.slots : seg?.slots)?.find((m) => m.slot === slot);
+    if (!seg || !meta || (!sp && seg.bufferVa === null)) return { record, page: null, compressed: null };
     let page: Uint8Array | null = null;
-    decodeSegmentSlots(job.bytes, job.missingFrom, [meta], job.ctx, (_r, p) => {
-      page = p ? p.slice() : null;
-    });
+    const take = (r: SlotRecord, p: Uint8Array | null) => {
+      if (r.slot === slot) page = p ? p.slice() : null;
+    };
+    let job: SegmentJob;
+    if (sp) {
+      // a sealed segment is only believed as a whole: judge every slot, keep this one's page
+      job = this.jobFor(seg);
+      if (job.sealed?.failed !== undefined || !job.bytes) return { record, page: null, compressed: null };
+      decodeSealedSlots(job.bytes, job.missingFrom, job.slots, job.ctx, sp.job.origin, sp.job.refusedKind, take);
+      if (page === null) return { record, page: null, compressed: null };
+    } else {
+      job = this.jobFor({ ...seg, slots: [meta] });
+      decodeSegmentSlots(job.bytes!, job.missingFrom, [meta], job.ctx, take);
+    }
+    const bytes = job.bytes!;
     const end = meta.offset + meta.size;
-    const avail = job.missingFrom ?? job.bytes.length;
-    const compressed = end <= avail ? job.bytes.slice(meta.offset, end) : job.bytes.slice(meta.offset, Math.max(meta.offset, avail));
+    const avail = job.missingFrom ?? bytes.length;
+    const compressed = end <= avail ? bytes.slice(meta.offset, end) : bytes.slice(meta.offset, Math.max(meta.offset, avail));
     return { record, page, compressed };
   }
 

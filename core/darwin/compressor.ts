@@ -208,6 +208,8 @@ export interface SegmentPlan {
   liveSlots: number;
   /** Σ live slot sizes rounded up to 4 (compare with c_bytes_used) */
   roundedBytes: number;
+  /** swapped-out or encrypted-in-place segments: every live slot's metadata, for decoding once decrypted */
+  sealedSlots?: SlotMeta[];
 }
 
 export interface CompressorPlan {
@@ -663,6 +665,7 @@ function planSegment(ctx: Ctx, index: number, segVa: bigint, dv: DataView): Segm
   const { words, errors } = readSlotWords(ctx, segVa, dv, nextSlot, problems);
 
   const slots: SlotMeta[] = [];
+  const sealedSlots: SlotMeta[] = [];
   const undecoded: SlotRecord[] = [];
   let live = 0;
   let rounded = 0;
@@ -687,6 +690,7 @@ function planSegment(ctx: Ctx, index: number, segVa: bigint, dv: DataView): Segm
     rounded += (size + 3) & ~3;
     compressedBytes += size;
     if (disp.mode !== 'decode') {
+      if (disp.mode === 'swapped' || disp.mode === 'encrypted') sealedSlots.push({ slot: s, offset, size, codec });
       undecoded.push(
         disp.mode === 'swapped'
           ? slotRecord(index, s, name, 'swapped', offset, size)
@@ -738,7 +742,16 @@ function planSegment(ctx: Ctx, index: number, segVa: bigint, dv: DataView): Segm
     uncompressedBytes: live * pageSize,
     problems,
   };
-  return { summary, bufferVa, readLength, slots, undecoded, liveSlots: live, roundedBytes: rounded };
+  return {
+    summary,
+    bufferVa,
+    readLength,
+    slots,
+    undecoded,
+    liveSlots: live,
+    roundedBytes: rounded,
+    ...(disp.mode === 'swapped' || disp.mode === 'encrypted' ? { sealedSlots } : {}),
+  };
 }
 
 /**
