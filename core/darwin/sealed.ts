@@ -82,7 +82,7 @@ export function decodeSealedSlots(
     }
   }
   let refusal: string | null = null;
-  if (checked === 0) refusal = 'no WKdm, MZV or LZ4 slot to check the decryption against (only raw or single-value slots): not decoded';
+  if (checked === 0) refusal = 'no WKdm, MZV or LZ4 slot to check the decryption against (only raw or single-value slots)';
   else if (failed > 0) {
     refusal = `${failed} of ${checked} compressed slots do not decode as their metadata says after decryption (first: ${first}): the wrong key, a swap file from another boot or machine, or a chunk since reused`;
   }
