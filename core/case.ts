@@ -14,7 +14,7 @@ import { WorkerPool, defaultThreads } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
 import { readSwapKeys, describeCipher } from './darwin/swap-crypto';
 import { planSwap, type SwapSetup } from './darwin/swap-plan';
-import { decodeSealedSlots } from './darwin/sealed';
+import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
 import { sha256File } from './darwin/swapfiles';
 import { runJob, loadJobBuffer, openSealed, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
@@ -125,6 +125,7 @@ export class Case {
   private segmentList: SegmentSummary[] = [];
   private imageHash: string | null = null;
   private swap: SwapSetup = { keys: null, files: [], problems: [], bySegment: new Map(), undecoded: new Map() };
+  private swapProblemList: string[] = [];
   info!: CaseInfo;
 
   private constructor(
@@ -286,6 +287,9 @@ export class Case {
       (b) => ({ ...b, task: 'records', ...also }),
       (seg, r) => {
         if (r.problems) seg.summary.problems.push(...r.problems);
+        if (r.problems && this.swap.bySegment.has(seg.summary.index)) {
+          for (const p of r.problems) this.swapProblemList.push(`segment ${seg.summary.index}: ${p}`);
+        }
         if (r.hits) for (const h of r.hits) search!.onHit(h);
         if (r.strings) for (const x of r.strings) strings!.onString(x);
         if (r.kept) this.kept.set(seg.summary.index, r.kept);
@@ -302,6 +306,7 @@ export class Case {
       seg.summary.kinds = kinds;
     }
     const swapFiles = await this.swapFileReport(opts.signal);
+    this.swapProblemList.unshift(...this.swap.problems);
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
     this.segmentList = summary.segments;
     const k = this.kernel;
@@ -337,22 +342,27 @@ export class Case {
   private async swapFileReport(signal?: AbortSignal): Promise<SwapFileInfo[]> {
     const out: SwapFileInfo[] = [];
     for (const f of this.swap.files) {
-      let tried = 0;
       let read = 0;
+      let mismatched = 0;
       for (const [idx, sp] of this.swap.bySegment) {
         if (sp.job.file?.path !== f.path) continue;
-        tried++;
         if (this.compact.get(idx)?.origin) read++;
+        else if (this.planBySegment.get(idx)?.summary.problems.some((p) => p.includes(REFUSED_MISMATCH))) mismatched++;
       }
-      if (tried > 0 && read === 0) {
-        this.plan.problems.push(
-          `swap file ${f.path}: none of the ${tried} segment(s) the image places in it decrypt to what their slot metadata describes: not this image's swap file (another machine or another boot), or damaged`,
-        );
+      if (read === 0 && mismatched > 0) {
+        const p = `swap file ${f.path}: no segment the image places in it decrypts to what its slot metadata describes (${mismatched} tried): the file is from another machine or another boot, or damaged`;
+        this.plan.problems.push(p);
+        this.swapProblemList.push(p);
       }
       throwIfAborted(signal);
       out.push({ path: f.path, index: f.index, kernelPath: f.kernelPath, size: f.size, sha256: await sha256File(f.path, signal), segments: read });
     }
     return out;
+  }
+
+  /** what went wrong with swap files and swap decryption (also among the compressor's problems) */
+  swapProblems(): string[] {
+    return this.swapProblemList;
   }
 
   segments(): SegmentSummary[] {
@@ -549,6 +559,7 @@ export class Case {
           consistency: this.info.compressor.consistency,
         },
         sv: this.info.compressor.singleValue,
+        swapFiles: this.info.swapFiles.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256, segments: f.segments })),
       },
     });
   }

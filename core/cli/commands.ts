@@ -6,10 +6,19 @@ import type { CliIo } from './main';
 import { EXIT } from './main';
 import type { SearchQuery } from '../search/query';
 import { loadYaraRules } from '../search/yara';
+import { delimiter } from 'node:path';
 
 interface CaseOpts {
   symbols?: string;
+  swap?: string[];
   threads?: string;
+}
+
+/** --swap, else UNFOLD_SWAP (one path, or several joined by the platform's path delimiter) */
+function swapInputs(o: CaseOpts): string[] | undefined {
+  if (o.swap && o.swap.length > 0) return o.swap;
+  const env = process.env.UNFOLD_SWAP;
+  return env ? env.split(delimiter).filter(Boolean) : undefined;
 }
 
 function progressPrinter(io: CliIo): ((p: Progress) => void) | undefined {
@@ -25,13 +34,23 @@ function progressPrinter(io: CliIo): ((p: Progress) => void) | undefined {
   };
 }
 
-async function withCase<T>(image: string, o: CaseOpts, io: CliIo, fn: (c: Case) => Promise<T>, extra: Partial<OpenOptions> = {}): Promise<T> {
+async function withCase<T>(
+  image: string,
+  o: CaseOpts,
+  io: CliIo,
+  fn: (c: Case) => Promise<T>,
+  extra: Partial<OpenOptions> = {},
+  quietSwap = false,
+): Promise<T> {
   const threads = o.threads !== undefined ? Number(o.threads) : undefined;
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new RangeError(`--threads must be a whole number ≥ 0, got ${o.threads}`);
   // UNFOLD_SYMBOLS names an examiner's usual ISF folder once, instead of --symbols on every command
   const symbols = o.symbols ?? (process.env.UNFOLD_SYMBOLS || undefined);
-  const c = await openCase(image, { symbols, threads, onProgress: progressPrinter(io), ...extra });
+  const swap = swapInputs(o);
+  const c = await openCase(image, { symbols, threads, onProgress: progressPrinter(io), ...(swap ? { swap } : {}), ...extra });
   try {
+    // what went wrong with the swap files is said on stderr (info lists it with its problems)
+    if (!quietSwap) for (const p of c.swapProblems()) io.stderr.write(`unfold: swap: ${p}\n`);
     return await fn(c);
   } finally {
     await c.close();
@@ -74,10 +93,12 @@ export function infoJson(c: Case): Record<string, unknown> {
     uncompressedBytes: compressor.uncompressedBytes,
     compressionRatio: ratio,
     problems: compressor.problems,
+    swapFiles: c.info.swapFiles.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256, segments: f.segments })),
   };
 }
 
 export async function infoCommand(image: string, o: CaseOpts & { json?: boolean }, io: CliIo): Promise<number> {
+  // quietSwap: info lists the swap problems with the others
   return withCase(image, o, io, async (c) => {
     const j = infoJson(c);
     if (o.json) {
@@ -101,9 +122,11 @@ export async function infoCommand(image: string, o: CaseOpts & { json?: boolean 
     out(io, `Single value   ${cs.singleValue.length} table entries, ${cs.singleValue.reduce((n, e) => n + e.refCount, 0)} pages`);
     out(io, `Consistency    ${cs.consistency.ok ? 'ok' : 'MISMATCH'}`);
     for (const ch of cs.consistency.checks) out(io, `  ${ch.ok ? 'ok ' : 'BAD'} ${ch.name}: expected ${ch.expected}, found ${ch.found}${ch.note ? ' — ' + ch.note : ''}`);
+    if (c.info.swapCipher) out(io, `Swap cipher    ${c.info.swapCipher}`);
+    for (const f of c.info.swapFiles) out(io, `Swap file      ${f.path} (index ${f.index}, ${f.kernelPath}): ${f.segments} segment(s) read, SHA-256 ${f.sha256}`);
     for (const p of cs.problems) out(io, `Problem        ${p}`);
     return EXIT.ok;
-  });
+  }, {}, true);
 }
 
 export async function slotsCommand(image: string, o: CaseOpts & { json?: boolean; segment?: string }, io: CliIo): Promise<number> {

@@ -9,6 +9,9 @@ import { decodeSegmentSlots, type DecodeContext, type DecodeScratch, type SlotMe
 import type { SlotRecord } from './types';
 import type { SwapCipher } from './swap-crypto';
 
+/** the words of a refusal because decrypted slots do not decode (a whole file of these: not this image's file) */
+export const REFUSED_MISMATCH = 'compressed slots do not decode as their metadata says';
+
 export interface SealedOrigin {
   source: 'swap' | 'decrypted';
   swapFile?: string;
@@ -84,7 +87,7 @@ export function decodeSealedSlots(
   let refusal: string | null = null;
   if (checked === 0) refusal = 'no WKdm, MZV or LZ4 slot to check the decryption against (only raw or single-value slots)';
   else if (failed > 0) {
-    refusal = `${failed} of ${checked} compressed slots do not decode as their metadata says after decryption (first: ${first}): the wrong key, a swap file from another boot or machine, or a chunk since reused`;
+    refusal = `${failed} of ${checked} ${REFUSED_MISMATCH} after decryption (first: ${first}): the wrong key, a swap file from another boot or machine, or a chunk since reused`;
   }
   for (let i = 0; i < recs.length; i++) {
     const r = recs[i]!;

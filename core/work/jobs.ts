@@ -141,7 +141,10 @@ function decodeSealed(job: SegmentJob, ctx: DecodeContext, onPage: (rec: SlotRec
   } else {
     refusal = decodeSealedSlots(job.bytes!, job.missingFrom, job.slots, ctx, sj.origin, sj.refusedKind, onPage, scratchFor(ctx.pageSize));
   }
-  if (refusal !== null) sealedProblems.set(job, `${sj.origin.source === 'swap' ? 'swapped-out segment' : 'buffer encrypted in place'} not decoded: ${refusal}`);
+  if (refusal !== null) {
+    const what = sj.origin.source === 'swap' ? 'swapped-out segment' : 'buffer encrypted in place';
+    sealedProblems.set(job, `${what} ${sj.failed !== undefined ? 'not read' : 'not decoded'}: ${refusal}`);
+  }
 }
 
 /**
