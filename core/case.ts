@@ -84,7 +84,8 @@ export interface SwapFileInfo {
   /** the kernel's own name for it */
   kernelPath: string;
   size: number;
-  sha256: string;
+  /** null until hashed (swapFilesHashed(): like the image's, only when info or an export needs it) */
+  sha256: string | null;
   segments: number;
 }
 
@@ -126,6 +127,7 @@ export class Case {
   private imageHash: string | null = null;
   private swap: SwapSetup = { keys: null, files: [], problems: [], bySegment: new Map(), undecoded: new Map() };
   private swapProblemList: string[] = [];
+  private swapHashes: Promise<SwapFileInfo[]> | null = null;
   info!: CaseInfo;
 
   private constructor(
@@ -305,7 +307,7 @@ export class Case {
       if (c) compactKindCounts(c, kinds);
       seg.summary.kinds = kinds;
     }
-    const swapFiles = await this.swapFileReport(opts.signal);
+    const swapFiles = this.swapFileReport();
     this.swapProblemList.unshift(...this.swap.problems);
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
     this.segmentList = summary.segments;
@@ -339,7 +341,7 @@ export class Case {
    * Per swap file given: its SHA-256 and how many segments were read from it; a file none of whose
    * segments decrypt to what the image's slot metadata describes is named as a problem.
    */
-  private async swapFileReport(signal?: AbortSignal): Promise<SwapFileInfo[]> {
+  private swapFileReport(): SwapFileInfo[] {
     const out: SwapFileInfo[] = [];
     for (const f of this.swap.files) {
       let read = 0;
@@ -354,10 +356,25 @@ export class Case {
         this.plan.problems.push(p);
         this.swapProblemList.push(p);
       }
-      throwIfAborted(signal);
-      out.push({ path: f.path, index: f.index, kernelPath: f.kernelPath, size: f.size, sha256: await sha256File(f.path, signal), segments: read });
+      out.push({ path: f.path, index: f.index, kernelPath: f.kernelPath, size: f.size, sha256: null, segments: read });
     }
     return out;
+  }
+
+  /** info.swapFiles with the SHA-256 of every swap file filled in (streamed once, then remembered) */
+  swapFilesHashed(run: RunOptions = {}): Promise<SwapFileInfo[]> {
+    this.swapHashes ??= (async () => {
+      for (const f of this.info.swapFiles) {
+        throwIfAborted(run.signal);
+        f.sha256 ??= await sha256File(f.path, run.signal);
+      }
+      return this.info.swapFiles;
+    })();
+    const p = this.swapHashes;
+    p.catch(() => {
+      if (this.swapHashes === p) this.swapHashes = null; // a cancelled or failed pass may be asked again
+    });
+    return p;
   }
 
   /** what went wrong with swap files and swap decryption (also among the compressor's problems) */
@@ -534,6 +551,7 @@ export class Case {
   async export(req: ExportRequest, run: RunOptions = {}): Promise<ExportResult> {
     run.onProgress?.({ phase: 'hash', done: 0, total: 1, message: 'hashing the evidence file' });
     const imageSha256 = await this.imageSha256(run);
+    const swapFiles = await this.swapFilesHashed(run);
     const liveSlots = this.segmentList.reduce((n, s) => n + s.liveSlots, 0);
     return exportPages(this.pages(run), {
       out: req.out,
@@ -559,7 +577,7 @@ export class Case {
           consistency: this.info.compressor.consistency,
         },
         sv: this.info.compressor.singleValue,
-        swapFiles: this.info.swapFiles.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256, segments: f.segments })),
+        swapFiles: swapFiles.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256!, segments: f.segments })),
       },
     });
   }

@@ -100,6 +100,7 @@ export function infoJson(c: Case): Record<string, unknown> {
 export async function infoCommand(image: string, o: CaseOpts & { json?: boolean }, io: CliIo): Promise<number> {
   // quietSwap: info lists the swap problems with the others
   return withCase(image, o, io, async (c) => {
+    await c.swapFilesHashed();
     const j = infoJson(c);
     if (o.json) {
       out(io, JSON.stringify(j));

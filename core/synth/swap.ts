@@ -23,8 +23,8 @@ import {
   type CompressorTruth,
   type SegmentSpec,
 } from './compressor';
-import { createSynthKernel, type SynthKernelImage } from './kernel';
-import type { ScenarioDef } from './scenarios';
+import { createSynthKernel, type SynthKernelBuilder, type SynthKernelImage } from './kernel';
+import { buildScaleImage, type ScaleImage, type ScenarioDef } from './scenarios';
 
 export type SwapEra = 'cbc' | 'xts';
 
@@ -97,7 +97,7 @@ export function encryptChunk(k: SwapKeyMaterial, segVa: bigint, plain: Uint8Arra
 }
 
 /** the swap-crypto globals of one era, written into the kernel */
-export function writeKeyGlobals(kernel: ReturnType<typeof createSynthKernel>, k: SwapKeyMaterial, initialized = true): void {
+export function writeKeyGlobals(kernel: SynthKernelBuilder, k: SwapKeyMaterial, initialized = true): void {
   if (k.era === 'cbc') {
     kernel.write(kernel.global('swap_crypt_key', 32), k.key);
     kernel.writeU32(kernel.global('swap_crypt_ctx_initialized', 4, 4), initialized ? 1 : 0);
@@ -290,4 +290,30 @@ export async function writeSwapFiles(files: SwapFileSpec[], bytes: Map<number, U
     written.push(p);
   }
   return written;
+}
+
+/**
+ * The benchmark's pair: the scale image's pages with every segment swapped out to one swap file
+ * (macOS 13, XTS), and that file's bytes. Same pool, seed and layout as buildScaleImage's resident
+ * image, so the two walks decode the same pages.
+ */
+export function buildSwapScaleImage(opts: { pages: number; seed?: number }): { scale: ScaleImage; swapFile: Uint8Array; kernelPath: string } {
+  const keys = makeKeys('xts', 1013);
+  const kernelPath = '/System/Volumes/VM/swapfile0';
+  const chunk = 256 * 1024;
+  const scale = buildScaleImage({
+    pages: opts.pages,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    vary: {
+      kernel: (k) => writeKeyGlobals(k, keys),
+      segment: (sg) => {
+        sg.state = 5;
+        sg.swap = { fileIndex: 1, offset: sg.index * chunk };
+      },
+      spec: { swapFiles: [{ index: 1, path: kernelPath }] },
+    },
+  });
+  const bytes = swapFileBytes(scale.truth, keys, [{ index: 1, path: kernelPath }], chunk).get(1)!;
+  for (const sg of scale.truth.segments) delete sg.plain; // the chunks are in the file now
+  return { scale, swapFile: bytes, kernelPath };
 }
