@@ -218,8 +218,9 @@ export class Case {
 
   /** during the walk: whether this segment's buffer still fits the cache budget */
   private reserveKeep(seg: SegmentPlan): boolean {
-    if (this.keepBudget < seg.readLength) return false;
-    this.keepBudget -= seg.readLength;
+    const len = this.swap.bySegment.get(seg.summary.index)?.job.length ?? seg.readLength;
+    if (this.keepBudget < len) return false;
+    this.keepBudget -= len;
     return true;
   }
 

@@ -172,6 +172,35 @@ describe.each(Object.keys(SWAP_SCENARIOS))('%s', (name) => {
   });
 });
 
+describe('a long-lived case keeping its buffers (the app)', () => {
+  it('keeps the decrypted chunks: later searches, page views and exports give the same true pages', async () => {
+    const v = await save('swap-10.13');
+    const c = await openCase(v.image, { symbols: v.isf, threads: 2, swap: [v.good], bufferCacheBytes: 64 << 20 });
+    try {
+      const files = new Map([
+        [1, path.join(v.good, 'swapfile0')],
+        [2, path.join(v.good, 'swapfile1')],
+      ]);
+      expect(rows(c)).toEqual(expected(v, files));
+      for (let pass = 0; pass < 2; pass++) {
+        const t = v.s.truth.byName['sparse-text']!;
+        const needle = Buffer.from(t.page!.subarray(100, 120)).toString('hex');
+        const hits: Array<{ segment: number; slot: number; offset: number }> = [];
+        await c.search({ hex: [needle] }, { onHit: (h) => hits.push(h) });
+        expect(hits).toContainEqual(expect.objectContaining({ segment: t.segment, slot: t.slot, offset: 100 }));
+      }
+      const got = new Map<string, string>();
+      for await (const { record, page } of c.pages()) if (page) got.set(`${record.segment}/${record.slot}`, sha(page));
+      for (const t of v.s.truth.slots) {
+        const want = t.sealedSha256 && t.segment !== 3 && t.segment !== 5 ? t.sealedSha256 : t.sha256;
+        expect(got.get(`${t.segment}/${t.slot}`) ?? null, t.name).toBe(want ?? null);
+      }
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('without swap files', () => {
   it('swapped-out segments are listed as before; the buffer encrypted in RAM is still decrypted with the image keys', async () => {
     const v = await save('swap-10.14');
