@@ -102,6 +102,17 @@ export interface CaseInfo {
   image: ImageInfo;
   kernel: KernelInfo;
   compressor: CompressorSummary;
+  /** what was opened: adding swap files reopens the same image and symbols with them */
+  opened: { imagePath: string; symbolsPath?: string; swapPaths: string[] };
+  swap: SwapInfo;
+}
+
+export interface SwapInfo {
+  /** the swap cipher found in the image (no key material), or null when nothing needed it */
+  cipher: string | null;
+  files: Array<{ path: string; index: number; kernelPath: string; size: number; sha256: string | null; segments: number }>;
+  /** missing, short, foreign or unrelated files; segments refused */
+  problems: string[];
 }
 
 /** aggregate figures the overview charts need, computed next to the data */
@@ -268,6 +279,8 @@ export interface OpenRequest {
   imagePath: string;
   /** ISF file or folder of ISFs; omitted: the image's own or built-in symbols */
   symbolsPath?: string;
+  /** swap files, or folders of them, copied from the same Mac */
+  swapPaths?: string[];
 }
 
 export interface Environment {

@@ -73,7 +73,7 @@ function requireCase(caseId: number) {
   return current;
 }
 
-function toInfo(id: number, c: FacadeCase, demo: boolean, seconds: number): CaseInfo {
+function toInfo(id: number, c: FacadeCase, demo: boolean, seconds: number, opened: CaseInfo['opened']): CaseInfo {
   const i = c.info;
   return {
     caseId: id,
@@ -88,6 +88,8 @@ function toInfo(id: number, c: FacadeCase, demo: boolean, seconds: number): Case
     },
     kernel: { ...i.kernel, darwin: { ...i.kernel.darwin } },
     compressor: i.compressor,
+    opened,
+    swap: { cipher: i.swapCipher, files: i.swapFiles.map((f) => ({ ...f })), problems: [...c.swapProblems()] },
   };
 }
 
@@ -111,7 +113,9 @@ async function open(req: OpenRequest, demo: boolean): Promise<CaseInfo> {
       signal: controller.signal,
       onProgress: progressSink(req.requestId),
       threads: data.threads,
+      ...(req.swapPaths && req.swapPaths.length > 0 ? { swap: req.swapPaths } : {}),
     });
+    if (req.swapPaths && req.swapPaths.length > 0) await c.swapFilesHashed({ signal: controller.signal });
     if (controller.signal.aborted) {
       await c.close();
       throw appError('CANCELLED', 'cancelled');
@@ -127,7 +131,7 @@ async function open(req: OpenRequest, demo: boolean): Promise<CaseInfo> {
       await old.close().catch(() => {});
     }
     const id = nextCaseId++;
-    const info = toInfo(id, c, demo, (Date.now() - t0) / 1000);
+    const info = toInfo(id, c, demo, (Date.now() - t0) / 1000, { imagePath, ...(symbols ? { symbolsPath: symbols } : {}), swapPaths: [...(req.swapPaths ?? [])] });
     current = { id, facadeCase: c, info, stats: null };
     return info;
   } finally {
