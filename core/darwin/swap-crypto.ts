@@ -57,15 +57,16 @@ export function readSwapKeys(space: VirtualSpace, symbols: SymbolTable, slide: b
   const era = SWAP_CIPHER_ERAS.find((e) => darwinMajor >= e.fromDarwin && darwinMajor <= e.toDarwin);
   if (!era) return { cipher: null, symbols: [], problem: `Darwin ${darwinMajor} predates the VM compressor's swap encryption` };
   const names = era.keys.map((k) => k.symbol);
-  const missing = [...names, era.initialized].filter((n) => !symbols.hasSymbol(n));
+  const missing = names.filter((n) => !symbols.hasSymbol(n));
   if (missing.length > 0) {
     return { cipher: null, symbols: names, problem: `the symbol table has no ${missing.join(', ')}: the swap encryption keys (${era.cipher}) cannot be read` };
   }
   const at = (n: string) => symbols.symbolAddress(n)! + slide;
   try {
     const keys = era.keys.map((k) => Buffer.from(space.read(at(k.symbol), k.use)).toString('hex'));
-    // boolean_t before 10.14, bool-sized reads work for both: the low byte of a little-endian int
-    const init = space.read(at(era.initialized), 1)[0]!;
+    // boolean_t before 10.14, bool-sized reads work for both: the low byte of a little-endian int.
+    // Without the flag's symbol the keys are still tried: every segment is judged before it is believed.
+    const init = symbols.hasSymbol(era.initialized) ? space.read(at(era.initialized), 1)[0]! : 1;
     if (init === 0) {
       return {
         cipher: { name: 'none' },

@@ -170,7 +170,7 @@ export interface SwapScenario {
  * slots only, which cannot be verified), busy-swapping buffers encrypted in RAM, resident control
  * segments, across three swap files (index 3's file is the missing one).
  */
-export function buildSwapScenario(name: keyof typeof SWAP_SCENARIOS | string): SwapScenario {
+export function buildSwapScenario(name: keyof typeof SWAP_SCENARIOS | string, opts: { keysInitialized?: boolean } = {}): SwapScenario {
   const def = SWAP_SCENARIOS[name];
   if (!def) throw new Error(`no swap scenario ${name} (have ${Object.keys(SWAP_SCENARIOS).join(', ')})`);
   const { arch } = def;
@@ -178,7 +178,7 @@ export function buildSwapScenario(name: keyof typeof SWAP_SCENARIOS | string): S
   const ps = g.pageSize;
   const kernel = createSynthKernel({ arch, banner: def.banner, seed: def.xnu[0] + 77 });
   const keys = makeKeys(def.era, def.xnu[0]);
-  writeKeyGlobals(kernel, keys);
+  writeKeyGlobals(kernel, keys, opts.keysInitialized ?? true);
   let seed = 500;
   const next = () => ++seed;
   const root = arch === 'arm64' ? '/System/Volumes/VM' : '/private/var/vm';

@@ -219,6 +219,26 @@ describe('without swap files', () => {
     }
   });
 
+  it('keys never initialised: chunks are tried as stored, and ciphertext is refused, not decoded', async () => {
+    const s = buildSwapScenario('swap-10.13', { keysInitialized: false });
+    const base = path.join(dir, 'uninit');
+    mkdirSync(path.join(base, 'vm'), { recursive: true });
+    const { imagePath, isfPath } = await saveSynthImage(s.image, base, 'image');
+    await writeSwapFiles(s.files, s.fileBytes, path.join(base, 'vm'));
+    const c = await openCase(imagePath, { symbols: isfPath, threads: 0, swap: [path.join(base, 'vm')] });
+    try {
+      expect(c.swapProblems()).toContain('swap encryption: swap_crypt_ctx_initialized is 0: swap encryption was never set up since boot, so chunks are read as stored');
+      expect(c.info.swapCipher).toBe('not encrypted (swap encryption never initialised)');
+      for (const r of c.allSlots()) {
+        if (r.segment === 0 || r.segment === 7) continue;
+        expect(r.sha256, `segment ${r.segment} slot ${r.slot}`).toBeUndefined();
+        expect(r.kind).toBe(r.segment === 6 ? 'encrypted?' : 'swapped');
+      }
+    } finally {
+      await c.close();
+    }
+  });
+
   it('an image without swap keys keeps its encrypted buffers as encrypted?, saying why', async () => {
     const s = buildScenario('F9-x86_64');
     const { imagePath, isfPath } = await saveSynthImage(s.image, path.join(dir), 'nokeys');
@@ -229,7 +249,7 @@ describe('without swap files', () => {
       expect(r.kind).toBe('encrypted?');
       expect(r.sha256).toBeUndefined();
       expect(r.error).toBe(
-        `segment ${t.segment} slot ${t.slot}: encrypted in place; not decrypted: the symbol table has no swap_crypt_key1, swap_crypt_key2, swap_crypt_initialized: the swap encryption keys (aes-256-xts) cannot be read`,
+        `segment ${t.segment} slot ${t.slot}: encrypted in place; not decrypted: the symbol table has no swap_crypt_key1, swap_crypt_key2: the swap encryption keys (aes-256-xts) cannot be read`,
       );
     } finally {
       await c.close();
