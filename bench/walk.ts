@@ -121,7 +121,7 @@ export async function run(opts: { json: boolean; quick: boolean; previous?: Reco
   rmSync(exportDir, { recursive: true, force: true });
   try {
     const te = performance.now();
-    const ex = await c.export({ out: exportDir, layout: 'concat' });
+    const ex = await c.export({ out: exportDir, layout: 'concat', overwrite: false });
     const exportSeconds = (performance.now() - te) / 1000;
     const pagesBin = path.join(exportDir, 'pages.bin');
     spawnSync('cat', [pagesBin], { stdio: ['ignore', 'ignore', 'ignore'] });

@@ -7,46 +7,30 @@
 //
 // Long operations (open, search, strings, export) take a caller-chosen request id. Their progress, hits and end
 // arrive as UnfoldEvents carrying that id, so a UI can drop events of a request it has since replaced.
-import type { CompressorSummary, SegmentSummary, SlotKind, SlotRecord } from './darwin/types';
-import type { SearchHit } from './search/hits';
+//
+// Every method is declared once, in API below: its arguments and the value it answers. The method list,
+// the UnfoldApi interface, the IPC channels and endpoints, and the case worker's protocol
+// (main/protocol.ts) are all derived from it. docs/architecture.md says how to add a method.
+//
+// The data shapes are core's own (one type per concept); this file only re-exports them. It imports
+// type modules only, which hold plain data and no Node imports, so the browser can compile it.
+import type { SegmentSummary, SlotRecord } from './darwin/types';
+import type { SlotStats } from './darwin/histogram';
+import type { CaseInfo } from './case-info';
+import type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
+import type { ExportRequest, ExportSummary } from './export/types';
 
 export type { CompressorSummary, SegmentSummary, SlotKind, SlotRecord, SvEntry } from './darwin/types';
-/** one search hit, exactly as core reports it */
-export type { SearchHit };
+export type { SlotStats } from './darwin/histogram';
+export type { CaseInfo, ImageInfo, KernelInfo, SwapFileInfo, SwapInfo } from './case-info';
+export type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
+export { HIT_COLUMNS } from './search/types';
+export type { ExportLayout, ExportRequest, ExportSummary } from './export/types';
 
 export const API_VERSION = 1;
 
 /** request ids: chosen by the UI, unique per request; letters, digits, `.`, `_`, `-`, `:` */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
-
-/** IPC channel names (Electron) and endpoint names (browser mode: POST /api/<method>) */
-export const CHANNELS = {
-  environment: 'unfold:environment',
-  openCase: 'unfold:open-case',
-  openDemo: 'unfold:open-demo',
-  closeCase: 'unfold:close-case',
-  cancel: 'unfold:cancel',
-  getInfo: 'unfold:get-info',
-  getStats: 'unfold:get-stats',
-  getSegments: 'unfold:get-segments',
-  getSlots: 'unfold:get-slots',
-  getPage: 'unfold:get-page',
-  search: 'unfold:search',
-  strings: 'unfold:strings',
-  saveHits: 'unfold:save-hits',
-  export: 'unfold:export',
-  pickImage: 'unfold:pick-image',
-  pickSymbols: 'unfold:pick-symbols',
-  pickExportFolder: 'unfold:pick-export-folder',
-  pickHitsFile: 'unfold:pick-hits-file',
-  getRecentSymbols: 'unfold:get-recent-symbols',
-  /** main → renderer: every UnfoldEvent */
-  event: 'unfold:event',
-} as const;
-
-/** the request/response methods (keys of CHANNELS that are called, not listened to) */
-export type ApiMethod = Exclude<keyof typeof CHANNELS, 'event'>;
-export const API_METHODS = Object.keys(CHANNELS).filter((k) => k !== 'event') as ApiMethod[];
 
 // ───────────────────────────── results and errors ─────────────────────────────
 
@@ -74,56 +58,25 @@ export type AppErrorCode =
 
 // ───────────────────────────── case data ─────────────────────────────
 
-export interface ImageInfo {
-  path: string;
-  format: string;
-  ranges: { start: number; length: number }[];
-  notes: string[];
-  size: number;
-}
-
-export interface KernelInfo {
-  banner: string;
-  arch: string;
-  /** where the symbol table came from (file, folder match, built-in) */
-  symbols: string;
-  kaslrSlide: string;
-  dtb: string;
-  darwin: { major: number; minor: number; patch: number };
-  macos: string;
-  xnu: string;
-}
-
-export interface CaseInfo {
+/** a case the app has open: core's CaseInfo and what the app adds */
+export interface OpenCase extends CaseInfo {
   /** changes on every open; calls naming an older case are refused with STALE_CASE */
   caseId: number;
   demo: boolean;
   openSeconds: number;
-  image: ImageInfo;
-  kernel: KernelInfo;
-  compressor: CompressorSummary;
   /** what was opened: adding swap files reopens the same image and symbols with them */
   opened: { imagePath: string; symbolsPath?: string; swapPaths: string[] };
-  swap: SwapInfo;
 }
 
-export interface SwapInfo {
-  /** the swap cipher found in the image (no key material), or null when nothing needed it */
-  cipher: string | null;
-  files: Array<{ path: string; index: number; kernelPath: string; size: number; sha256: string | null; segments: number }>;
-  /** missing, short, foreign or unrelated files; segments refused */
-  problems: string[];
+/** what every long-running call on an open case names: its request id and the case */
+export interface CaseRequest {
+  requestId: string;
+  caseId: number;
 }
 
 /** aggregate figures the overview charts need, computed next to the data */
-export interface CaseStats {
+export interface CaseStats extends SlotStats {
   caseId: number;
-  pageSize: number;
-  /** compressed sizes of live slots that hold a stored stream (wkdm, lz4, mzv, raw) */
-  sizeHistogram: { binWidth: number; counts: number[] };
-  liveSlots: number;
-  decodedPages: number;
-  corruptSlots: number;
 }
 
 export interface PageView {
@@ -140,9 +93,7 @@ export interface PageView {
 
 // ───────────────────────────── search ─────────────────────────────
 
-export interface SearchRequest {
-  requestId: string;
-  caseId: number;
+export interface SearchRequest extends CaseRequest {
   /** literal strings */
   strings: string[];
   /** regular expressions (JavaScript syntax) */
@@ -168,14 +119,6 @@ export const SEARCH_LIMITS = {
   defaultMaxHits: 100_000,
 } as const;
 
-export interface SearchResult {
-  hits: number;
-  pagesScanned: number;
-  cancelled: boolean;
-  /** the hit limit was reached and the search stopped there */
-  limited: boolean;
-  seconds: number;
-}
 
 /** a saved hit list: one row per hit, as the search reported it */
 export type HitsFormat = 'csv' | 'json';
@@ -199,24 +142,11 @@ export interface SaveHitsResult {
   sha256: string;
 }
 
-/** the columns of a saved hit list, in order (CSV header, JSON keys) */
-export const HIT_COLUMNS = ['segment', 'slot', 'offset', 'length', 'kind', 'state', 'pattern', 'match', 'before', 'after'] as const;
 
 // ───────────────────────────── strings ─────────────────────────────
 
-/** one printable run in a decompressed page, exactly as core reports it */
-export interface StringEntry {
-  segment: number;
-  slot: number;
-  /** byte offset within the decompressed page */
-  offset: number;
-  encoding: 'ascii' | 'utf16le';
-  text: string;
-}
 
-export interface StringsRequest {
-  requestId: string;
-  caseId: number;
+export interface StringsRequest extends CaseRequest {
   /** shortest run reported, in characters */
   min: number;
   ascii: boolean;
@@ -236,41 +166,6 @@ export const STRINGS_LIMITS = {
   defaultMaxStrings: 200_000,
 } as const;
 
-export interface StringsResult {
-  /** strings kept (matching encoding and filter) */
-  strings: number;
-  /** strings extracted before filtering */
-  scanned: number;
-  pagesScanned: number;
-  cancelled: boolean;
-  /** the limit was reached and extraction stopped there */
-  limited: boolean;
-  seconds: number;
-}
-
-// ───────────────────────────── export ─────────────────────────────
-
-export type ExportLayout = 'slots' | 'concat';
-
-export interface ExportRequest {
-  requestId: string;
-  caseId: number;
-  out: string;
-  layout: ExportLayout;
-  overwrite: boolean;
-}
-
-export interface ExportResult {
-  out: string;
-  manifestSha256: string;
-  exported: number;
-  /** slots not exported, by reason (swapped, encrypted?, corrupt, unreadable) */
-  skipped: Record<string, number>;
-  corrupt: number;
-  /** files written besides manifest.json */
-  files: number;
-  seconds: number;
-}
 
 // ───────────────────────────── opening ─────────────────────────────
 
@@ -292,7 +187,7 @@ export interface Environment {
   platform: string;
   recentSymbols: string | null;
   /** the case the host already has open (a browser reload keeps it) */
-  openCase: CaseInfo | null;
+  openCase: OpenCase | null;
   /** what to open on start (`npm start [image]`); given to the first page that asks, then null */
   startup: { imagePath: string; symbolsPath?: string } | 'demo' | null;
 }
@@ -339,41 +234,64 @@ export interface CommandEvent {
 export interface StringsEvent {
   type: 'strings';
   requestId: string;
-  strings: StringEntry[];
+  strings: StringHit[];
 }
 
 export type UnfoldEvent = ProgressEvent | HitsEvent | StringsEvent | DoneEvent | ErrorEvent | CommandEvent;
 
 export type ViewName = 'overview' | 'segments' | 'slots' | 'search' | 'strings' | 'single' | 'swapped' | 'export';
 
-// ───────────────────────────── the interface ─────────────────────────────
+// ───────────────────────────── the methods ─────────────────────────────
 
-export interface UnfoldApi {
-  environment(): Promise<ApiResult<Environment>>;
-  openCase(req: OpenRequest): Promise<ApiResult<CaseInfo>>;
-  openDemo(req: { requestId: string }): Promise<ApiResult<CaseInfo>>;
-  closeCase(): Promise<ApiResult<null>>;
-  /** cancels a running open, search or export; false when no such request runs */
-  cancel(requestId: string): Promise<ApiResult<boolean>>;
-  getInfo(caseId: number): Promise<ApiResult<CaseInfo>>;
-  getStats(caseId: number): Promise<ApiResult<CaseStats>>;
-  getSegments(caseId: number): Promise<ApiResult<SegmentSummary[]>>;
-  getSlots(caseId: number, segment: number): Promise<ApiResult<SlotRecord[]>>;
-  getPage(caseId: number, segment: number, slot: number): Promise<ApiResult<PageView>>;
-  search(req: SearchRequest): Promise<ApiResult<SearchResult>>;
-  /** printable strings of every decoded page; they arrive as StringsEvents */
-  strings(req: StringsRequest): Promise<ApiResult<StringsResult>>;
-  /** writes the hits of a finished search (by its request id) to a new file */
-  saveHits(req: SaveHitsRequest): Promise<ApiResult<SaveHitsResult>>;
-  export(req: ExportRequest): Promise<ApiResult<ExportResult>>;
-  /** native dialogs: null when the person cancelled; NO_DIALOGS in browser mode */
-  pickImage(): Promise<ApiResult<string | null>>;
-  pickSymbols(kind: 'file' | 'folder'): Promise<ApiResult<string | null>>;
-  pickExportFolder(): Promise<ApiResult<string | null>>;
-  /** a save dialog for a hit list; null when cancelled */
-  pickHitsFile(format: HitsFormat): Promise<ApiResult<string | null>>;
-  getRecentSymbols(): Promise<ApiResult<string | null>>;
+/** a method's declaration: the argument list and the value of a successful answer (types only) */
+interface Method<Args extends unknown[], Value> {
+  args: Args;
+  value: Value;
 }
+const method = <Args extends unknown[], Value>(): Method<Args, Value> => ({}) as Method<Args, Value>;
+
+/** every method of the API, in one place */
+export const API = {
+  environment: method<[], Environment>(),
+  openCase: method<[req: OpenRequest], OpenCase>(),
+  openDemo: method<[req: { requestId: string }], OpenCase>(),
+  closeCase: method<[], null>(),
+  /** cancels a running open, search, strings pass or export; false when no such request runs */
+  cancel: method<[requestId: string], boolean>(),
+  getInfo: method<[caseId: number], OpenCase>(),
+  getStats: method<[caseId: number], CaseStats>(),
+  getSegments: method<[caseId: number], SegmentSummary[]>(),
+  getSlots: method<[caseId: number, segment: number], SlotRecord[]>(),
+  getPage: method<[caseId: number, segment: number, slot: number], PageView>(),
+  /** hits arrive as HitsEvents while it runs */
+  search: method<[req: SearchRequest], SearchResult>(),
+  /** printable strings of every decoded page; they arrive as StringsEvents */
+  strings: method<[req: StringsRequest], StringsResult>(),
+  /** writes the hits of a finished search (by its request id) to a new file */
+  saveHits: method<[req: SaveHitsRequest], SaveHitsResult>(),
+  export: method<[req: CaseRequest & ExportRequest], ExportSummary>(),
+  /** native dialogs: null when the person cancelled; NO_DIALOGS in browser mode */
+  pickImage: method<[], string | null>(),
+  pickSymbols: method<[kind: 'file' | 'folder'], string | null>(),
+  pickExportFolder: method<[], string | null>(),
+  /** a save dialog for a hit list; null when cancelled */
+  pickHitsFile: method<[format: HitsFormat], string | null>(),
+  getRecentSymbols: method<[], string | null>(),
+};
+
+export type ApiMethod = keyof typeof API;
+export const API_METHODS = Object.keys(API) as ApiMethod[];
+/** a method's argument list, as sent over IPC and HTTP */
+export type ApiArgs<M extends ApiMethod> = (typeof API)[M]['args'];
+/** a method's value when it succeeds */
+export type ApiValue<M extends ApiMethod> = (typeof API)[M]['value'];
+
+export type UnfoldApi = { [M in ApiMethod]: (...args: ApiArgs<M>) => Promise<ApiResult<ApiValue<M>>> };
+
+/** Electron: the IPC channel of a method (browser mode: POST /api/<method>) */
+export const channelOf = (m: ApiMethod): string => `unfold:${m}`;
+/** Electron: main → renderer, every UnfoldEvent */
+export const EVENT_CHANNEL = 'unfold:event';
 
 /** what preload exposes as window.unfold: the API, its event stream, and the path of a dropped file */
 export interface UnfoldBridge extends UnfoldApi {
@@ -381,10 +299,6 @@ export interface UnfoldBridge extends UnfoldApi {
   /** Electron only: the file system path of a File from a drop (contextIsolation hides File.path) */
   pathForFile?(file: File): string;
 }
-
-/** argument lists per method, as sent over IPC and HTTP */
-export type ApiArgs = { [M in ApiMethod]: Parameters<UnfoldApi[M]> };
-export type ApiValue<M extends ApiMethod> = Awaited<ReturnType<UnfoldApi[M]>> extends ApiResult<infer T> ? T : never;
 
 /** browser mode: the token travels in this header, or as ?token= */
 export const TOKEN_HEADER = 'x-unfold-token';

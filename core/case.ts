@@ -7,7 +7,8 @@ import { totalmem } from 'node:os';
 import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
-import { planCompressor, summarize, decodeContext, type CompressorPlan, type SegmentPlan } from './darwin/compressor';
+import { planCompressor, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
+import { holeIn } from './translate/present';
 import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads } from './work/pool';
@@ -16,12 +17,17 @@ import { readSwapKeys, describeCipher } from './darwin/swap-crypto';
 import { planSwap, type SwapSetup } from './darwin/swap-plan';
 import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
 import { sha256File } from './darwin/swapfiles';
-import { runJob, loadJobBuffer, openSealed, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchResult, type StringHit, type StringsResult } from './work/jobs';
+import type { SwapFileInfo } from './case-info';
+import { runJob, loadJobBuffer, openSealed, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
-import type { SearchHit } from './search/hits';
-import { exportPages, type ExportResult } from './export/export';
+import type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
+import { exportPages } from './export/export';
+import type { ExportRequest, ExportResult } from './export/types';
+import type { CaseInfo } from './case-info';
+
+export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError } from './errors';
 import { VERSION } from './version';
 
@@ -59,34 +65,17 @@ export interface OpenOptions {
   };
 }
 
-export interface CaseInfo {
-  image: { path: string; format: string; files: string[]; ranges: PhysRange[]; notes: string[]; size: number };
-  kernel: {
-    banner: string;
-    arch: 'x86_64' | 'arm64';
-    symbols: string;
-    kaslrSlide: string;
-    dtb: string;
-    darwin: { major: number; minor: number; patch: number };
-    macos: string;
-    xnu: string;
-  };
-  compressor: CompressorSummary;
-  /** swap files given and matched: `segments` counts the swapped-out segments read from each */
-  swapFiles: SwapFileInfo[];
-  /** the swap cipher found in the image (no key material) */
-  swapCipher: string | null;
-}
 
-export interface SwapFileInfo {
-  path: string;
-  index: number;
-  /** the kernel's own name for it */
-  kernelPath: string;
-  size: number;
-  /** null until hashed (swapFilesHashed(): like the image's, only when info or an export needs it) */
-  sha256: string | null;
-  segments: number;
+/** which strings a strings pass keeps */
+export interface StringsFilter {
+  /** keep ASCII runs (default true) */
+  ascii?: boolean;
+  /** keep UTF-16LE runs (default true) */
+  utf16?: boolean;
+  /** keep only strings containing this text, case-insensitive */
+  filter?: string;
+  /** stop after keeping this many */
+  maxStrings?: number;
 }
 
 export interface RunOptions {
@@ -94,18 +83,7 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
 }
 
-export interface SearchSummary {
-  hits: number;
-  pagesScanned: number;
-  singleValueHits: number;
-  cancelled: boolean;
-}
 
-export interface ExportRequest {
-  out: string;
-  layout: 'slots' | 'concat';
-  overwrite?: boolean;
-}
 
 const hex = (v: bigint | number) => '0x' + v.toString(16);
 
@@ -120,7 +98,7 @@ export class Case {
   private undecoded = new Map<number, SlotRecord[]>();
   private materialized: { segment: number; records: SlotRecord[] } | null = null;
   /** compressed segment buffers kept from the walk (shared memory when workers read them) */
-  private kept = new Map<number, { bytes: Uint8Array; missingFrom?: number }>();
+  private kept = new Map<number, { bytes: Uint8Array; holes?: Hole[] }>();
   private keepBudget = 0;
   private planBySegment = new Map<number, SegmentPlan>();
   private segmentList: SegmentSummary[] = [];
@@ -197,7 +175,7 @@ export class Case {
     const k = this.kept.get(idx);
     // a fresh copy of the sealed part per job: loading marks it (plain, failed)
     const sealed = sp ? { sealed: { ...sp.job, ...(k ? { plain: true } : {}) } } : {};
-    if (k) return { ctx, slots, bytes: k.bytes, ...(k.missingFrom !== undefined ? { missingFrom: k.missingFrom } : {}), ...sealed };
+    if (k) return { ctx, slots, bytes: k.bytes, ...(k.holes ? { holes: k.holes } : {}), ...sealed };
     if (sp?.job.file) return { ctx, slots, keep, ...sealed };
     const length = sp ? sp.job.length : seg.readLength;
     return { ctx, slots, read: { spec: this.spaceSpec(), va: '0x' + seg.bufferVa!.toString(16), length }, keep, ...sealed };
@@ -333,8 +311,7 @@ export class Case {
         xnu: k.version.xnu ?? 'unknown',
       },
       compressor: summary.compressor,
-      swapFiles,
-      swapCipher: this.swap.keys ? describeCipher(this.swap.keys.cipher) : null,
+      swap: { cipher: this.swap.keys ? describeCipher(this.swap.keys.cipher) : null, files: swapFiles, problems: this.swapProblemList },
     };
   }
 
@@ -365,11 +342,11 @@ export class Case {
   /** info.swapFiles with the SHA-256 of every swap file filled in (streamed once, then remembered) */
   swapFilesHashed(run: RunOptions = {}): Promise<SwapFileInfo[]> {
     this.swapHashes ??= (async () => {
-      for (const f of this.info.swapFiles) {
+      for (const f of this.info.swap.files) {
         throwIfAborted(run.signal);
         f.sha256 ??= await sha256File(f.path, run.signal);
       }
-      return this.info.swapFiles;
+      return this.info.swap.files;
     })();
     const p = this.swapHashes;
     p.catch(() => {
@@ -423,45 +400,63 @@ export class Case {
       // a sealed segment is only believed as a whole: judge every slot, keep this one's page
       job = this.jobFor(seg);
       if (job.sealed?.failed !== undefined || !job.bytes) return { record, page: null, compressed: null };
-      decodeSealedSlots(job.bytes, job.missingFrom, job.slots, job.ctx, sp.job.origin, sp.job.refusedKind, take);
+      decodeSealedSlots(job.bytes, job.holes, job.slots, job.ctx, sp.job.origin, sp.job.refusedKind, take);
       if (page === null) return { record, page: null, compressed: null };
     } else {
       job = this.jobFor({ ...seg, slots: [meta] });
-      decodeSegmentSlots(job.bytes!, job.missingFrom, [meta], job.ctx, take);
+      decodeSegmentSlots(job.bytes!, job.holes, [meta], job.ctx, take);
     }
     const bytes = job.bytes!;
+    // the compressed bytes up to the first absent page they touch (all of them when none is absent)
     const end = meta.offset + meta.size;
-    const avail = job.missingFrom ?? bytes.length;
-    const compressed = end <= avail ? bytes.slice(meta.offset, end) : bytes.slice(meta.offset, Math.max(meta.offset, avail));
+    const gap = holeIn(job.holes ?? [], meta.offset, end);
+    const avail = Math.min(end, gap ? Math.max(meta.offset, gap.from) : end, bytes.length);
+    const compressed = bytes.slice(meta.offset, Math.max(meta.offset, avail));
     return { record, page, compressed };
   }
 
-  async search(query: SearchQuery, opts: RunOptions & { onHit?: (h: SearchHit) => void } = {}): Promise<SearchSummary> {
+  /**
+   * Every hit of the query in every decoded page, in (segment, slot, offset) order, then the hits in
+   * pages kept only as a single-value table entry. With `maxHits`, the search stops at that many
+   * hits and says so (`limited`); a cancel through `signal` ends it with `cancelled`.
+   */
+  async search(query: SearchQuery, opts: RunOptions & { onHit?: (h: SearchHit) => void; maxHits?: number } = {}): Promise<SearchResult> {
     validateQuery(query);
+    const t0 = Date.now();
     const key = queryKey(query);
+    const max = opts.maxHits ?? Infinity;
+    const limit = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, limit.signal]) : limit.signal;
     let hits = 0;
     let pagesScanned = 0;
     let singleValueHits = 0;
-    const emit = (h: SearchHit) => {
+    const emit = (h: SearchHit): boolean => {
+      if (hits >= max) return false;
       hits++;
       opts.onHit?.(h);
+      if (hits >= max) limit.abort();
+      return true;
+    };
+    const result = (cancelled: boolean): SearchResult => {
+      const limited = limit.signal.aborted;
+      return { hits, singleValueHits, pagesScanned, cancelled: cancelled && !limited, limited, seconds: (Date.now() - t0) / 1000 };
     };
     try {
-      await this.forEachSegment<SearchResult>(
+      await this.forEachSegment<SearchJobResult>(
         (b) => ({ ...b, task: 'search', queryKey: key, query }),
         (_seg, r) => {
           pagesScanned += r.pagesScanned;
           for (const h of r.hits) emit(h);
         },
-        opts,
+        { ...opts, signal },
         'search',
       );
     } catch (e) {
-      if (e instanceof CancelledError) return { hits, pagesScanned, singleValueHits, cancelled: true };
+      if (e instanceof CancelledError) return result(true);
       throw e;
     }
-    singleValueHits = this.svTableHits(query, emit);
-    return { hits, pagesScanned, singleValueHits, cancelled: false };
+    if (!limit.signal.aborted) this.svTableHits(query, (h) => void (emit(h) && singleValueHits++));
+    return result(false);
   }
 
   /**
@@ -480,22 +475,49 @@ export class Case {
     return n;
   }
 
-  async strings(min: number, opts: RunOptions & { onString?: (s: StringHit) => void } = {}): Promise<{ strings: number; pagesScanned: number }> {
-    let n = 0;
+  /**
+   * Printable strings of every decoded page, in (segment, slot, offset) order. `ascii`/`utf16` pick the
+   * encodings (default both), `filter` keeps strings containing that text (case-insensitive), and
+   * `maxStrings` stops after keeping that many (`limited`).
+   */
+  async strings(min: number, opts: RunOptions & StringsFilter & { onString?: (s: StringHit) => void } = {}): Promise<StringsResult> {
+    const t0 = Date.now();
+    const max = opts.maxStrings ?? Infinity;
+    const ascii = opts.ascii ?? true;
+    const utf16 = opts.utf16 ?? true;
+    const needle = (opts.filter ?? '').toLowerCase();
+    const limit = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, limit.signal]) : limit.signal;
+    let kept = 0;
+    let scanned = 0;
     let pagesScanned = 0;
-    await this.forEachSegment<StringsResult>(
-      (b) => ({ ...b, task: 'strings', min }),
-      (_seg, r) => {
-        pagesScanned += r.pagesScanned;
-        for (const s of r.strings) {
-          n++;
-          opts.onString?.(s);
-        }
-      },
-      opts,
-      'strings',
-    );
-    return { strings: n, pagesScanned };
+    const result = (cancelled: boolean): StringsResult => {
+      const limited = limit.signal.aborted;
+      return { strings: kept, scanned, pagesScanned, cancelled: cancelled && !limited, limited, seconds: (Date.now() - t0) / 1000 };
+    };
+    try {
+      await this.forEachSegment<StringsJobResult>(
+        (b) => ({ ...b, task: 'strings', min }),
+        (_seg, r) => {
+          pagesScanned += r.pagesScanned;
+          for (const s of r.strings) {
+            if (kept >= max) return;
+            scanned++;
+            if (s.encoding === 'ascii' ? !ascii : !utf16) continue;
+            if (needle && !s.text.toLowerCase().includes(needle)) continue;
+            kept++;
+            opts.onString?.(s);
+            if (kept >= max) limit.abort();
+          }
+        },
+        { ...opts, signal },
+        'strings',
+      );
+    } catch (e) {
+      if (e instanceof CancelledError) return result(true);
+      throw e;
+    }
+    return result(false);
   }
 
   /** SHA-256 of the evidence file, computed once (streamed) */

@@ -12,7 +12,7 @@ export interface DemoCase {
 }
 
 // Bumped whenever the builder's demo image changes, so a cached older demo is never shown.
-export const DEMO_REVISION = 2;
+export const DEMO_REVISION = 3;
 
 export function demoDir(): string {
   return process.env.UNFOLD_DEMO_DIR ?? path.join(userCacheDir(), `demo-${VERSION}-r${DEMO_REVISION}`);

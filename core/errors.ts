@@ -63,6 +63,21 @@ export class DiscoveryError extends UnfoldError {
   }
 }
 
+/**
+ * The symbol table lacks a symbol, type or field a reader needs (an ISF without the process or VM
+ * types, say). Names exactly what is missing and where it was looked for.
+ */
+export class MissingSymbolError extends UnfoldError {
+  constructor(
+    readonly what: 'symbol' | 'type' | 'field',
+    readonly missing: string,
+    readonly source: string,
+    why = '',
+  ) {
+    super('MISSING_SYMBOL', `the symbol table (${source}) has no ${what} ${missing}${why ? `: ${why}` : ''}`, { what, missing, source });
+  }
+}
+
 /** An export or other write that was refused or failed without leaving partial output under the final name. */
 export class ExportError extends UnfoldError {
   constructor(code: 'EXISTS' | 'WRITE_FAILED' | 'CANCELLED', message: string, details: Record<string, unknown> = {}) {

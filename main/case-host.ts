@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { ApiError, ApiResult, UnfoldEvent } from '../core/api';
-import type { CaseWorkerData, FromWorker, ToWorker, WorkerCall } from './protocol';
+import type { CaseWorkerData, FromWorker, ToWorker, WorkerArgs, WorkerCall, WorkerCallName, WorkerValue } from './protocol';
 
 export interface WorkerSpec {
   /** file to start: a built .js, or core/work/bootstrap.mjs for sources run through tsx */
@@ -17,8 +17,7 @@ export interface WorkerSpec {
 
 /** the interface handlers.ts needs (tests give a fake) */
 export interface CaseHostLike {
-  call<T>(call: WorkerCall): Promise<ApiResult<T>>;
-  cancel(requestId: string): Promise<ApiResult<boolean>>;
+  call<M extends WorkerCallName>(method: M, ...args: WorkerArgs<M>): Promise<ApiResult<WorkerValue<M>>>;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -69,7 +68,7 @@ export class CaseHost implements CaseHostLike {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      p.resolve(m.ok ? { ok: true, value: m.value } : { ok: false, error: m.error });
+      p.resolve(m.result);
     });
     const fail = (why: string) => {
       if (this.worker !== w) return;
@@ -84,27 +83,21 @@ export class CaseHost implements CaseHostLike {
     return w;
   }
 
-  private send<T>(build: (id: number) => ToWorker): Promise<ApiResult<T>> {
+  call<M extends WorkerCallName>(method: M, ...args: WorkerArgs<M>): Promise<ApiResult<WorkerValue<M>>> {
     if (this.disposed) return Promise.resolve({ ok: false, error: { code: 'WORKER_FAILED', message: 'the app is shutting down' } });
+    // nothing can run in a worker that has not started: no need to start one to say so
+    if (method === 'cancel' && !this.worker) return Promise.resolve({ ok: true, value: false as WorkerValue<M> });
     const id = this.nextId++;
-    return new Promise<ApiResult<T>>((resolve) => {
+    const message: ToWorker = { id, call: { method, args } as WorkerCall };
+    return new Promise<ApiResult<WorkerValue<M>>>((resolve) => {
       this.pending.set(id, { resolve: resolve as Pending['resolve'] });
-      this.start().postMessage(build(id));
+      this.start().postMessage(message);
     });
-  }
-
-  call<T>(call: WorkerCall): Promise<ApiResult<T>> {
-    return this.send<T>((id) => ({ kind: 'call', id, call }));
-  }
-
-  cancel(requestId: string): Promise<ApiResult<boolean>> {
-    if (!this.worker) return Promise.resolve({ ok: true, value: false });
-    return this.send<boolean>((id) => ({ kind: 'cancel', id, requestId }));
   }
 
   async dispose(): Promise<void> {
     const w = this.worker;
-    if (w) await this.call({ op: 'close' });
+    if (w) await this.call('closeCase');
     this.disposed = true;
     this.worker = null;
     if (w) await w.terminate();

@@ -6,10 +6,11 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   ApiError,
-  CaseInfo,
+  CaseRequest,
   CaseStats,
   ExportRequest,
-  ExportResult,
+  ExportSummary,
+  OpenCase,
   OpenRequest,
   PageView,
   SaveHitsRequest,
@@ -17,14 +18,18 @@ import type {
   SearchHit,
   SearchRequest,
   SearchResult,
-  StringEntry,
+  StringHit,
   StringsRequest,
   StringsResult,
   UnfoldEvent,
 } from '../core/api';
-import { HIT_COLUMNS, SEARCH_LIMITS, STRINGS_LIMITS } from '../core/api';
-import type { SlotKind } from '../core/darwin/types';
-import type { CaseWorkerData, FromWorker, ToWorker, WorkerCall } from './protocol';
+import { SEARCH_LIMITS, STRINGS_LIMITS } from '../core/api';
+import { slotStats } from '../core/darwin/histogram';
+import { hitsToCsv } from '../core/search/csv';
+import { HIT_COLUMNS } from '../core/search/types';
+import { summarizeExport } from '../core/export/types';
+import { Batcher } from '../core/work/batch';
+import type { CaseWorkerData, FromWorker, ToWorker, WorkerArgs, WorkerCallName, WorkerValue } from './protocol';
 import { appError, toApiError } from './errors';
 import { loadFacade, type FacadeCase } from './facade';
 
@@ -40,7 +45,7 @@ interface Running {
   kind: 'open' | 'search' | 'strings' | 'export';
 }
 
-let current: { id: number; facadeCase: FacadeCase; info: CaseInfo; stats: CaseStats | null } | null = null;
+let current: { id: number; facadeCase: FacadeCase; info: OpenCase; stats: CaseStats | null } | null = null;
 let nextCaseId = 1;
 const running = new Map<string, Running>();
 /** the hits of the last search, kept so "Save hits" writes what the search found, not what a renderer sends */
@@ -73,27 +78,11 @@ function requireCase(caseId: number) {
   return current;
 }
 
-function toInfo(id: number, c: FacadeCase, demo: boolean, seconds: number, opened: CaseInfo['opened']): CaseInfo {
-  const i = c.info;
-  return {
-    caseId: id,
-    demo,
-    openSeconds: seconds,
-    image: {
-      path: i.image.path,
-      format: i.image.format,
-      ranges: i.image.ranges.map((r) => ({ start: r.start, length: r.length })),
-      notes: [...i.image.notes],
-      size: i.image.size,
-    },
-    kernel: { ...i.kernel, darwin: { ...i.kernel.darwin } },
-    compressor: i.compressor,
-    opened,
-    swap: { cipher: i.swapCipher, files: i.swapFiles.map((f) => ({ ...f })), problems: [...c.swapProblems()] },
-  };
+function toInfo(id: number, c: FacadeCase, demo: boolean, seconds: number, opened: OpenCase['opened']): OpenCase {
+  return { ...structuredClone(c.info), caseId: id, demo, openSeconds: seconds, opened };
 }
 
-async function open(req: OpenRequest, demo: boolean): Promise<CaseInfo> {
+async function open(req: OpenRequest, demo: boolean): Promise<OpenCase> {
   abortAll('open');
   const controller = new AbortController();
   running.set(req.requestId, { controller, kind: 'open' });
@@ -139,27 +128,10 @@ async function open(req: OpenRequest, demo: boolean): Promise<CaseInfo> {
   }
 }
 
-const STORED_KINDS: ReadonlySet<SlotKind> = new Set<SlotKind>(['wkdm', 'lz4', 'mzv', 'raw']);
-
 function stats(caseId: number): CaseStats {
   const cur = requireCase(caseId);
-  if (cur.stats) return cur.stats;
-  const pageSize = cur.info.compressor.pageSize;
-  const bins = 64;
-  const binWidth = Math.max(1, Math.ceil(pageSize / bins));
-  const counts = new Array<number>(bins).fill(0);
-  let liveSlots = 0;
-  let decodedPages = 0;
-  let corruptSlots = 0;
-  for (const seg of cur.facadeCase.segments()) {
-    for (const r of cur.facadeCase.slots(seg.index)) {
-      liveSlots++;
-      if (r.sha256) decodedPages++;
-      if (r.kind === 'corrupt') corruptSlots++;
-      if (STORED_KINDS.has(r.kind)) counts[Math.min(bins - 1, Math.floor(r.compressedSize / binWidth))]!++;
-    }
-  }
-  cur.stats = { caseId, pageSize, sizeHistogram: { binWidth, counts }, liveSlots, decodedPages, corruptSlots };
+  const c = cur.facadeCase;
+  cur.stats ??= { caseId, ...slotStats((function* () { for (const seg of c.segments()) yield* c.slots(seg.index); })(), cur.info.compressor.pageSize) };
   return cur.stats;
 }
 
@@ -188,35 +160,17 @@ function page(caseId: number, segment: number, slot: number): PageView {
   };
 }
 
-const toHex = (v: unknown): string => {
-  if (typeof v === 'string') return v;
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
-  return '';
-};
-
 async function search(req: SearchRequest): Promise<SearchResult> {
   const cur = requireCase(req.caseId);
   // one search at a time: a new one replaces the old (the UI shows one result list)
   abortAll('search');
   const controller = new AbortController();
   running.set(req.requestId, { controller, kind: 'search' });
-  const t0 = Date.now();
-  const max = req.maxHits ?? SEARCH_LIMITS.defaultMaxHits;
-  let batch: SearchHit[] = [];
-  let count = 0;
-  let limited = false;
   const kept: SearchHit[] = [];
   lastSearch = { requestId: req.requestId, caseId: req.caseId, hits: kept, finished: false };
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const flush = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    if (batch.length === 0) return;
-    emit({ type: 'hits', requestId: req.requestId, hits: batch });
-    batch = [];
-  };
+  const batch = new Batcher<SearchHit>({ size: 500, delayMs: data.hitBatchMs ?? 50, send: (hits) => emit({ type: 'hits', requestId: req.requestId, hits }) });
   try {
-    const r = await cur.facadeCase.search(
+    return await cur.facadeCase.search(
       {
         strings: req.strings,
         regexes: req.regexes,
@@ -229,45 +183,15 @@ async function search(req: SearchRequest): Promise<SearchResult> {
       {
         signal: controller.signal,
         onProgress: progressSink(req.requestId),
+        maxHits: req.maxHits ?? SEARCH_LIMITS.defaultMaxHits,
         onHit: (h) => {
-          if (limited) return;
-          count++;
-          const hit: SearchHit = {
-            segment: h.segment,
-            slot: h.slot,
-            offset: h.offset,
-            length: h.length,
-            match: toHex(h.match),
-            pattern: String(h.pattern),
-            kind: h.kind,
-            state: h.state,
-            before: toHex(h.before),
-            after: toHex(h.after),
-          };
-          batch.push(hit);
-          kept.push(hit);
-          if (count >= max) {
-            limited = true;
-            controller.abort();
-          }
-          if (batch.length >= 500) flush();
-          else if (!timer) timer = setTimeout(flush, data.hitBatchMs ?? 50);
+          kept.push(h);
+          batch.push(h);
         },
       },
     );
-    flush();
-    return {
-      hits: count,
-      pagesScanned: r.pagesScanned,
-      cancelled: r.cancelled && !limited,
-      limited,
-      seconds: (Date.now() - t0) / 1000,
-    };
-  } catch (e) {
-    flush();
-    if (limited) return { hits: count, pagesScanned: 0, cancelled: false, limited, seconds: (Date.now() - t0) / 1000 };
-    throw e;
   } finally {
+    batch.flush();
     running.delete(req.requestId);
     if (lastSearch?.requestId === req.requestId) lastSearch.finished = true;
   }
@@ -279,65 +203,22 @@ async function strings(req: StringsRequest): Promise<StringsResult> {
   abortAll('strings');
   const controller = new AbortController();
   running.set(req.requestId, { controller, kind: 'strings' });
-  const t0 = Date.now();
-  const max = req.maxStrings ?? STRINGS_LIMITS.defaultMaxStrings;
-  const needle = (req.filter ?? '').toLowerCase();
-  let batch: StringEntry[] = [];
-  let kept = 0;
-  let scanned = 0;
-  let limited = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const flush = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    if (batch.length === 0) return;
-    emit({ type: 'strings', requestId: req.requestId, strings: batch });
-    batch = [];
-  };
-  const result = (pagesScanned: number, cancelled: boolean): StringsResult => ({
-    strings: kept,
-    scanned,
-    pagesScanned,
-    cancelled,
-    limited,
-    seconds: (Date.now() - t0) / 1000,
-  });
+  const batch = new Batcher<StringHit>({ size: 1000, delayMs: data.hitBatchMs ?? 50, send: (strings) => emit({ type: 'strings', requestId: req.requestId, strings }) });
   try {
-    const r = await cur.facadeCase.strings(req.min, {
+    return await cur.facadeCase.strings(req.min, {
       signal: controller.signal,
       onProgress: progressSink(req.requestId),
-      onString: (s) => {
-        if (limited) return;
-        scanned++;
-        if (s.encoding === 'ascii' ? !req.ascii : !req.utf16) return;
-        if (needle && !s.text.toLowerCase().includes(needle)) return;
-        kept++;
-        batch.push({ segment: s.segment, slot: s.slot, offset: s.offset, encoding: s.encoding, text: s.text });
-        if (kept >= max) {
-          limited = true;
-          controller.abort();
-        }
-        if (batch.length >= 1000) flush();
-        else if (!timer) timer = setTimeout(flush, data.hitBatchMs ?? 50);
-      },
+      ascii: req.ascii,
+      utf16: req.utf16,
+      ...(req.filter ? { filter: req.filter } : {}),
+      maxStrings: req.maxStrings ?? STRINGS_LIMITS.defaultMaxStrings,
+      onString: (s) => batch.push(s),
     });
-    flush();
-    return result(r.pagesScanned, false);
-  } catch (e) {
-    flush();
-    if (limited || (e as { code?: unknown }).code === 'CANCELLED') return result(0, !limited);
-    throw e;
   } finally {
+    batch.flush();
     running.delete(req.requestId);
   }
 }
-
-const csvField = (v: string | number): string => {
-  // text that a spreadsheet would run as a formula is prefixed with an apostrophe (OWASP's advice for
-  // CSV injection); numbers, negative ones included, are written as numbers
-  const t = typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
-  return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-};
 
 async function saveHits(req: SaveHitsRequest): Promise<SaveHitsResult> {
   const cur = requireCase(req.caseId);
@@ -354,9 +235,7 @@ async function saveHits(req: SaveHitsRequest): Promise<SaveHitsResult> {
   const hits = last.hits;
   let text: string;
   if (req.format === 'csv') {
-    const rows = [HIT_COLUMNS.join(',')];
-    for (const h of hits) rows.push(HIT_COLUMNS.map((k) => csvField(h[k])).join(','));
-    text = rows.join('\r\n') + '\r\n';
+    text = hitsToCsv(hits);
   } else {
     text =
       JSON.stringify(
@@ -375,7 +254,7 @@ async function saveHits(req: SaveHitsRequest): Promise<SaveHitsResult> {
   return { out: w.path, format: req.format, hits: hits.length, bytes: w.bytes, sha256: w.sha256 };
 }
 
-async function runExport(req: ExportRequest): Promise<ExportResult> {
+async function runExport(req: CaseRequest & ExportRequest): Promise<ExportSummary> {
   const cur = requireCase(req.caseId);
   for (const r of running.values()) {
     if (r.kind === 'export') throw appError('BUSY', 'an export is already running; wait for it or cancel it first');
@@ -388,84 +267,76 @@ async function runExport(req: ExportRequest): Promise<ExportResult> {
       { out: req.out, layout: req.layout, overwrite: req.overwrite },
       { signal: controller.signal, onProgress: progressSink(req.requestId) },
     );
-    return {
-      out: r.out,
-      manifestSha256: r.manifestSha256,
-      exported: r.exported,
-      skipped: { ...r.skipped },
-      corrupt: r.corrupt,
-      files: r.files.length,
-      seconds: (Date.now() - t0) / 1000,
-    };
+    return summarizeExport(r, (Date.now() - t0) / 1000);
   } finally {
     running.delete(req.requestId);
   }
 }
 
-async function perform(call: WorkerCall): Promise<unknown> {
-  switch (call.op) {
-    case 'open':
-      return open(call.req, false);
-    case 'openDemo':
-      return open({ requestId: call.req.requestId, imagePath: '' }, true);
-    case 'close': {
-      abortAll('search');
-      abortAll('strings');
-      abortAll('export');
-      lastSearch = null;
-      const old = current;
-      current = null;
-      if (old) await old.facadeCase.close();
-      return null;
-    }
-    case 'current':
-      return current?.info ?? null;
-    case 'info':
-      return requireCase(call.caseId).info;
-    case 'stats':
-      return stats(call.caseId);
-    case 'segments':
-      return requireCase(call.caseId).facadeCase.segments();
-    case 'slots': {
-      const cur = requireCase(call.caseId);
-      segmentExists(cur, call.segment);
-      return cur.facadeCase.slots(call.segment);
-    }
-    case 'page':
-      return page(call.caseId, call.segment, call.slot);
-    case 'search':
-      return search(call.req);
-    case 'strings':
-      return strings(call.req);
-    case 'saveHits':
-      return saveHits(call.save);
-    case 'export':
-      return runExport(call.req);
-  }
+function closeCase(): Promise<null> {
+  abortAll('search');
+  abortAll('strings');
+  abortAll('export');
+  lastSearch = null;
+  const old = current;
+  current = null;
+  return old ? old.facadeCase.close().then(() => null) : Promise.resolve(null);
 }
 
+function cancel(requestId: string): boolean {
+  const r = running.get(requestId);
+  r?.controller.abort();
+  return r !== undefined;
+}
+
+function getSlots(caseId: number, segment: number) {
+  const cur = requireCase(caseId);
+  segmentExists(cur, segment);
+  return cur.facadeCase.slots(segment);
+}
+
+/** every call the worker answers, by the API's method names (main/protocol.ts) */
+const methods: { [M in WorkerCallName]: (...args: WorkerArgs<M>) => WorkerValue<M> | Promise<WorkerValue<M>> } = {
+  openCase: (req) => open(req, false),
+  openDemo: (req) => open({ requestId: req.requestId, imagePath: '' }, true),
+  closeCase,
+  cancel,
+  currentCase: () => current?.info ?? null,
+  getInfo: (caseId) => requireCase(caseId).info,
+  getStats: stats,
+  getSegments: (caseId) => requireCase(caseId).facadeCase.segments(),
+  getSlots,
+  getPage: page,
+  search,
+  strings,
+  saveHits,
+  export: runExport,
+};
+
 /** the request id a call runs under (its events and errors carry it) */
-function requestIdOf(call: WorkerCall): string | null {
-  return 'req' in call ? call.req.requestId : null;
+function requestIdOf(args: readonly unknown[]): string | null {
+  const a = args[0];
+  return a !== null && typeof a === 'object' && typeof (a as { requestId?: unknown }).requestId === 'string' ? (a as { requestId: string }).requestId : null;
 }
 
 port.on('message', (m: ToWorker) => {
-  if (m.kind === 'cancel') {
-    const r = running.get(m.requestId);
-    if (r) r.controller.abort();
-    post({ kind: 'reply', id: m.id, ok: true, value: r !== undefined });
-    return;
-  }
-  const requestId = requestIdOf(m.call);
-  perform(m.call).then(
-    (value) => {
-      if (requestId) emit({ type: 'done', requestId });
-      post({ kind: 'reply', id: m.id, ok: true, value });
-    },
-    (e: unknown) => {
-      const error: ApiError = toApiError(e);
-      if (requestId) emit({ type: 'error', requestId, error });
-      post({ kind: 'reply', id: m.id, ok: false, error });
-    },
-  );
+  const { method, args } = m.call;
+  const requestId = requestIdOf(args);
+  const run = Object.prototype.hasOwnProperty.call(methods, method) ? (methods[method] as (...a: unknown[]) => unknown) : null;
+  Promise.resolve()
+    .then(() => {
+      if (!run) throw appError('INTERNAL', `the case worker has no method ${JSON.stringify(String(method))}`);
+      return run(...args);
+    })
+    .then(
+      (value) => {
+        if (requestId) emit({ type: 'done', requestId });
+        post({ kind: 'reply', id: m.id, result: { ok: true, value } });
+      },
+      (e: unknown) => {
+        const error: ApiError = toApiError(e);
+        if (requestId) emit({ type: 'error', requestId, error });
+        post({ kind: 'reply', id: m.id, result: { ok: false, error } });
+      },
+    );
 });

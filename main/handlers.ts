@@ -12,7 +12,7 @@ import {
   type ApiMethod,
   type ApiResult,
   type ApiValue,
-  type CaseInfo,
+  type CaseRequest,
   type ExportRequest,
   type HitsFormat,
   type OpenRequest,
@@ -231,7 +231,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     environment: guard<'environment'>(async (...args) => {
       argCount('environment', args, 0);
-      const current = await host.call<CaseInfo | null>({ op: 'current' });
+      const current = await host.call('currentCase');
       const open = current.ok ? current.value : null;
       // the startup case is offered once, and only while nothing is open (a reload must not reopen it)
       const start = open ? null : startup;
@@ -261,7 +261,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       }
       await existing(m, 'image', req.imagePath, 'file');
       if (req.symbolsPath) await existing(m, 'symbols', req.symbolsPath, 'file-or-folder');
-      const r = await host.call<CaseInfo>({ op: 'open', req });
+      const r = await host.call('openCase', req);
       if (r.ok && req.symbolsPath) deps.settings.rememberSymbols(req.symbolsPath);
       return r;
     }),
@@ -270,59 +270,54 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const m = 'openDemo';
       argCount(m, args, 1);
       const o = plainObject(m, 'the request', args[0], ['requestId'], ['requestId']);
-      return host.call<CaseInfo>({ op: 'openDemo', req: { requestId: requestId(m, o.requestId) } });
+      return host.call('openDemo', { requestId: requestId(m, o.requestId) });
     }),
 
     closeCase: guard<'closeCase'>(async (...args) => {
       argCount('closeCase', args, 0);
-      return host.call<null>({ op: 'close' });
+      return host.call('closeCase');
     }),
 
     cancel: guard<'cancel'>(async (...args) => {
       argCount('cancel', args, 1);
-      return host.cancel(requestId('cancel', args[0]));
+      return host.call('cancel', requestId('cancel', args[0]));
     }),
 
     getInfo: guard<'getInfo'>(async (...args) => {
       argCount('getInfo', args, 1);
-      return host.call({ op: 'info', caseId: index('getInfo', 'caseId', args[0], 1) });
+      return host.call('getInfo', index('getInfo', 'caseId', args[0], 1));
     }),
 
     getStats: guard<'getStats'>(async (...args) => {
       argCount('getStats', args, 1);
-      return host.call({ op: 'stats', caseId: index('getStats', 'caseId', args[0], 1) });
+      return host.call('getStats', index('getStats', 'caseId', args[0], 1));
     }),
 
     getSegments: guard<'getSegments'>(async (...args) => {
       argCount('getSegments', args, 1);
-      return host.call({ op: 'segments', caseId: index('getSegments', 'caseId', args[0], 1) });
+      return host.call('getSegments', index('getSegments', 'caseId', args[0], 1));
     }),
 
     getSlots: guard<'getSlots'>(async (...args) => {
       const m = 'getSlots';
       argCount(m, args, 2);
-      return host.call({ op: 'slots', caseId: index(m, 'caseId', args[0], 1), segment: index(m, 'segment', args[1]) });
+      return host.call(m, index(m, 'caseId', args[0], 1), index(m, 'segment', args[1]));
     }),
 
     getPage: guard<'getPage'>(async (...args) => {
       const m = 'getPage';
       argCount(m, args, 3);
-      return host.call({
-        op: 'page',
-        caseId: index(m, 'caseId', args[0], 1),
-        segment: index(m, 'segment', args[1]),
-        slot: index(m, 'slot', args[2]),
-      });
+      return host.call(m, index(m, 'caseId', args[0], 1), index(m, 'segment', args[1]), index(m, 'slot', args[2]));
     }),
 
     search: guard<'search'>(async (...args) => {
       argCount('search', args, 1);
-      return host.call({ op: 'search', req: searchRequest('search', args[0]) });
+      return host.call('search', searchRequest('search', args[0]));
     }),
 
     strings: guard<'strings'>(async (...args) => {
       argCount('strings', args, 1);
-      return host.call({ op: 'strings', req: stringsRequest('strings', args[0]) });
+      return host.call('strings', stringsRequest('strings', args[0]));
     }),
 
     saveHits: guard<'saveHits'>(async (...args) => {
@@ -339,7 +334,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       };
       if (path.dirname(save.out) === save.out || /[\\/]$/.test(save.out)) throw new ArgError(m, 'out must name a file, not a folder');
       await existing(m, 'the folder that will hold the file', path.dirname(save.out), 'folder');
-      return host.call({ op: 'saveHits', save });
+      return host.call(m, save);
     }),
 
     export: guard<'export'>(async (...args) => {
@@ -348,7 +343,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const keys = ['requestId', 'caseId', 'out', 'layout', 'overwrite'] as const;
       const o = plainObject(m, 'the export', args[0], keys, keys);
       if (o.layout !== 'slots' && o.layout !== 'concat') throw new ArgError(m, `layout must be "slots" or "concat" (got ${show(o.layout)})`);
-      const req: ExportRequest = {
+      const req: CaseRequest & ExportRequest = {
         requestId: requestId(m, o.requestId),
         caseId: index(m, 'caseId', o.caseId, 1),
         out: pathArg(m, 'out', o.out),
@@ -357,7 +352,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       };
       if (path.dirname(req.out) === req.out) throw new ArgError(m, 'out cannot be the root folder');
       await existing(m, 'the folder that will hold the export', path.dirname(req.out), 'folder');
-      return host.call({ op: 'export', req });
+      return host.call(m, req);
     }),
 
     pickImage: guard<'pickImage'>(async (...args) => {

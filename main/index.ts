@@ -4,7 +4,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, type MenuItemConstructorOptions, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { API_METHODS, CHANNELS, type CommandEvent, type UnfoldEvent, type ViewName } from '../core/api';
+import { API_METHODS, channelOf, EVENT_CHANNEL, type CommandEvent, type UnfoldEvent, type ViewName } from '../core/api';
 import { CaseHost, defaultWorkerSpec } from './case-host';
 import { createHandlers, dispatch, type Dialogs } from './handlers';
 import { fileSettings } from './settings';
@@ -20,7 +20,7 @@ app.enableSandbox();
 let win: BrowserWindow | null = null;
 
 const send = (e: UnfoldEvent): void => {
-  if (win && !win.isDestroyed()) win.webContents.send(CHANNELS.event, e);
+  if (win && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, e);
 };
 const command = (c: Omit<CommandEvent, 'type'>): void => send({ type: 'command', ...c });
 
@@ -71,7 +71,7 @@ function trusted(sender: WebContents, frameUrl: string | undefined): boolean {
 }
 
 for (const method of API_METHODS) {
-  ipcMain.handle(CHANNELS[method], (event, ...args: unknown[]) => {
+  ipcMain.handle(channelOf(method), (event, ...args: unknown[]) => {
     if (!trusted(event.sender, event.senderFrame?.url)) {
       return { ok: false, error: { code: 'BAD_ARGUMENT', message: `${method}: refused a call from an untrusted page` } };
     }

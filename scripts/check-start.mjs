@@ -12,6 +12,7 @@ const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const child = spawn('npm', ['start'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 let out = '';
 const seen = new Promise((resolve, reject) => {
+  /** @param {Buffer} d */
   const onData = (d) => {
     out += d.toString();
     process.stdout.write(d);
@@ -27,7 +28,7 @@ const seen = new Promise((resolve, reject) => {
 
 function stop() {
   try {
-    process.kill(-child.pid, 'SIGTERM');
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
   } catch {
     /* already gone */
   }

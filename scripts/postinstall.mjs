@@ -22,6 +22,7 @@ function binaryPath() {
   }
 }
 
+/** @param {unknown} text */
 function oneLine(text) {
   const lines = String(text).split('\n').map((l) => l.trim()).filter(Boolean);
   // the first line naming an error is the reason; the stack under it is noise to a new user

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 
+/** @param {string} name */
 function option(name) {
   const i = args.indexOf(name);
   if (i < 0) return undefined;

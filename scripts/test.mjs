@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// `npm test`: type check, unit and integration tests (Vitest), then the renderer build and the
-// end-to-end tests in Chromium (Playwright). Each step's failure fails the whole run.
+// `npm test`: type checks (Node side with tsc, renderer with vue-tsc so the .vue files are checked too),
+// unit and integration tests (Vitest), then the renderer build and the end-to-end tests in Chromium
+// (Playwright). Each step's failure fails the whole run.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
+/** @type {[name: string, cmd: string, args: string[]][]} */
 const steps = [
-  ['type check', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
+  ['type check (core, main, preload, tests, scripts)', 'npx', ['tsc', '--noEmit', '--composite', 'false', '-p', 'tsconfig.node.json']],
+  ['type check (renderer, .vue included)', 'npx', ['vue-tsc', '--noEmit', '--composite', 'false', '-p', 'tsconfig.web.json']],
   ['unit and integration tests', 'npx', ['vitest', 'run']],
   ['build (electron-vite)', 'npx', ['electron-vite', 'build']],
   ['end-to-end tests (Chromium)', 'npx', ['playwright', 'test']],

@@ -2,11 +2,13 @@
 import { openCase, type Case, type OpenOptions, type Progress } from '../case';
 import { validateQuery } from '../search/query';
 import type { SearchHit } from '../search/hits';
-import type { CliIo } from './main';
-import { EXIT } from './main';
+import { EXIT, type CliIo } from './io';
 import type { SearchQuery } from '../search/query';
 import { loadYaraRules } from '../search/yara';
 import { delimiter } from 'node:path';
+import { HITS_CSV_HEADER, hitCsvLine } from '../search/csv';
+import { slotStats } from '../darwin/histogram';
+import { AtomicFile } from '../export/atomic';
 
 interface CaseOpts {
   symbols?: string;
@@ -93,7 +95,7 @@ export function infoJson(c: Case): Record<string, unknown> {
     uncompressedBytes: compressor.uncompressedBytes,
     compressionRatio: ratio,
     problems: compressor.problems,
-    swapFiles: c.info.swapFiles.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256, segments: f.segments })),
+    swapFiles: c.info.swap.files.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256, segments: f.segments })),
   };
 }
 
@@ -123,8 +125,8 @@ export async function infoCommand(image: string, o: CaseOpts & { json?: boolean 
     out(io, `Single value   ${cs.singleValue.length} table entries, ${cs.singleValue.reduce((n, e) => n + e.refCount, 0)} pages`);
     out(io, `Consistency    ${cs.consistency.ok ? 'ok' : 'MISMATCH'}`);
     for (const ch of cs.consistency.checks) out(io, `  ${ch.ok ? 'ok ' : 'BAD'} ${ch.name}: expected ${ch.expected}, found ${ch.found}${ch.note ? ' — ' + ch.note : ''}`);
-    if (c.info.swapCipher) out(io, `Swap cipher    ${c.info.swapCipher}`);
-    for (const f of c.info.swapFiles) out(io, `Swap file      ${f.path} (index ${f.index}, ${f.kernelPath}): ${f.segments} segment(s) read, SHA-256 ${f.sha256}`);
+    if (c.info.swap.cipher) out(io, `Swap cipher    ${c.info.swap.cipher}`);
+    for (const f of c.info.swap.files) out(io, `Swap file      ${f.path} (index ${f.index}, ${f.kernelPath}): ${f.segments} segment(s) read, SHA-256 ${f.sha256}`);
     for (const p of cs.problems) out(io, `Problem        ${p}`);
     return EXIT.ok;
   }, {}, true);
@@ -157,31 +159,73 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
     io.stderr.write('unfold search: give at least one of --string, --regex, --hex, --yara\n');
     return EXIT.usage;
   }
+  if (o.csv && o.json) {
+    io.stderr.write('unfold search: choose one of --csv and --json\n');
+    return EXIT.usage;
+  }
+  if ((o.out !== undefined || o.overwrite) && !o.csv) {
+    io.stderr.write('unfold search: --out and --overwrite go with --csv\n');
+    return EXIT.usage;
+  }
   validateQuery(query); // a bad pattern is refused before the image is opened
+  // the file is claimed before the (possibly long) walk: an existing one is refused up front
+  const file = typeof o.out === 'string' ? await AtomicFile.create(o.out, { overwrite: Boolean(o.overwrite) }) : null;
+  const csv = o.csv ? csvSink(file ? (s) => file.write(s) : (s) => io.stdout.write(s)) : null;
   let hits = 0;
   const onHit = (h: SearchHit) => {
     hits++;
-    if (o.json) out(io, JSON.stringify(h));
+    if (csv) csv.line(hitCsvLine(h));
+    else if (o.json) out(io, JSON.stringify(h));
     else out(io, `segment ${h.segment} slot ${h.slot} +0x${h.offset.toString(16)}  ${h.pattern}  ${h.match}`);
   };
-  // one pass: every page is searched while the walk has it decoded
-  return withCase(
-    image,
-    o as CaseOpts,
-    io,
-    async (c) => {
-      c.svTableHits(query, onHit);
-      if (!o.json) out(io, `${hits} hits in ${decodedPages(c)} pages`);
-      return EXIT.ok;
-    },
-    { during: { search: { query, onHit } } },
-  );
+  try {
+    csv?.line(HITS_CSV_HEADER);
+    // one pass: every page is searched while the walk has it decoded
+    const code = await withCase(
+      image,
+      o as CaseOpts,
+      io,
+      async (c) => {
+        c.svTableHits(query, onHit);
+        if (!o.json && !o.csv) out(io, `${hits} hits in ${slotStats(c.allSlots(), c.info.compressor.pageSize).decodedPages} pages`);
+        return EXIT.ok;
+      },
+      { during: { search: { query, onHit } } },
+    );
+    await csv?.end();
+    if (file) {
+      const w = await file.commit();
+      out(io, `${hits} hits written to ${w.path} (${w.bytes} bytes, SHA-256 ${w.sha256})`);
+    }
+    return code;
+  } catch (e) {
+    await file?.abort();
+    throw e;
+  }
 }
 
-function decodedPages(c: Case): number {
-  let n = 0;
-  for (const s of c.segments()) for (const r of c.slots(s.index)) if (r.sha256) n++;
-  return n;
+/**
+ * CSV lines gathered into chunks of about 1 MiB and written in order; `write` may be asynchronous
+ * (a file) and its first failure is reported by end().
+ */
+function csvSink(write: (s: string) => unknown): { line(s: string): void; end(): Promise<void> } {
+  let buf = '';
+  let chain: Promise<unknown> = Promise.resolve();
+  const send = () => {
+    const s = buf;
+    buf = '';
+    chain = chain.then(() => write(s));
+  };
+  return {
+    line(s) {
+      buf += s;
+      if (buf.length >= 1 << 20) send();
+    },
+    async end() {
+      if (buf) send();
+      await chain;
+    },
+  };
 }
 
 export async function stringsCommand(image: string, o: CaseOpts & { min: string; json?: boolean }, io: CliIo): Promise<number> {
@@ -203,7 +247,7 @@ export async function exportCommand(
   const { assertOutputFree } = await import('../export/atomic');
   assertOutputFree(o.out, Boolean(o.overwrite));
   return withCase(image, o, io, async (c) => {
-    const r = await c.export({ out: o.out, layout: o.layout, overwrite: o.overwrite }, {});
+    const r = await c.export({ out: o.out, layout: o.layout, overwrite: Boolean(o.overwrite) }, {});
     if (o.json) out(io, JSON.stringify(r));
     else {
       out(io, `exported ${r.exported} pages to ${r.out} (manifest SHA-256 ${r.manifestSha256})`);

@@ -6,12 +6,9 @@ import { readFileSync } from 'node:fs';
 import { UnfoldError } from '../errors';
 import { VERSION } from '../version';
 
-export const EXIT = { ok: 0, failure: 1, badData: 2, discovery: 3, usage: 64 } as const;
+import { EXIT, type CliIo } from './io';
 
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+export { EXIT, writeLine, type CliIo } from './io';
 
 function exitCodeFor(err: unknown): number {
   if (err instanceof UnfoldError) {
@@ -27,6 +24,7 @@ function exitCodeFor(err: unknown): number {
       case 'NO_SYMBOLS':
       case 'BAD_SYMBOLS':
       case 'NO_COMPRESSOR':
+      case 'MISSING_SYMBOL':
         return EXIT.discovery;
       default:
         return EXIT.failure;
@@ -48,10 +46,6 @@ function describe(err: unknown): string {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-function writeLine(io: CliIo, obj: unknown): void {
-  io.stdout.write(JSON.stringify(obj) + '\n');
 }
 
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
@@ -154,6 +148,9 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .option('--ignore-case', 'case-insensitive strings and regexes')
     .option('--context <n>', 'context bytes before and after each hit', '16')
     .option('--json', 'JSON lines, one per hit')
+    .option('--csv', "CSV, one row per hit (the app's Save hits columns; cells a spreadsheet would run as formulas start with ')")
+    .option('-o, --out <file>', 'with --csv: write the CSV to this new file (atomically) instead of stdout')
+    .option('--overwrite', 'with --out: replace an existing file')
     .option('--threads <n>', 'worker threads')
     .action(async (image: string, o: Record<string, unknown>) => {
       const { searchCommand } = await import('./commands');
@@ -203,4 +200,3 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   return code;
 }
 
-export { writeLine };

@@ -8,6 +8,7 @@
 // (2422 → 8020: swp_queue, swp_path, …, swp_index @0x3c).
 
 import type { BaseType, TypeRef, UserType } from '../symbols/types';
+import type { CSlotVariant } from './pointers';
 import type { Family } from './types';
 
 export type DarwinArch = 'x86_64' | 'arm64';
@@ -285,6 +286,24 @@ const C_SLOT_ARM64 = ut(8, {
   c_packed_ptr: f(0, bits(31, 33, U64)),
 });
 
+/**
+ * arm64 M1-family (H13) kernels of xnu 7195–8792: a packed 12-byte c_slot whose back-pointer is
+ * stored whole in 47 bits after an 18-bit inline popcount (darwin-compressor §3.1).
+ */
+const C_SLOT_ARM64_POPCOUNT = ut(12, {
+  c_offset: f(0, bits(0, 16, U64)),
+  c_size: f(0, bits(16, 14, U64)),
+  c_codec: f(0, bits(30, 1, U64)),
+  c_inline_popcount: f(0, bits(31, 18, U64)),
+  c_packed_ptr: f(0, bits(49, 47, U64)),
+});
+
+const C_SLOT: Readonly<Record<CSlotVariant, UserType>> = {
+  x86_64: C_SLOT_X86_64,
+  arm64: C_SLOT_ARM64,
+  'arm64-popcount': C_SLOT_ARM64_POPCOUNT,
+};
+
 /** union c_segu: a c_segment pointer, or the index of the next free entry (u32 up to 10.11) */
 const C_SEGU_U32 = ut(8, { c_seg: f(0, ptr(struct('c_segment'))), c_segno: f(0, U32) }, 'union');
 const C_SEGU_ULONG = ut(8, { c_seg: f(0, ptr(struct('c_segment'))), c_segno: f(0, ULONG) }, 'union');
@@ -313,12 +332,15 @@ const SWAPFILE = ut(0x60, {
 
 const QUEUE_ENTRY = ut(0x10, { next: f(0, ptr(struct('queue_entry'))), prev: f(8, ptr(struct('queue_entry'))) });
 
-/** The user types the walk reads, for one family and architecture, in ISF shape. */
-export function fallbackUserTypes(family: Family, arch: DarwinArch): Record<string, UserType> {
+/**
+ * The user types the walk reads, for one family and architecture, in ISF shape. `slot` picks the
+ * c_slot layout (default: the 8-byte one of the architecture; see pointers.ts cSlotVariant).
+ */
+export function fallbackUserTypes(family: Family, arch: DarwinArch, slot?: CSlotVariant): Record<string, UserType> {
   const early = family === 'F1' || family === 'F2';
   return {
     c_segment: C_SEGMENT[family],
-    c_slot: arch === 'arm64' ? C_SLOT_ARM64 : C_SLOT_X86_64,
+    c_slot: C_SLOT[slot ?? (arch === 'arm64' ? 'arm64' : 'x86_64')],
     c_segu: early ? C_SEGU_U32 : C_SEGU_ULONG,
     c_store: C_STORE,
     ...(family === 'F1' ? {} : { c_sv_hash_entry: C_SV_HASH_ENTRY, c_sv_he_un: C_SV_HE_UN, c_sv_he: C_SV_HE }),

@@ -6,6 +6,7 @@
 // end of stream equals c_size), and there must be at least one such slot; otherwise no slot of the
 // segment gets a page, and every record carries the reason.
 import { decodeSegmentSlots, type DecodeContext, type DecodeScratch, type SlotMeta } from './slot-decode';
+import { holeIn, type Hole } from '../translate/present';
 import type { SlotRecord } from './types';
 import type { SwapCipher } from './swap-crypto';
 
@@ -36,7 +37,7 @@ function u32le(b: Uint8Array, o: number): number {
  */
 export function decodeSealedSlots(
   bytes: Uint8Array,
-  missingFrom: number | undefined,
+  holes: readonly Hole[] | undefined,
   slots: readonly SlotMeta[],
   ctx: DecodeContext,
   origin: SealedOrigin,
@@ -51,7 +52,7 @@ export function decodeSealedSlots(
   const has = new Uint8Array(slots.length);
   decodeSegmentSlots(
     bytes,
-    missingFrom,
+    holes,
     slots,
     ctx,
     (rec, page) => {
@@ -64,14 +65,13 @@ export function decodeSealedSlots(
     },
     scratch,
   );
-  const limit = missingFrom ?? Infinity;
   let checked = 0;
   let failed = 0;
   let first = '';
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     // a page the image lacks says nothing about the key
-    if (s.offset + s.size > limit || !isCodecSlot(s, ps, ctx.dictPreset)) continue;
+    if ((holes && holeIn(holes, s.offset, s.offset + s.size)) || !isCodecSlot(s, ps, ctx.dictPreset)) continue;
     checked++;
     const r = recs[i]!;
     let why: string | null = null;

@@ -4,6 +4,7 @@
 // otherwise the stream is WKdm, or MZV when it starts with the 0x4321 marker (10.11+).
 import * as crypto from 'node:crypto';
 import { classifyStream, decodePage, type PageKind } from '../codecs/page';
+import type { Hole } from '../translate/present';
 import type { SlotRecord } from './types';
 
 /** one live slot to decode; offset and size in bytes (size unpacked: PAGE_SIZE−1 already mapped back) */
@@ -44,11 +45,11 @@ const sha256hex = oneShot
 
 const hex32 = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
 
-function missingAddress(ctx: DecodeContext, missingFrom: number): string {
-  const off = '0x' + missingFrom.toString(16);
-  if (!ctx.bufferVa) return `buffer bytes from offset ${off} are not present in the image`;
-  const va = BigInt(ctx.bufferVa) + BigInt(missingFrom);
-  return `buffer page at 0x${va.toString(16)} (offset ${off}) is not present in the image`;
+function holeText(ctx: DecodeContext, h: Hole): string {
+  const off = '0x' + h.from.toString(16);
+  if (!ctx.bufferVa) return `buffer bytes from offset ${off} are not present in the image (${h.error})`;
+  const va = BigInt(ctx.bufferVa) + BigInt(h.from);
+  return `buffer page at 0x${va.toString(16)} (offset ${off}) is not present in the image (${h.error})`;
 }
 
 function where(ctx: DecodeContext, s: SlotMeta): string {
@@ -56,14 +57,15 @@ function where(ctx: DecodeContext, s: SlotMeta): string {
 }
 
 /**
- * Decode every slot of `slots` from `bytes` (the buffer as read, `missingFrom` = first absent byte
- * offset when a page was missing) and call `onPage` once per slot, in order. `page` is the scratch
+ * Decode every slot of `slots` from `bytes` (the buffer as read; `holes` = the pages the image lacks,
+ * sorted) and call `onPage` once per slot, in order. Only a slot that touches a hole is lost, and its
+ * error names the first absent page it touches. `page` is the scratch
  * buffer — valid only during the call — or null when the slot could not be decoded (kind 'corrupt',
  * `error` says where and why). Never throws on bad data.
  */
 export function decodeSegmentSlots(
   bytes: Uint8Array,
-  missingFrom: number | undefined,
+  holes: readonly Hole[] | undefined,
   slots: readonly SlotMeta[],
   ctx: DecodeContext,
   onPage: (rec: SlotRecord, page: Uint8Array | null) => void,
@@ -73,7 +75,7 @@ export function decodeSegmentSlots(
   const page = scratch && scratch.page.length === pageSize ? scratch.page : new Uint8Array(pageSize);
   const opts = { pageSize: pageSize as 4096 | 16384, dictPreset: ctx.dictPreset };
   const hash = ctx.hash !== false;
-  const available = missingFrom === undefined ? bytes.length : Math.min(missingFrom, bytes.length);
+  const gaps = holes ?? [];
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     const end = s.offset + s.size;
@@ -85,10 +87,19 @@ export function decodeSegmentSlots(
       offset: s.offset,
       compressedSize: s.size,
     };
-    if (end > available) {
+    let gap: Hole | null = null;
+    for (let h = 0; h < gaps.length; h++) {
+      const g = gaps[h]!;
+      if (g.from >= end) break;
+      if (g.to > s.offset) {
+        gap = g;
+        break;
+      }
+    }
+    if (gap !== null || end > bytes.length) {
       rec.error =
-        missingFrom !== undefined && end > missingFrom
-          ? `${where(ctx, s)}: ${missingAddress(ctx, missingFrom)}`
+        gap !== null
+          ? `${where(ctx, s)}: ${holeText(ctx, gap)}`
           : `${where(ctx, s)}: slot ends at byte 0x${end.toString(16)}, past the 0x${bytes.length.toString(16)} bytes read`;
       onPage(rec, null);
       continue;

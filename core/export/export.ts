@@ -16,7 +16,9 @@ import { ExportError } from '../errors';
 import type { SlotKind, SlotRecord } from '../darwin/types';
 import { AtomicDir, flushFiles, HashingWriter, nodeFs, writeFailed, writeNewFile, type ExportFs } from './atomic';
 
-export type ExportLayout = 'slots' | 'concat';
+import type { ExportedFile, ExportLayout, ExportResult } from './types';
+
+export type { ExportedFile, ExportLayout, ExportResult } from './types';
 
 export interface ExportMeta {
   imagePath: string;
@@ -61,12 +63,6 @@ export interface ExportOptions {
   now?: () => Date;
 }
 
-export interface ExportedFile {
-  /** relative to the export folder, '/' separated */
-  path: string;
-  bytes: number;
-  sha256: string;
-}
 
 export interface SlotRef {
   segment: number;
@@ -75,23 +71,6 @@ export interface SlotRef {
   error?: string;
 }
 
-export interface ExportResult {
-  out: string;
-  manifestSha256: string;
-  exported: number;
-  /** slots not exported, by reason (swapped, encrypted?, corrupt, unreadable) */
-  skipped: Record<string, number>;
-  /** slots whose kind is corrupt (exported or skipped) */
-  corrupt: number;
-  /** every file written except manifest.json, in write order */
-  files: ExportedFile[];
-  /** live slots of the walk (options.liveSlots / meta.liveSlots) or, when not given, slots received */
-  liveSlots: number;
-  /** exported + skipped */
-  accountedFor: number;
-  /** accountedFor === liveSlots: every live slot was exported or is listed in the manifest */
-  complete: boolean;
-}
 
 export interface ManifestJson {
   tool: { name: string; version: string };

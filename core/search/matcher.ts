@@ -11,11 +11,14 @@
 // - hits are delivered in page order (offset, then the pattern's place in the query, then length), with
 //   exact duplicates (same offset, length and pattern) reported once.
 
-import { makeHit, type SearchHit } from './hits';
+import { makeHit } from './hits';
+import type { SlotRecord } from '../darwin/types';
+import type { SearchHit } from './types';
 import { compileRegex, formatHex, validateQuery, type SearchQuery, type ValidatedQuery } from './query';
 import { compileYara, type YaraScanner } from './yara';
 
-export { makeHit, hitsFor, type SearchHit } from './hits';
+export { makeHit } from './hits';
+export type { SearchHit } from './types';
 
 export type HitCallback = (offset: number, length: number, pattern: string) => void;
 
@@ -392,5 +395,12 @@ export function matchValue(value: number | string, query: SearchQuery | Matcher,
     const { segment: _s, slot: _l, kind: _k, state: _t, ...rest } = makeHit({ ...anon, offset: 0, compressedSize: 0 }, page, offset, length, pattern, m.context);
     hits.push(rest);
   });
+  return hits;
+}
+
+/** Every hit of the matcher in one page, as full records, in page order. */
+export function hitsFor(matcher: Matcher, record: SlotRecord, page: Uint8Array, context: number = matcher.context): SearchHit[] {
+  const hits: SearchHit[] = [];
+  matcher.scanPage(page, (offset, length, pattern) => hits.push(makeHit(record, page, offset, length, pattern, context)));
   return hits;
 }

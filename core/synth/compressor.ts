@@ -235,6 +235,11 @@ export interface CompressorSpec {
    * round_page(c_populated_offset) bytes and the c_segment's address. Default: noise.
    */
   sealBuffer?: (plain: Uint8Array, segVa: bigint) => Uint8Array;
+  /**
+   * 'arm64-popcount': the 12-byte c_slot of M1 (H13) kernels, xnu 7195–8792, whose back-pointer is
+   * stored unpacked in 47 bits (c_slot_packing_params then says 47 bits, shift 0, sign-extended)
+   */
+  slotVariant?: 'arm64-popcount';
 }
 
 export interface SlotTruth {
@@ -473,13 +478,49 @@ interface PlacedSlot {
  * Call before kernel.finish().
  */
 export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): CompressorTruth {
+  return buildCompressorDetailed(kernel, spec).truth;
+}
+
+/** where one c_slot lives and the bytes (8, or 12 for the popcount slot) written there (for patching c_packed_ptr later) */
+export interface SlotEntry {
+  va: bigint;
+  bytes: Uint8Array;
+}
+
+export interface BuiltCompressor {
+  truth: CompressorTruth;
+  /** c_slot type of the family (bit positions of c_packed_ptr) */
+  slotType: UserType;
+  /** every live slot with a name, keyed "segment:slot" */
+  slotEntries: Map<string, SlotEntry>;
+  /** set the back-pointer of a live slot to the slot mapping at `target` (packed by the version's rule) */
+  setBackPointer(segment: number, slot: number, target: bigint): void;
+}
+
+/** c_slot.c_packed_ptr of a slot-mapping address: (target − base) >> 2, base per architecture (darwin-compressor §3.1) */
+export function packSlotPointer(arch: 'x86_64' | 'arm64', target: bigint, variant?: 'arm64-popcount'): bigint {
+  // the M1 popcount c_slot stores the pointer itself, in 47 bits (sign-extended when read)
+  if (variant === 'arm64-popcount') return target & ((1n << 47n) - 1n);
+  const base = arch === 'arm64' ? C_SLOT_PACK_BASE_ARM64 : C_SLOT_PACK_BASE_X86_64;
+  const bits = arch === 'arm64' ? 33n : 36n;
+  const d = target - base;
+  if (d < 0n || d % 4n !== 0n || d >> 2n >= 1n << bits) throw new Error(`synth: slot mapping 0x${target.toString(16)} cannot be packed into ${bits} bits`);
+  return d >> 2n;
+}
+
+export const C_SLOT_PACK_BASE_X86_64 = 0xffffff7f80000000n;
+export const C_SLOT_PACK_BASE_ARM64 = 0xfffffe0000000000n;
+
+export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpec): BuiltCompressor {
   const arch = kernel.arch;
   const g = geometry(spec.family, arch, spec.xnu);
   const { pageSize, bufSize, allocSize } = g;
   const fixedLen = spec.fixedArrayLen ?? g.fixed;
-  const types = fallbackUserTypes(spec.family, arch);
+  const types = fallbackUserTypes(spec.family, arch, spec.slotVariant);
   const segT = types['c_segment']!;
   const slotT = types['c_slot']!;
+  /** bytes per c_slot: 8, or 12 for the popcount slot */
+  const stride = slotT.size;
   const writeSlot = slotWriter(slotT);
   const f1 = g.rank === 1;
   const limit = spec.segmentsLimit ?? 64;
@@ -526,8 +567,8 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
   if (g.rank >= 3) kernel.writeU32(G('vm_compressor_current_codec', 4, 4), arch === 'arm64' ? 2 : 3);
   if (g.rank >= 6) {
     const p = G('c_slot_packing_params', 16, 8);
-    kernel.writeU64(p, arch === 'arm64' ? 0xfffffe0000000000n : 0xffffff7f80000000n);
-    kernel.write(p + 8n, new Uint8Array([arch === 'arm64' ? 33 : 36, 2, 1]));
+    kernel.writeU64(p, arch === 'arm64' ? C_SLOT_PACK_BASE_ARM64 : C_SLOT_PACK_BASE_X86_64);
+    kernel.write(p + 8n, spec.slotVariant === 'arm64-popcount' ? new Uint8Array([47, 0, 0]) : new Uint8Array([arch === 'arm64' ? 33 : 36, 2, 1]));
   }
   if (g.hasRuntimeSize) {
     kernel.writeU32(G('c_seg_bufsize', 4, 4), bufSize);
@@ -570,7 +611,8 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
   const notSegments: number[] = [];
   let pagesCompressed = 0;
   let consistent = !spec.pagesCompressedDelta;
-  const segStructSize = segT.size + (f1 ? 0 : fixedLen * 8);
+  const segStructSize = segT.size + (f1 ? 0 : fixedLen * stride);
+  const slotEntries = new Map<string, SlotEntry>();
 
   for (const s of spec.segments) {
     if (used.has(s.index)) throw new Error(`synth: table index ${s.index} used twice`);
@@ -674,10 +716,15 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
         kernel.write(va, bytes.subarray(p * pageSize, (p + 1) * pageSize));
       }
     }
-    const missingFrom = s.missingPages && s.missingPages.length > 0 ? Math.min(...s.missingPages) * pageSize : Infinity;
+    // a slot is lost only when it touches a page the image lacks; its error names the first such page
+    const missingSorted = [...(s.missingPages ?? [])].sort((a, b) => a - b);
+    const firstMissingIn = (from: number, to: number): number | null => {
+      for (const m of missingSorted) if (m * pageSize < to && (m + 1) * pageSize > from) return m * pageSize;
+      return null;
+    };
 
     // slot entries
-    const slotBytes = new Uint8Array(placed.length * 8);
+    const slotBytes = new Uint8Array(placed.length * stride);
     let live = 0;
     let bytesUsed = 0;
     let firstEmpty = placed.length;
@@ -689,9 +736,10 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
       live++;
       const size = p.size;
       bytesUsed += (size + 3) & ~3;
-      writeSlot(slotBytes, i * 8, p.offset / 4, size === pageSize ? pageSize - 1 : size, p.codec);
-      if (p.spec) setField(slotBytes, i * 8, slotT, 'c_packed_ptr', 0x1234 + i);
+      writeSlot(slotBytes, i * stride, p.offset / 4, size === pageSize ? pageSize - 1 : size, p.codec);
+      if (p.spec) setField(slotBytes, i * stride, slotT, 'c_packed_ptr', 0x1234 + i);
     });
+    const slotVa: bigint[] = [];
     if (f1) {
       for (let a = 0; a * 64 < placed.length; a++) {
         const n = Math.min(64, placed.length - a * 64);
@@ -701,19 +749,26 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
         junk.set(slotBytes.subarray(a * 64 * 8, (a * 64 + n) * 8));
         kernel.write(arr, junk);
         new DataView(sbuf.buffer).setBigUint64(segT.fields['c_slots']!.offset + a * 8, arr, true);
+        for (let k = 0; k < n; k++) slotVa.push(arr + BigInt(k * 8));
       }
     } else {
       const nFixed = Math.min(fixedLen, placed.length);
-      sbuf.set(slotBytes.subarray(0, nFixed * 8), segT.fields['c_slot_fixed_array']!.offset);
+      sbuf.set(slotBytes.subarray(0, nFixed * stride), segT.fields['c_slot_fixed_array']!.offset);
+      for (let k = 0; k < nFixed; k++) slotVa.push(segVa + BigInt(segT.fields['c_slot_fixed_array']!.offset + k * stride));
       const rest = placed.length - nFixed;
       if (rest > 0) {
         const varLen = Math.max(rest, bufSize / pageSize);
-        const arr = kernel.alloc(varLen * 8, 16);
-        kernel.write(arr, slotBytes.subarray(nFixed * 8));
+        const arr = kernel.alloc(varLen * stride, 16);
+        kernel.write(arr, slotBytes.subarray(nFixed * stride));
         setField(sbuf, 0, segT, 'c_slot_var_array', arr);
         setField(sbuf, 0, segT, 'c_slot_var_array_len', varLen);
+        for (let k = 0; k < rest; k++) slotVa.push(arr + BigInt(k * stride));
       }
     }
+    placed.forEach((p, i) => {
+      if (p.size === 0 || !p.spec) return;
+      slotEntries.set(`${s.index}:${i}`, { va: slotVa[i]!, bytes: slotBytes.slice(i * stride, i * stride + stride) });
+    });
 
     // the c_segment
     setField(sbuf, 0, segT, 'c_mysegno', s.index);
@@ -765,9 +820,9 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
       else if (nodata) {
         t.kind = 'corrupt';
         t.error = [`segment ${s.index} slot ${i}`];
-      } else if (p.offset + size > missingFrom) {
+      } else if (firstMissingIn(p.offset, p.offset + size) !== null) {
         t.kind = 'corrupt';
-        t.error = [`segment ${s.index} slot ${i}`, '0x' + (bufferVa! + BigInt(missingFrom)).toString(16)];
+        t.error = [`segment ${s.index} slot ${i}`, '0x' + (bufferVa! + BigInt(firstMissingIn(p.offset, p.offset + size)!)).toString(16) + ' '];
       } else if ('corrupt' in p.spec) {
         t.kind = 'corrupt';
         t.error = [`segment ${s.index} slot ${i} at buffer offset 0x${p.offset.toString(16)}`];
@@ -866,7 +921,7 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
   }
   const byState: Record<string, number> = {};
   for (const s of truthSegs) byState[s.stateName] = (byState[s.stateName] ?? 0) + 1;
-  return {
+  const truth: CompressorTruth = {
     family: spec.family,
     arch,
     pageSize,
@@ -882,4 +937,11 @@ export function buildCompressor(kernel: SynthKernel, spec: CompressorSpec): Comp
     consistent,
     counts: { byKind, byState },
   };
+  const setBackPointer = (segment: number, slot: number, target: bigint): void => {
+    const e = slotEntries.get(`${segment}:${slot}`);
+    if (!e) throw new Error(`synth: no live c_slot ${segment}:${slot} to point back from`);
+    setField(e.bytes, 0, slotT, 'c_packed_ptr', packSlotPointer(arch, target, spec.slotVariant));
+    kernel.write(e.va, e.bytes);
+  };
+  return { truth, slotType: slotT, slotEntries, setBackPointer };
 }

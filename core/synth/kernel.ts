@@ -42,6 +42,9 @@ export const ARM_HEAP_BASE = 0xfffffe1000000000n;
 export const ARM_RESERVE_BASE = 0xfffffe2000000000n;
 export const ARM_RESERVE_END = 0xfffffe3000000000n;
 export const ARM_PHYSMAP_BASE = 0xfffffe3000000000n;
+/** arm64: zone memory within 32 GiB of 0xfffffe00_00000000, so c_slot back-pointers (33 bits, shift 2) reach it */
+export const ARM_ZONE_BASE = 0xfffffe0400000000n;
+const ARM_ZONE_SIZE = 1n << 30n;
 export const ARM_PHYS_BASE = 0x2000000;
 export const ARM_KERNEL_PHYS_OFFSET = 0x800000;
 export const ARM_T1SZ = 17;
@@ -62,6 +65,8 @@ export interface SynthKernelExtras {
   jtagCoredump?: boolean;
   /** leave these globals zeroed, to exercise discovery fallbacks */
   zeroGlobals?: string[];
+  /** x86_64: put every page-table frame below this physical address (so a truncation above it keeps them) */
+  tablesBelow?: number;
 }
 
 export interface SynthKernelImage extends SynthImage {
@@ -208,6 +213,7 @@ abstract class KernelBuilder implements SynthKernel {
   protected dataCursor = 0;
   protected heapCursor = 0n;
   protected reserveCursor = 0n;
+  protected zoneCursor = ARM_ZONE_BASE;
   protected finished = false;
 
   constructor(opts: SynthKernelOptions & SynthKernelExtras, defaultSlide: bigint) {
@@ -300,6 +306,45 @@ abstract class KernelBuilder implements SynthKernel {
     return va;
   }
 
+  /**
+   * kernel memory reachable by every packed-pointer scheme of the version (c_slot back-pointers:
+   * 33 bits << 2 on arm64): the heap on x86_64, a zone region near the kernel on arm64
+   */
+  allocZone(size: number, align = 16): bigint {
+    this.checkOpen();
+    if (this.arch === 'x86_64') return this.alloc(size, align);
+    const a = BigInt(Math.max(align, 1));
+    const va = ((this.zoneCursor + a - 1n) / a) * a;
+    if (va + BigInt(size) > ARM_ZONE_BASE + ARM_ZONE_SIZE) throw new Error('synth: zone region exhausted');
+    this.zoneCursor = va + BigInt(size);
+    this.back(va, size);
+    return va;
+  }
+
+  /** a free physical page (kernel page size), zero-filled and present; for user pages and user page tables */
+  allocPhysPage(): number {
+    this.checkOpen();
+    return this.allocFrame();
+  }
+
+  writePhys(phys: number, bytes: Uint8Array): void {
+    this.mem.write(phys, bytes);
+  }
+
+  readPhys(phys: number, length: number): Uint8Array {
+    return this.mem.read(phys, length);
+  }
+
+  /** the machine's RAM: first physical address and size in bytes */
+  physRange(): { base: number; size: number } {
+    return { base: this.physBase, size: this.physSize };
+  }
+
+  /** kernel VA of a physical address through the physmap */
+  physToKva(phys: number): bigint {
+    return this.physmapBase + BigInt(phys - (this.arch === 'arm64' ? ARM_PHYS_BASE : 0));
+  }
+
   reserve(size: number, align = this.pageSize): bigint {
     this.checkOpen();
     const a = BigInt(Math.max(align, this.pageSize));
@@ -383,6 +428,22 @@ abstract class KernelBuilder implements SynthKernel {
     return out;
   }
 
+  /** slid VA of a defined symbol */
+  symbolVa(name: string): bigint {
+    return this.sym(name);
+  }
+
+  /** record the ISF type of a symbol (as dwarf2json does for variables) */
+  setSymbolType(name: string, type: unknown): void {
+    const s = this.isf.symbols[name];
+    if (s === undefined) throw new Error(`synth: no symbol ${name}`);
+    s.type = type;
+  }
+
+  hasUserType(name: string): boolean {
+    return this.isf.user_types[name] !== undefined;
+  }
+
   protected sym(name: string): bigint {
     const s = this.isf.symbols[name];
     if (s === undefined) throw new Error(`synth: no symbol ${name}`);
@@ -462,7 +523,7 @@ class X86Kernel extends KernelBuilder {
     this.markFrames(kphys, KERNEL_IMAGE_SIZE);
     this.mem.touch(kphys, KERNEL_IMAGE_SIZE);
     // the PML4 must lie below 4 GiB: Volatility 3 reads IdlePML4 as a u32
-    this.pml4 = this.allocFrame(2 ** 32);
+    this.pml4 = this.allocFrame(Math.min(2 ** 32, opts.tablesBelow ?? Infinity));
     this.pdptKernel = this.ensureTable(this.pml4, 511);
     // kernel image: 2 MiB pages (one with the PAT bit set, which a walker must mask out)
     const pd = this.ensureTable(this.pdptKernel, 0);
@@ -516,7 +577,7 @@ class X86Kernel extends KernelBuilder {
   private ensureTable(table: number, idx: number): number {
     const e = this.mem.readU64(table + idx * 8);
     if (e & 1n) return Number(e & 0x000ffffffffff000n);
-    const t = this.allocFrame();
+    const t = this.allocFrame(this.extras.tablesBelow);
     this.setEntry(table, idx, t, 0x3);
     return t;
   }
@@ -724,6 +785,16 @@ export interface SynthKernelBuilder extends SynthKernel {
   vaToPhys(va: bigint): number;
   /** bytes at a VA through the builder's own mapping (independent of core/translate) */
   readVa(va: bigint, length: number): Uint8Array;
+  /** see KernelBuilder.allocZone */
+  allocZone(size: number, align?: number): bigint;
+  allocPhysPage(): number;
+  writePhys(phys: number, bytes: Uint8Array): void;
+  readPhys(phys: number, length: number): Uint8Array;
+  physToKva(phys: number): bigint;
+  symbolVa(name: string): bigint;
+  physRange(): { base: number; size: number };
+  setSymbolType(name: string, type: unknown): void;
+  hasUserType(name: string): boolean;
   finish(): SynthKernelImage;
 }
 

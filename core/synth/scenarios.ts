@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lz4EncodeBlock } from '../codecs';
+import { cSlotVariant } from '../darwin/pointers';
 import type { Family } from '../darwin/types';
 import { parseBanner, type DarwinVersion } from '../darwin/version';
 import { fromIsfObject } from '../symbols/isf';
@@ -18,6 +19,7 @@ import { createSpace } from '../translate';
 import type { VirtualSpace } from '../translate/types';
 import {
   buildCompressor,
+  buildCompressorDetailed,
   corruptBytes,
   geometry,
   heapPage,
@@ -36,6 +38,8 @@ import {
 } from './compressor';
 import { isfToJson } from './isf';
 import { createSynthKernel, memoryImage, type SynthKernelBuilder, type SynthKernelImage } from './kernel';
+import type { ProcWorldTruth } from './proc-truth';
+import { buildProcesses, type PageSpec, type VmObjectSpec, type WorldSpec } from './procs';
 import type { SparseMemory } from './types';
 
 export interface ScenarioDef {
@@ -69,9 +73,28 @@ const DEFS: ScenarioDef[] = [
 
 export const SCENARIO_NAMES: readonly string[] = DEFS.map((d) => d.name);
 
+/**
+ * Kernels that only the process walk needs beyond the family scenarios (kept out of SCENARIO_NAMES so
+ * the compressor suites do not grow): 10.9 (pager C1), 10.13 (vm_page G2 with the memory_object
+ * pager header), 12.4 (map entry E3), 12.6 arm64 (E4, packed object), 13.2 arm64 (task after proc with
+ * E4), 14.6 x86_64 (vo_copy, p_list union), 15.4 arm64 (E5, linear vm_pages array).
+ */
+const PROC_DEFS: ScenarioDef[] = [
+  { name: 'P-10.9-x86_64', family: 'F1', arch: 'x86_64', xnu: [2422, 115], banner: banner('13.4.0', 'Mon Jan 11 18:17:34 PST 2016', '2422.115.15~1', X86) },
+  { name: 'P-10.13-x86_64', family: 'F4', arch: 'x86_64', xnu: [4570, 71], banner: banner('17.7.0', 'Thu Jun 21 22:53:14 PDT 2018', '4570.71.2~1', X86) },
+  { name: 'P-12.4-x86_64', family: 'F9', arch: 'x86_64', xnu: [8020, 121], banner: banner('21.5.0', 'Tue Apr 26 21:08:22 PDT 2022', '8020.121.3~4', X86) },
+  { name: 'P-12.6-arm64', family: 'F9', arch: 'arm64', xnu: [8020, 140], banner: banner('21.6.0', 'Mon Aug 22 20:19:52 PDT 2022', '8020.140.49~2', 'RELEASE_ARM64_T6000') },
+  { name: 'P-13.2-arm64', family: 'F9', arch: 'arm64', xnu: [8792, 81], banner: banner('22.3.0', 'Mon Jan 30 20:39:46 PST 2023', '8792.81.3~2', 'RELEASE_ARM64_T6020') },
+  { name: 'P-14.6-x86_64', family: 'F9', arch: 'x86_64', xnu: [10063, 141], banner: banner('23.6.0', 'Mon Jul 29 21:13:00 PDT 2024', '10063.141.2~1', X86) },
+  { name: 'P-15.4-arm64', family: 'F9', arch: 'arm64', xnu: [11417, 101], banner: banner('24.4.0', 'Fri Apr 11 18:32:50 PDT 2025', '11417.101.15~117', 'RELEASE_ARM64_T6041') },
+];
+
+/** every scenario whose image holds processes: the family scenarios and the process-only ones */
+export const PROC_SCENARIO_NAMES: readonly string[] = [...DEFS, ...PROC_DEFS].map((d) => d.name);
+
 export function scenarioDef(name: string): ScenarioDef {
-  const d = DEFS.find((x) => x.name === name);
-  if (!d) throw new Error(`no compressor scenario ${name} (have ${SCENARIO_NAMES.join(', ')})`);
+  const d = DEFS.find((x) => x.name === name) ?? PROC_DEFS.find((x) => x.name === name);
+  if (!d) throw new Error(`no compressor scenario ${name} (have ${PROC_SCENARIO_NAMES.join(', ')})`);
   return d;
 }
 
@@ -83,6 +106,8 @@ export interface ScenarioOptions {
   isfOmit?: string[];
   /** make one segment's c_slots_used (10.13+) or c_bytes_used disagree by one, and c_segment_pages_compressed by one */
   inconsistent?: boolean;
+  /** build the processes (default true); false leaves the compressor alone with dummy back-pointers */
+  procs?: boolean;
 }
 
 export interface OpenedImage {
@@ -96,6 +121,8 @@ export interface BuiltScenario {
   def: ScenarioDef;
   image: SynthKernelImage;
   truth: CompressorTruth;
+  /** the processes and the owners of every slot (absent with `procs: false`) */
+  procs?: ProcWorldTruth;
   open(): OpenedImage;
 }
 
@@ -317,9 +344,13 @@ export function scenarioSpec(def: ScenarioDef, opts: ScenarioOptions = {}): Comp
     ],
   });
 
+  // M1-family (H13) kernels of xnu 7195–8792 use the 12-byte popcount c_slot, as Apple silicon F6–F8 Macs do
+  const soc = parseBanner(def.banner)?.soc ?? null;
+  const popcount = cSlotVariant(arch, def.xnu, soc) === 'arm64-popcount';
   return {
     family,
     xnu: def.xnu,
+    ...(popcount ? { slotVariant: 'arm64-popcount' as const } : {}),
     isfTypes: opts.isfTypes ?? true,
     bitfieldForm: opts.bitfieldForm ?? 'byte',
     ...(opts.isfOmit ? { isfOmit: opts.isfOmit } : {}),
@@ -353,9 +384,130 @@ function swapPath(rank: number, n: number): string {
 export function buildScenario(name: string, opts: ScenarioOptions = {}): BuiltScenario {
   const def = scenarioDef(name);
   const kernel = createSynthKernel({ arch: def.arch, banner: def.banner, seed: def.xnu[0] });
-  const truth = buildCompressor(kernel, scenarioSpec(def, opts));
+  const comp = buildCompressorDetailed(kernel, scenarioSpec(def, opts));
+  const procs = opts.procs === false ? undefined : buildProcesses(kernel, def.xnu, comp, standardWorld(kernel, comp.truth), { omitTypes: opts.isfOmit ?? [] }).truth;
   const image = kernel.finish();
-  return { def, image, truth, open: () => openSynthImage(image) };
+  return { def, image, truth: comp.truth, ...(procs ? { procs } : {}), open: () => openSynthImage(image) };
+}
+
+// =============================================================================================
+// The processes every scenario holds (see notes/procsynth-truth.md): kernproc; launchd (1); Safari
+// (212); WebContent (230); a fork child of Safari (305). Their compressed pages are slots the
+// compressor scenario already has, named; the slots no process takes get orphan pagers.
+
+const VA = {
+  text: 0x100000000n,
+  shared: 0x200000000n,
+  sharedOther: 0x280000000n,
+  fork: 0x300000000n,
+  jit: 0x400000000n,
+  heap: 0x600000000000n,
+  heapB: 0x600000100000n,
+  stack: 0x7ff7b0000000n,
+};
+const R_X = 5;
+const RW_ = 3;
+const RWX = 7;
+
+/** the standard world over a compressor truth: slot names it needs exist in every family scenario */
+export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): WorldSpec {
+  const ps = kernel.pageSize;
+  const arch = kernel.arch;
+  const hasSv = ct.sv.length > 0;
+  const has = (n: string) => ct.byName[n] !== undefined;
+  let seed = 70000 + ct.slots.length;
+  const text = (): PageSpec => ({ data: pointerPage(++seed, ps, arch).map((b, i) => (i < 64 ? 0xcf : b)) });
+  const heap = (): PageSpec => ({ data: heapPage(++seed, ps) });
+  const words = (): PageSpec => ({ data: textPage(++seed, ps) });
+  const slot = (name: string): PageSpec => ({ slot: name });
+  // the "many-k" slots of the big segment (which k are freed depends on the family)
+  const many = Object.keys(ct.byName)
+    .filter((n) => /^many-\d+$/.test(n))
+    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+  const manySlot = (i: number): PageSpec => slot(many[i]!);
+  const sv = (value: number, orSlot: string | null): PageSpec | undefined => (hasSv ? { sv: value } : orSlot ? slot(orSlot) : undefined);
+  const obj = (id: string, pages: number, content: Record<number, PageSpec | undefined>, extra: Partial<VmObjectSpec> = {}): VmObjectSpec => {
+    const c: Record<number, PageSpec> = {};
+    for (const [k, v] of Object.entries(content)) if (v) c[Number(k)] = v;
+    return { id, pages, content: c, ...extra };
+  };
+  const objects: VmObjectSpec[] = [
+    obj('launchd-text', 4, { 0: text(), 1: text(), 2: text(), 3: text() }),
+    obj('launchd-heap', 7, {
+      0: heap(),
+      1: slot('offset0-text'),
+      2: sv(0xffffffff, 'wkdm-heap-2'),
+      4: slot('swapped-text'),
+      5: slot('wkdm-pointers'),
+      6: has('single-deadbeef') ? slot('single-deadbeef') : undefined,
+    }),
+    obj('launchd-stack', 3, { 0: heap(), 2: slot('missing-page-0') }, { pagingOffsetPages: 1 }),
+    obj('safari-text', 2, { 0: text(), 1: text() }),
+    // 300 pages: 3 chunks of 128 slots, the middle one never allocated
+    obj('safari-big', 300, {
+      124: words(),
+      125: slot('wkdm-heap'),
+      126: sv(0, null),
+      127: slot('raw-random'),
+      256: slot('sparse-pointers'),
+      257: heap(),
+      258: slot('text-utf16'),
+      ...(hasSv ? {} : { 259: slot('above-count-text') }),
+    }),
+    obj('shared', 3, { 0: words(), 1: slot('last-at-nextoffset'), 2: manySlot(0) }, { trueShare: true }),
+    // fork: Safari keeps O with needs_copy; the child got the shadow S, which overrides O's pages 2 and 3
+    obj('fork-O', 8, { 0: manySlot(1), 2: heap(), 3: manySlot(2), 4: manySlot(3), 5: words(), 6: slot('swapped-heap') }),
+    obj('fork-S', 5, { 0: heap(), 1: manySlot(4) }, { shadow: { id: 'fork-O', offsetPages: 2 } }),
+    obj('safari-stack', 2, { 0: slot('above-count-heap'), 1: heap() }),
+    obj('webcontent-heap', 2, { 0: slot(has('mzv-sparse') ? 'mzv-sparse' : 'wkdm-zero-page'), 1: sv(0, null) }),
+  ];
+  return {
+    objects,
+    procs: [
+      {
+        pid: 1,
+        ppid: 0,
+        comm: 'launchd',
+        entries: [
+          { start: VA.text, pages: 4, object: 'launchd-text', prot: R_X, maxProt: R_X },
+          { start: VA.heap, pages: 7, object: 'launchd-heap', prot: RW_, tag: 1 },
+          { start: VA.stack, pages: 3, object: 'launchd-stack', prot: RW_, tag: 30 },
+        ],
+      },
+      {
+        pid: 212,
+        ppid: 1,
+        comm: 'Safari',
+        entries: [
+          { start: VA.text, pages: 2, object: 'safari-text', prot: R_X, maxProt: R_X },
+          { start: VA.shared, pages: 3, object: 'shared', prot: RW_, maxProt: RW_ },
+          { start: VA.fork, pages: 5, object: 'fork-O', offsetPages: 2, prot: RW_, needsCopy: true },
+          { start: VA.heap, pages: 8, object: 'safari-big', offsetPages: 124, prot: RW_, tag: 2 },
+          { start: VA.heapB, pages: 4, object: 'safari-big', offsetPages: 256, prot: RW_, tag: 2 },
+          { start: VA.stack, pages: 2, object: 'safari-stack', prot: RW_, tag: 30 },
+        ],
+      },
+      {
+        pid: 230,
+        ppid: 1,
+        comm: 'com.apple.WebKit.WebContent',
+        entries: [
+          { start: VA.sharedOther, pages: 3, object: 'shared', prot: RW_, maxProt: RW_ },
+          { start: VA.jit, pages: 2, object: null, prot: RWX, maxProt: RWX },
+          { start: VA.heap, pages: 2, object: 'webcontent-heap', prot: RW_, tag: 1 },
+        ],
+      },
+      {
+        pid: 305,
+        ppid: 212,
+        comm: 'Safari',
+        entries: [
+          { start: VA.text, pages: 2, object: 'safari-text', prot: R_X, maxProt: R_X, noPte: [1] },
+          { start: VA.fork, pages: 5, object: 'fork-S', prot: RW_, noPte: [3] },
+        ],
+      },
+    ],
+  };
 }
 
 // =============================================================================================
@@ -364,8 +516,90 @@ export function buildScenario(name: string, opts: ScenarioOptions = {}): BuiltSc
 export const DEMO_SECRET = 'UNFOLD-DEMO-SECRET';
 
 export interface DemoImage extends BuiltScenario {
-  /** where the secret was planted */
-  planted: Array<{ segment: number; slot: number; pageOffset: number; encoding: 'ascii' | 'utf16le'; text: string }>;
+  /** where the secret was planted, and which process maps that page where (all in Safari, pid 212) */
+  planted: Array<{
+    segment: number;
+    slot: number;
+    pageOffset: number;
+    encoding: 'ascii' | 'utf16le';
+    text: string;
+    owners: Array<{ pid: number; name: string; va: bigint }>;
+  }>;
+}
+
+/** the demo's processes: Safari holds every planted page in its heap; the other pages are spread around */
+function demoWorld(kernel: SynthKernelBuilder, ct: CompressorTruth, plantedNames: string[]): WorldSpec {
+  const ps = kernel.pageSize;
+  let seed = 31000;
+  const data = (): PageSpec => ({ data: heapPage(++seed, ps) });
+  const text = (): PageSpec => ({ data: pointerPage(++seed, ps, kernel.arch) });
+  const names = ct.slots.filter((t) => t.kind !== 'corrupt' && t.kind !== 'encrypted?' && !plantedNames.includes(t.name)).map((t) => t.name);
+  let next = 0;
+  const take = (): PageSpec => ({ slot: names[next++]! });
+  const content = (n: number, f: (i: number) => PageSpec | undefined): Record<number, PageSpec> => {
+    const c: Record<number, PageSpec> = {};
+    for (let i = 0; i < n; i++) {
+      const v = f(i);
+      if (v) c[i] = v;
+    }
+    return c;
+  };
+  // Safari's heap: 24 pages, the planted ones among compressed, resident, zero-value and absent pages
+  const safariHeap = content(24, (i) => {
+    if (i % 6 === 1) return { slot: plantedNames[(i - 1) / 6]! };
+    if (i === 4) return data();
+    if (i === 9) return { sv: 0 };
+    if (i === 14) return undefined;
+    return take();
+  });
+  const objects: VmObjectSpec[] = [
+    { id: 'launchd-text', pages: 2, content: { 0: text(), 1: text() } },
+    { id: 'launchd-heap', pages: 10, content: content(10, (i) => (i === 0 ? data() : i === 3 ? { sv: 0xffffffff } : i === 7 ? { slot: 'demo-swapped-0' } : take())) },
+    { id: 'safari-text', pages: 3, content: { 0: text(), 1: text(), 2: text() } },
+    { id: 'safari-heap', pages: 24, content: safariHeap },
+    { id: 'shared', pages: 4, content: content(4, (i) => (i === 0 ? data() : take())), trueShare: true },
+    { id: 'webcontent-heap', pages: 16, content: content(16, (i) => (i === 2 ? { slot: 'demo-swapped-1' } : i % 5 === 0 ? { sv: 0 } : take())) },
+    { id: 'mds-heap', pages: 2, content: { 0: take(), 1: take() } },
+  ];
+  return {
+    objects,
+    procs: [
+      {
+        pid: 1,
+        ppid: 0,
+        comm: 'launchd',
+        entries: [
+          { start: VA.text, pages: 2, object: 'launchd-text', prot: R_X, maxProt: R_X },
+          { start: VA.heap, pages: 10, object: 'launchd-heap', prot: RW_, tag: 1 },
+        ],
+      },
+      {
+        pid: 98,
+        ppid: 1,
+        comm: 'mds',
+        entries: [{ start: VA.heap, pages: 2, object: 'mds-heap', prot: RW_, tag: 1 }],
+      },
+      {
+        pid: 412,
+        ppid: 1,
+        comm: 'Safari',
+        entries: [
+          { start: VA.text, pages: 3, object: 'safari-text', prot: R_X, maxProt: R_X },
+          { start: VA.shared, pages: 4, object: 'shared', prot: RW_, maxProt: RW_ },
+          { start: VA.heap, pages: 24, object: 'safari-heap', prot: RW_, tag: 2 },
+        ],
+      },
+      {
+        pid: 415,
+        ppid: 1,
+        comm: 'com.apple.WebKit.WebContent',
+        entries: [
+          { start: VA.sharedOther, pages: 4, object: 'shared', prot: RW_, maxProt: RW_ },
+          { start: VA.heap, pages: 16, object: 'webcontent-heap', prot: RW_, tag: 1 },
+        ],
+      },
+    ],
+  };
 }
 
 export function buildDemoImage(): DemoImage {
@@ -443,13 +677,17 @@ export function buildDemoImage(): DemoImage {
     ],
     swapFiles: [{ index: 1, path: '/System/Volumes/VM/swapfile0' }],
   };
-  const truth = buildCompressor(kernel, spec);
+  const comp = buildCompressorDetailed(kernel, spec);
+  const truth = comp.truth;
+  const procs = buildProcesses(kernel, def.xnu, comp, demoWorld(kernel, truth, [...plantAt.keys()])).truth;
   const image = kernel.finish();
+  const nameOf = new Map(procs.processes.map((p) => [p.pid, p.name]));
   const planted = [...plantAt.entries()].map(([name, p]) => {
     const t = truth.byName[name]!;
-    return { segment: t.segment, slot: t.slot, ...p };
+    const owners = procs.slots.find((x) => x.segment === t.segment && x.slot === t.slot)!.owners;
+    return { segment: t.segment, slot: t.slot, ...p, owners: owners.map((o) => ({ pid: o.pid, name: nameOf.get(o.pid)!, va: o.va })) };
   });
-  return { def, image, truth, planted, open: () => openSynthImage(image) };
+  return { def, image, truth, procs, planted, open: () => openSynthImage(image) };
 }
 
 // =============================================================================================

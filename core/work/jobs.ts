@@ -2,13 +2,14 @@
 // worker threads and inline (threads = 0), so both paths give identical results.
 import type { SlotRecord } from '../darwin/types';
 import type { VirtualSpace } from '../translate/types';
-import { readSegmentBuffer, type SegmentPlan } from '../darwin/compressor';
+import { readSegmentBuffer, type Hole, type SegmentPlan } from '../darwin/compressor';
 import { decodeSegmentSlots, createScratch, type SlotMeta, type DecodeContext, type DecodeScratch } from '../darwin/slot-decode';
 import type { SearchQuery } from '../search/query';
 import { CompactBuilder, type CompactSlots } from './compact';
 import crypto from 'node:crypto';
 import { compileMatcher, type Matcher } from '../search/matcher';
-import { makeHit, type SearchHit } from '../search/hits';
+import { makeHit } from '../search/hits';
+import type { SearchHit, StringHit } from '../search/types';
 import { extractStrings } from '../search/strings';
 import { decodeSealedSlots, type SealedJob } from '../darwin/sealed';
 import { decryptChunk } from '../darwin/swap-crypto';
@@ -31,7 +32,8 @@ export interface SegmentJob {
   ctx: DecodeContext;
   slots: SlotMeta[];
   bytes?: Uint8Array;
-  missingFrom?: number;
+  /** pages of the buffer the image lacks (see core/translate/present.ts) */
+  holes?: Hole[];
   read?: { spec: SpaceSpec; va: string; length: number };
   /** read into shared memory and hand the buffer back, so later passes need not read it again */
   keep?: boolean;
@@ -58,7 +60,7 @@ export interface RecordsResult {
   hits?: SearchHit[];
   strings?: StringHit[];
   /** the segment buffer as read, in shared memory (when the job asked to keep it) */
-  kept?: { bytes: Uint8Array; missingFrom?: number };
+  kept?: { bytes: Uint8Array; holes?: Hole[] };
 }
 
 /** every result also carries the problems met while reading the buffer (worker-side reads) */
@@ -71,18 +73,13 @@ export interface PagesResult {
   pages: Uint8Array;
   pageAt: number[];
 }
-export interface SearchResult {
+/** one segment searched */
+export interface SearchJobResult {
   hits: SearchHit[];
   pagesScanned: number;
 }
-export interface StringHit {
-  segment: number;
-  slot: number;
-  offset: number;
-  encoding: 'ascii' | 'utf16le';
-  text: string;
-}
-export interface StringsResult {
+/** strings of one segment */
+export interface StringsJobResult {
   strings: StringHit[];
   pagesScanned: number;
 }
@@ -120,7 +117,7 @@ function decode(job: SegmentJob, onPage: (rec: SlotRecord, page: Uint8Array | nu
     decodeSealed(job, ctx, onPage);
     return;
   }
-  decodeSegmentSlots(job.bytes!, job.missingFrom, job.slots, ctx, onPage, scratchFor(job.ctx.pageSize));
+  decodeSegmentSlots(job.bytes!, job.holes, job.slots, ctx, onPage, scratchFor(job.ctx.pageSize));
 }
 
 /** the problems a sealed job met (a refused segment, a short swap file): reported by the walk */
@@ -139,7 +136,7 @@ function decodeSealed(job: SegmentJob, ctx: DecodeContext, onPage: (rec: SlotRec
       );
     }
   } else {
-    refusal = decodeSealedSlots(job.bytes!, job.missingFrom, job.slots, ctx, sj.origin, sj.refusedKind, onPage, scratchFor(ctx.pageSize));
+    refusal = decodeSealedSlots(job.bytes!, job.holes, job.slots, ctx, sj.origin, sj.refusedKind, onPage, scratchFor(ctx.pageSize));
   }
   if (refusal !== null) {
     const what = sj.origin.source === 'swap' ? 'swapped-out segment' : 'buffer encrypted in place';
@@ -170,15 +167,15 @@ export function openSealed(job: SegmentJob): void {
     job.bytes = into;
   }
   const bytes = job.bytes ?? new Uint8Array(0);
-  // the kernel encrypts whole pages; a buffer cut short by a missing page is decrypted up to there
+  // the kernel encrypts whole pages (holes in RAM are zeros: only the slots touching them are lost)
   const whole = bytes.length - (bytes.length % 16);
   decryptChunk(sj.cipher, BigInt(sj.segVa), bytes.subarray(0, whole));
   sj.plain = true;
 }
 
 /**
- * Fills job.bytes from job.read through `space` (same rules as readSegmentBuffer: stop at the first
- * absent page); returns the problem line to report, if any.
+ * Fills job.bytes from job.read through `space` (same rules as readSegmentBuffer: every present page
+ * is read, absent ones become holes); returns the problem lines to report.
  */
 export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
   if (job.bytes || !job.read) return [];
@@ -191,18 +188,18 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
   const into = job.keep ? new Uint8Array(new SharedArrayBuffer(job.read.length)) : undefined;
   const r = readSegmentBuffer(space, plan, into);
   job.bytes = r.bytes;
-  job.missingFrom = r.missingFrom;
+  if (r.holes.length > 0) job.holes = r.holes;
   return plan.summary.problems;
 }
 
-export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchResult | StringsResult; transfer: ArrayBuffer[] } {
+export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult; transfer: ArrayBuffer[] } {
   const out = runTask(job);
   const p = sealedProblems.get(job);
   if (p !== undefined) (out.result as JobProblems).problems = [...((out.result as JobProblems).problems ?? []), p];
   return out;
 }
 
-function runTask(job: Job): { result: RecordsResult | PagesResult | SearchResult | StringsResult; transfer: ArrayBuffer[] } {
+function runTask(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult; transfer: ArrayBuffer[] } {
   switch (job.task) {
     case 'records': {
       const b = new CompactBuilder(job.ctx.segment, job.ctx.state, job.slots.length);
@@ -219,7 +216,7 @@ function runTask(job: Job): { result: RecordsResult | PagesResult | SearchResult
         },
         false,
       );
-      const kept = job.keep && job.bytes ? { bytes: job.bytes, ...(job.missingFrom !== undefined ? { missingFrom: job.missingFrom } : {}) } : undefined;
+      const kept = job.keep && job.bytes ? { bytes: job.bytes, ...(job.holes ? { holes: job.holes } : {}) } : undefined;
       return { result: { compact: b.finish(), ...(kept ? { kept } : {}), ...(hits ? { hits } : {}), ...(strings ? { strings } : {}) }, transfer: [b.buffer] };
     }
     case 'pages': {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ApiResult } from '../../core/api';
 import type { CaseHostLike } from '../../main/case-host';
-import type { WorkerCall } from '../../main/protocol';
+import type { WorkerArgs, WorkerCall, WorkerCallName, WorkerValue } from '../../main/protocol';
 import { createHandlers } from '../../main/handlers';
 import { memorySettings } from '../../main/settings';
 import { BROWSER_CSP, EventHub, startBrowserServer, type BrowserServer } from '../../main/browser-server';
@@ -19,11 +19,10 @@ let events: EventHub;
 const seen: WorkerCall[] = [];
 
 const host: CaseHostLike = {
-  call<T>(call: WorkerCall): Promise<ApiResult<T>> {
-    seen.push(call);
-    return Promise.resolve({ ok: true, value: (call.op === 'current' ? null : []) as T });
+  call<M extends WorkerCallName>(method: M, ...args: WorkerArgs<M>): Promise<ApiResult<WorkerValue<M>>> {
+    seen.push({ method, args } as WorkerCall);
+    return Promise.resolve({ ok: true, value: (method === 'currentCase' ? null : method === 'cancel' ? false : []) as WorkerValue<M> });
   },
-  cancel: () => Promise.resolve({ ok: true, value: false }),
 };
 
 interface Reply {

@@ -3,14 +3,14 @@
 // hit limit stops a search.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
-import type { ApiResult, CaseInfo, PageView, SearchResult, SegmentSummary, SlotRecord, UnfoldEvent } from '../../core/api';
+import type { ApiResult, OpenCase, UnfoldEvent } from '../../core/api';
 import { openCase, type Case } from '../../core/case';
 import { ensureDemoCase } from '../../core/demo';
 import { CaseHost, defaultWorkerSpec } from '../../main/case-host';
 
 let host: CaseHost;
 let core: Case;
-let info: CaseInfo;
+let info: OpenCase;
 const events: UnfoldEvent[] = [];
 
 const value = <T>(r: ApiResult<T>): T => {
@@ -22,7 +22,7 @@ beforeAll(async () => {
   const demo = await ensureDemoCase();
   core = await openCase(demo.imagePath, { symbols: demo.symbolsPath, threads: 0 });
   host = new CaseHost(defaultWorkerSpec({ threads: 1 }), (e) => events.push(e));
-  info = value(await host.call<CaseInfo>({ op: 'openDemo', req: { requestId: 'open-1' } }));
+  info = value(await host.call('openDemo', { requestId: 'open-1' }));
 });
 
 afterAll(async () => {
@@ -42,15 +42,15 @@ describe('case host (worker thread)', () => {
   });
 
   it('gives the same segments and slots as the façade', async () => {
-    const segs = value(await host.call<SegmentSummary[]>({ op: 'segments', caseId: info.caseId }));
+    const segs = value(await host.call('getSegments', info.caseId));
     expect(segs).toEqual(core.segments());
     const first = segs[0]!.index;
-    expect(value(await host.call<SlotRecord[]>({ op: 'slots', caseId: info.caseId, segment: first }))).toEqual(core.slots(first));
+    expect(value(await host.call('getSlots', info.caseId, first))).toEqual(core.slots(first));
   });
 
   it('gives a page as base64 bytes whose SHA-256 is the slot’s', async () => {
     const rec = core.segments().flatMap((s) => core.slots(s.index)).find((r) => r.sha256 && r.kind === 'wkdm')!;
-    const p = value(await host.call<PageView>({ op: 'page', caseId: info.caseId, segment: rec.segment, slot: rec.slot }));
+    const p = value(await host.call('getPage', info.caseId, rec.segment, rec.slot));
     const bytes = Buffer.from(p.page!, 'base64');
     expect(bytes.length).toBe(core.info.compressor.pageSize);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(rec.sha256);
@@ -58,12 +58,12 @@ describe('case host (worker thread)', () => {
   });
 
   it('refuses a stale case id and slots that do not exist', async () => {
-    const stale = await host.call({ op: 'segments', caseId: info.caseId + 1 });
+    const stale = await host.call('getSegments', info.caseId + 1);
     expect(!stale.ok && stale.error.code).toBe('STALE_CASE');
-    const noSeg = await host.call({ op: 'slots', caseId: info.caseId, segment: 99999 });
+    const noSeg = await host.call('getSlots', info.caseId, 99999);
     expect(!noSeg.ok && noSeg.error.code).toBe('NOT_FOUND');
     const seg = core.segments()[0]!.index;
-    const noSlot = await host.call({ op: 'page', caseId: info.caseId, segment: seg, slot: 99999 });
+    const noSlot = await host.call('getPage', info.caseId, seg, 99999);
     expect(!noSlot.ok && noSlot.error.code).toBe('NOT_FOUND');
   });
 
@@ -72,7 +72,7 @@ describe('case host (worker thread)', () => {
     await core.search({ strings: ['UNFOLD-DEMO-SECRET'], utf16: true, ascii: true }, { onHit: (h) => expected.push(`${h.segment}/${h.slot}/${h.offset}`) });
     expect(expected.length).toBeGreaterThan(1);
     const req = { requestId: 'search-1', caseId: info.caseId, strings: ['UNFOLD-DEMO-SECRET'], regexes: [], hex: [], yara: [], utf16: true, ascii: true, ignoreCase: false };
-    const r = value(await host.call<SearchResult>({ op: 'search', req }));
+    const r = value(await host.call('search', req));
     expect(r.hits).toBe(expected.length);
     expect(r.cancelled).toBe(false);
     expect(r.limited).toBe(false);
@@ -82,12 +82,12 @@ describe('case host (worker thread)', () => {
 
   it('stops at the hit limit and says so', async () => {
     const req = { requestId: 'search-2', caseId: info.caseId, strings: ['UNFOLD-DEMO-SECRET'], regexes: [], hex: [], yara: [], utf16: true, ascii: true, ignoreCase: false, maxHits: 1 };
-    const r = value(await host.call<SearchResult>({ op: 'search', req }));
+    const r = value(await host.call('search', req));
     expect(r).toMatchObject({ hits: 1, limited: true, cancelled: false });
     expect(events.flatMap((e) => (e.type === 'hits' && e.requestId === 'search-2' ? e.hits : []))).toHaveLength(1);
   });
 
   it('cancelling a request that does not run answers false', async () => {
-    expect(value(await host.cancel('nothing-running'))).toBe(false);
+    expect(value(await host.call('cancel', 'nothing-running'))).toBe(false);
   });
 });

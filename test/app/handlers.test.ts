@@ -8,20 +8,19 @@ import path from 'node:path';
 import type { ApiResult } from '../../core/api';
 import { API_METHODS } from '../../core/api';
 import type { CaseHostLike } from '../../main/case-host';
-import type { WorkerCall } from '../../main/protocol';
+import type { WorkerArgs, WorkerCall, WorkerCallName, WorkerValue } from '../../main/protocol';
 import { createHandlers, dispatch, type Dialogs, type Handlers } from '../../main/handlers';
 import { memorySettings } from '../../main/settings';
 
 class RecordingHost implements CaseHostLike {
   calls: WorkerCall[] = [];
-  cancels: string[] = [];
-  call<T>(call: WorkerCall): Promise<ApiResult<T>> {
-    this.calls.push(call);
-    return Promise.resolve({ ok: true, value: (call.op === 'current' ? null : { echoed: call }) as T });
+  call<M extends WorkerCallName>(method: M, ...args: WorkerArgs<M>): Promise<ApiResult<WorkerValue<M>>> {
+    this.calls.push({ method, args } as WorkerCall);
+    const value = method === 'currentCase' ? null : method === 'cancel' ? true : { echoed: { method, args } };
+    return Promise.resolve({ ok: true, value: value as WorkerValue<M> });
   }
-  cancel(requestId: string): Promise<ApiResult<boolean>> {
-    this.cancels.push(requestId);
-    return Promise.resolve({ ok: true, value: true });
+  get cancels(): unknown[] {
+    return this.calls.filter((c) => c.method === 'cancel').map((c) => c.args[0]);
   }
 }
 
@@ -80,7 +79,7 @@ describe('handlers: argument validation', () => {
       const msg = await refused(dispatch(h, m, ['x', 'y', 'z', 'w']));
       expect(msg).toContain(m);
     }
-    expect(host.calls.filter((c) => c.op !== 'current')).toEqual([]);
+    expect(host.calls.filter((c) => c.method !== 'currentCase')).toEqual([]);
   });
 
   it('refuses unknown methods and non-list arguments', async () => {
@@ -104,7 +103,7 @@ describe('handlers: argument validation', () => {
   it('passes good numbers through unchanged', async () => {
     fresh();
     await h.getPage(3, 0, 511);
-    expect(host.calls).toEqual([{ op: 'page', caseId: 3, segment: 0, slot: 511 }]);
+    expect(host.calls).toEqual([{ method: 'getPage', args: [3, 0, 511] }]);
   });
 
   it('refuses bad request ids', async () => {
@@ -143,7 +142,7 @@ describe('handlers: argument validation', () => {
     fresh();
     const r = await h.openCase({ requestId: 'o1', imagePath: path.join(dir, '.', 'mem.raw'), symbolsPath: isf });
     expect(r.ok).toBe(true);
-    expect(host.calls).toEqual([{ op: 'open', req: { requestId: 'o1', imagePath: image, symbolsPath: isf } }]);
+    expect(host.calls).toEqual([{ method: 'openCase', args: [{ requestId: 'o1', imagePath: image, symbolsPath: isf }] }]);
     const recent = await h.getRecentSymbols();
     expect(recent).toEqual({ ok: true, value: isf });
   });
@@ -189,7 +188,7 @@ describe('handlers: argument validation', () => {
     fresh();
     const req = { ...goodSearch(), hex: ['4d 5a ?? 00', 'cffaedfe'], regexes: ['[a-z]+@[a-z]+'], maxHits: 50 };
     await h.search(req);
-    expect(host.calls).toEqual([{ op: 'search', req }]);
+    expect(host.calls).toEqual([{ method: 'search', args: [req] }]);
   });
 
   it('refuses bad exports', async () => {
@@ -205,7 +204,7 @@ describe('handlers: argument validation', () => {
     await refused(h.export(missing), 'BAD_ARGUMENT', /overwrite is missing/);
     expect(host.calls).toEqual([]);
     await h.export(good);
-    expect(host.calls).toEqual([{ op: 'export', req: good }]);
+    expect(host.calls).toEqual([{ method: 'export', args: [good] }]);
   });
 
   it('dialogs: NO_DIALOGS in browser mode, kind checked, results passed through in Electron', async () => {
@@ -262,8 +261,8 @@ describe('handlers: argument validation', () => {
     await h.strings({ ...good, filter: 'UNFOLD', maxStrings: 10 });
     await h.strings({ ...good, filter: '' });
     expect(host.calls).toEqual([
-      { op: 'strings', req: { ...good, filter: 'UNFOLD', maxStrings: 10 } },
-      { op: 'strings', req: good },
+      { method: 'strings', args: [{ ...good, filter: 'UNFOLD', maxStrings: 10 }] },
+      { method: 'strings', args: [good] },
     ]);
   });
 
@@ -291,7 +290,7 @@ describe('handlers: argument validation', () => {
     await refused(h.saveHits(), 'BAD_ARGUMENT', /expects 1 argument/);
     expect(host.calls).toEqual([]);
     await h.saveHits({ ...good, out: path.join(dir, 'exports', '.', 'x', '..', 'hits.csv') });
-    expect(host.calls).toEqual([{ op: 'saveHits', save: good }]);
+    expect(host.calls).toEqual([{ method: 'saveHits', args: [good] }]);
   });
 
   it('environment reports the mode and no open case', async () => {

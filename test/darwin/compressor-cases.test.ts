@@ -155,19 +155,30 @@ describe('plan / read / decode pieces', () => {
     expect(n).toBe(b.truth.slots.length);
   });
 
-  it('readSegmentBuffer stops at the first absent page and says where', () => {
+  it('readSegmentBuffer reads past an absent page: only that page is a hole, named by address', () => {
     const b = buildScenario('F5-x86_64');
     const o = b.open();
     const plan = planCompressor(o.space, o.symbols, o.version, { slide: o.slide });
     const missingSeg = b.truth.byName['missing-page-0']!.segment;
     const seg = plan.segments.find((s) => s.summary.index === missingSeg)!;
     const buf = readSegmentBuffer(o.space, seg);
-    expect(buf.missingFrom).toBe(4096);
-    expect(buf.missingVa).toBe(BigInt(seg.summary.buffer!) + 4096n);
+    const holeVa = BigInt(seg.summary.buffer!) + 4096n;
+    expect(buf.holes).toHaveLength(1);
+    expect(buf.holes[0]!.from).toBe(4096);
+    expect(buf.holes[0]!.to).toBe(8192);
+    expect(buf.holes[0]!.error).toMatch(new RegExp(`^virtual address 0x${holeVa.toString(16)} is not mapped`));
     expect(buf.bytes.length).toBe(seg.readLength);
-    expect(seg.summary.problems[0]).toContain(`buffer page 0x${buf.missingVa!.toString(16)} (offset 0x1000)`);
+    expect(buf.bytes.subarray(4096, 8192).every((x) => x === 0)).toBe(true);
+    // the pages after the hole are read
+    expect(seg.readLength).toBeGreaterThan(8192);
+    expect(Buffer.compare(buf.bytes.subarray(8192), o.space.read(holeVa + 4096n, seg.readLength - 8192))).toBe(0);
+    const lost = b.truth.slots.filter((t) => t.segment === missingSeg && t.kind === 'corrupt').length;
+    const kept = b.truth.slots.filter((t) => t.segment === missingSeg && t.kind !== 'corrupt').length;
+    expect(lost).toBeGreaterThan(0);
+    expect(kept).toBeGreaterThan(1);
+    expect(seg.summary.problems).toEqual([`buffer page 0x${holeVa.toString(16)} (offset 0x1000) is not present in the image: ${lost} slot(s) touching it are unreadable`]);
     const other = plan.segments.find((s) => s.summary.resident && s.summary.index !== missingSeg)!;
-    expect(readSegmentBuffer(o.space, other).missingFrom).toBeUndefined();
+    expect(readSegmentBuffer(o.space, other).holes).toEqual([]);
   });
 
   it('plan → read → decode → tally → summarize gives exactly what walkCompressor gives', () => {
@@ -180,7 +191,7 @@ describe('plan / read / decode pieces', () => {
     for (const seg of [...plan.segments].reverse()) {
       const recs = [...seg.undecoded];
       const buf = readSegmentBuffer(o.space, seg);
-      decodeSegmentSlots(buf.bytes, buf.missingFrom, seg.slots, decodeContext(plan, seg), (r) => recs.push(r));
+      decodeSegmentSlots(buf.bytes, buf.holes, seg.slots, decodeContext(plan, seg), (r) => recs.push(r));
       for (const r of recs) tallySlot(seg.summary, r);
       all.push(...recs);
     }
@@ -259,7 +270,7 @@ describe('decodeSegmentSlots (pure)', () => {
     for (let i = 0; i < 40; i++) slots.push({ slot: i, offset: i * 100, size: 5 + ((i * 37) % 600), codec: (i % 2) as 0 | 1 });
     slots.push({ slot: 40, offset: 4000, size: 1000, codec: 0 });
     const recs: Array<[SlotRecord, Uint8Array | null]> = [];
-    decodeSegmentSlots(bytes, 4096, slots, { ...ctx, arch: 'arm64' }, (r, p) => recs.push([r, p]));
+    decodeSegmentSlots(bytes, [{ from: 4096, to: 8192, error: 'test hole' }], slots, { ...ctx, arch: 'arm64' }, (r, p) => recs.push([r, p]));
     expect(recs).toHaveLength(41);
     for (const [r, p] of recs) {
       if (r.kind === 'corrupt') {
@@ -270,7 +281,7 @@ describe('decodeSegmentSlots (pure)', () => {
     }
     const last = recs[40]![0];
     expect(last.kind).toBe('corrupt');
-    expect(last.error).toBe('segment 7 slot 40 at buffer offset 0xfa0: buffer page at 0xffffff8080001000 (offset 0x1000) is not present in the image');
+    expect(last.error).toBe('segment 7 slot 40 at buffer offset 0xfa0: buffer page at 0xffffff8080001000 (offset 0x1000) is not present in the image (test hole)');
   });
 });
 

@@ -1,7 +1,8 @@
 // The built-in layouts against darwin-compressor.md §2–§3 (tables typed here independently of
 // core/darwin/layouts.ts), and family detection from xnu versions and symbols.
 import { describe, expect, it } from 'vitest';
-import { StructLayout } from '../../core/darwin/compressor';
+import { KObject, resolveNamed, type ObjectTypes } from '../../core/darwin/kobject';
+import { compileField64 } from '../../core/symbols/struct';
 import { detectFamily, familyBoundsFromSymbols, familyForXnu, parseXnuVersion } from '../../core/darwin/family';
 import { FAMILIES, fallbackUserTypes, familyConstants, isKernelPointer, FALLBACK_BASE_TYPES } from '../../core/darwin/layouts';
 import type { Family } from '../../core/darwin/types';
@@ -250,17 +251,26 @@ describe('generic bitfield reading', () => {
         c_busy_swapping: { offset: 0x32, type: { kind: 'bitfield', bit_position: 5, bit_length: 1, type: { kind: 'base', name: 'unsigned int' } } },
       },
     };
-    const tables = { baseTypes: FALLBACK_BASE_TYPES, userTypes: {}, enums: {} };
-    const a = new StructLayout('c_segment', word, 'built-in', tables);
-    const b = new StructLayout('c_segment', byteForm, 'isf', tables);
+    const objectOf = (t: UserType, bytes: Uint8Array): KObject => {
+      const tables = { baseTypes: FALLBACK_BASE_TYPES, userTypes: { c_segment: t }, enums: {} };
+      const types: ObjectTypes = {
+        tables,
+        typesSource: 'test',
+        field: (ty, f) => resolveNamed(tables, 'test', ty, f),
+        reader64: (ty, f) => compileField64(tables, ty, f),
+        strip: (v) => v,
+      };
+      return new KObject(types, 'c_segment', 0xffffff8012340000n, bytes);
+    };
     const buf = new Uint8Array(0x80);
     const dv = new DataView(buf.buffer);
     // mysegno 0x7abcd, busy_swapping 1, c_state 10, c_overage_swap 1
     dv.setUint32(0x30, 0x7abcd | (1 << 21) | (10 << 24) | (1 << 28), true);
-    for (const l of [a, b]) {
-      expect(l.num(dv, 0, 'c_state')).toBe(10);
-      expect(l.num(dv, 0, 'c_mysegno')).toBe(0x7abcd);
-      expect(l.num(dv, 0, 'c_busy_swapping')).toBe(1);
+    for (const o of [objectOf(word, buf), objectOf(byteForm, buf)]) {
+      expect(o.num('c_state')).toBe(10);
+      expect(o.num('c_mysegno')).toBe(0x7abcd);
+      expect(o.num('c_busy_swapping')).toBe(1);
+      expect(o.num('c_overage_swap')).toBe(1);
     }
   });
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { openCase, type Case } from '../../core/case';
 import { ensureDemoCase } from '../../core/demo';
 import type { SlotRecord } from '../../core/darwin/types';
-import { HIT_COLUMNS, type StringEntry } from '../../core/api';
+import { HIT_COLUMNS, type StringHit } from '../../core/api';
 import { E2E_TMP, E2E_TOKEN, E2E_URL } from './env';
 
 const SECRET = 'UNFOLD-DEMO-SECRET';
@@ -131,7 +131,7 @@ test('search a planted string: hits stream in, and a click opens the page at the
 });
 
 test('strings: extract with a minimum and a filter, see the planted strings, open one in the hex view', async ({ page }) => {
-  const expected: StringEntry[] = [];
+  const expected: StringHit[] = [];
   await core.strings(8, { onString: (x) => x.text.toLowerCase().includes('unfold-demo') && expected.push(x) });
   // the demo builder plants the secret in ASCII and in UTF-16LE
   expect(expected.some((x) => x.encoding === 'ascii' && x.text.includes(SECRET))).toBe(true);

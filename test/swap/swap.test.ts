@@ -90,12 +90,12 @@ describe.each(Object.keys(SWAP_SCENARIOS))('%s', (name) => {
           `segment 3: swapped-out segment not decoded: ${UNVERIFIABLE}`,
         ]);
         // hashed only when asked (info, export), like the image
-        expect(c.info.swapFiles.map((f) => f.sha256)).toEqual([null, null]);
+        expect(c.info.swap.files.map((f) => f.sha256)).toEqual([null, null]);
         expect(await c.swapFilesHashed()).toEqual([
           { path: files.get(1), index: 1, kernelPath: `${v.root}/swapfile0`, size: v.s.fileBytes.get(1)!.length, sha256: sha(v.s.fileBytes.get(1)!), segments: 2 },
           { path: files.get(2), index: 2, kernelPath: `${v.root}/swapfile1`, size: v.s.fileBytes.get(2)!.length, sha256: sha(v.s.fileBytes.get(2)!), segments: 1 },
         ]);
-        expect(c.info.swapCipher).toBe(v.s.def.era === 'cbc' ? 'AES-128-CBC (swap_crypt_key)' : 'AES-XTS-256 (swap_crypt_key1, swap_crypt_key2)');
+        expect(c.info.swap.cipher).toBe(v.s.def.era === 'cbc' ? 'AES-128-CBC (swap_crypt_key)' : 'AES-XTS-256 (swap_crypt_key1, swap_crypt_key2)');
         // the counts by kind include the pages read from swap
         const byKind: Record<string, number> = {};
         for (const r of expected(v, files)) byKind[r[2] as string] = (byKind[r[2] as string] ?? 0) + 1;
@@ -162,7 +162,7 @@ describe.each(Object.keys(SWAP_SCENARIOS))('%s', (name) => {
       // the resident segments and the buffer decrypted in RAM are untouched by the bad files
       const good = rows(c).filter((r) => ![1, 2, 3, 4, 5].includes(r[0] as number));
       expect(good).toEqual(expected(v, new Map()).filter((r) => ![1, 2, 3, 4, 5].includes(r[0] as number)));
-      expect(c.info.swapFiles.map((f) => [f.index, f.segments])).toEqual([
+      expect(c.info.swap.files.map((f) => [f.index, f.segments])).toEqual([
         [1, 0],
         [2, 0],
       ]);
@@ -213,7 +213,7 @@ describe('without swap files', () => {
       const busy = v.s.truth.byName['busy-heap']!;
       expect(c.slots(6).find((r) => r.slot === busy.slot)).toMatchObject({ kind: busy.sealedKind, sha256: busy.sealedSha256, source: 'decrypted' });
       expect(c.swapProblems()).toEqual([]);
-      expect(c.info.swapFiles).toEqual([]);
+      expect(c.info.swap.files).toEqual([]);
     } finally {
       await c.close();
     }
@@ -228,7 +228,7 @@ describe('without swap files', () => {
     const c = await openCase(imagePath, { symbols: isfPath, threads: 0, swap: [path.join(base, 'vm')] });
     try {
       expect(c.swapProblems()).toContain('swap encryption: swap_crypt_ctx_initialized is 0: swap encryption was never set up since boot, so chunks are read as stored');
-      expect(c.info.swapCipher).toBe('not encrypted (swap encryption never initialised)');
+      expect(c.info.swap.cipher).toBe('not encrypted (swap encryption never initialised)');
       for (const r of c.allSlots()) {
         if (r.segment === 0 || r.segment === 7) continue;
         expect(r.sha256, `segment ${r.segment} slot ${r.slot}`).toBeUndefined();

@@ -2,7 +2,7 @@
 // error of the last open. Events of an open that has since been replaced or cancelled are dropped.
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import type { CaseInfo, CaseStats, Environment, ProgressEvent, UnfoldEvent } from '../../../core/api';
+import type { OpenCase, CaseStats, Environment, ProgressEvent, UnfoldEvent } from '../../../core/api';
 import { api, apiReady, asApiError, call, newRequestId } from '../api/client';
 import { explain, type Explained } from '../util/errors';
 import { basename } from '../util/format';
@@ -21,7 +21,7 @@ export interface Opening {
 
 export const useCase = defineStore('case', () => {
   const env = ref<Environment | null>(null);
-  const info = shallowRef<CaseInfo | null>(null);
+  const info = shallowRef<OpenCase | null>(null);
   const stats = shallowRef<CaseStats | null>(null);
   const opening = ref<Opening | null>(null);
   const error = ref<Explained | null>(null);
@@ -32,7 +32,7 @@ export const useCase = defineStore('case', () => {
     if (e.type === 'progress' && opening.value && e.requestId === opening.value.requestId) opening.value.progress = e;
   }
 
-  async function adopt(c: CaseInfo): Promise<void> {
+  async function adopt(c: OpenCase): Promise<void> {
     info.value = c;
     stats.value = null;
     error.value = null;
@@ -66,7 +66,7 @@ export const useCase = defineStore('case', () => {
     }
   }
 
-  async function run(label: string, start: (requestId: string) => Promise<CaseInfo>): Promise<void> {
+  async function run(label: string, start: (requestId: string) => Promise<OpenCase>): Promise<void> {
     if (opening.value) void api().cancel(opening.value.requestId);
     const requestId = newRequestId('open');
     opening.value = { requestId, label, progress: null, cancelling: false };

@@ -1,7 +1,7 @@
 // Export: the form (layout, folder, overwrite), progress, and the summary with the manifest's hash.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { ExportLayout, ExportResult, ProgressEvent, UnfoldEvent } from '../../../core/api';
+import type { ExportLayout, ExportSummary, ProgressEvent, UnfoldEvent } from '../../../core/api';
 import { api, asApiError, call, newRequestId } from '../api/client';
 import { explain, type Explained } from '../util/errors';
 
@@ -12,7 +12,7 @@ export const useExport = defineStore('export', () => {
   const requestId = ref<string | null>(null);
   const running = ref(false);
   const progress = ref<ProgressEvent | null>(null);
-  const result = ref<ExportResult | null>(null);
+  const result = ref<ExportSummary | null>(null);
   const error = ref<Explained | null>(null);
 
   function onEvent(e: UnfoldEvent): void {
