@@ -155,7 +155,7 @@ describe('handlers: argument validation', () => {
     expect(host.calls).toEqual([]);
     const r = await h.openCase({ requestId: 'o1', imagePath: image, swapPaths: [path.join(dir, '.', 'vm'), path.join(dir, 'not-there')] });
     expect(r.ok).toBe(true);
-    expect(host.calls).toEqual([{ op: 'open', req: { requestId: 'o1', imagePath: image, swapPaths: [path.join(dir, 'vm'), path.join(dir, 'not-there')] } }]);
+    expect(host.calls).toEqual([{ method: 'openCase', args: [{ requestId: 'o1', imagePath: image, swapPaths: [path.join(dir, 'vm'), path.join(dir, 'not-there')] }] }]);
   });
 
   it('refuses bad searches', async () => {
