@@ -53,6 +53,7 @@ export type AppErrorCode =
   | 'NOT_FOUND'
   | 'BUSY'
   | 'NO_DIALOGS'
+  | 'NOT_GRANTED'
   | 'WORKER_FAILED'
   | 'INTERNAL';
 

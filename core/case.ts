@@ -11,14 +11,14 @@ import { planCompressor, summarize, decodeContext, type CompressorPlan, type Hol
 import { holeIn } from './translate/present';
 import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
-import { WorkerPool, defaultThreads } from './work/pool';
+import { WorkerPool, defaultThreads, newRunGroup, PageTimeoutError } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
 import { readSwapKeys, describeCipher } from './darwin/swap-crypto';
 import { planSwap, type SwapSetup } from './darwin/swap-plan';
 import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
 import { sha256File } from './darwin/swapfiles';
 import type { SwapFileInfo } from './case-info';
-import { runJob, loadJobBuffer, openSealed, type Job, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
+import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -29,6 +29,7 @@ import type { CaseInfo } from './case-info';
 
 export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError } from './errors';
+import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
 
 export interface Progress {
@@ -83,7 +84,10 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
 }
 
-
+/** how long one page's search may run on a worker thread before it is stopped and reported */
+export const PAGE_BUDGET_MS = Number(process.env.UNFOLD_PAGE_BUDGET_MS) > 0 ? Number(process.env.UNFOLD_PAGE_BUDGET_MS) : 2000;
+/** pages of one segment given up one by one before the rest of the segment is given up at once */
+const MAX_PAGE_TIMEOUTS = 3;
 
 const hex = (v: bigint | number) => '0x' + v.toString(16);
 
@@ -106,6 +110,8 @@ export class Case {
   private swap: SwapSetup = { keys: null, files: [], problems: [], bySegment: new Map(), undecoded: new Map() };
   private swapProblemList: string[] = [];
   private swapHashes: Promise<SwapFileInfo[]> | null = null;
+  /** pages the walk's own search (OpenOptions.during.search) gave up on */
+  private walkGaveUp: GaveUp[] = [];
   info!: CaseInfo;
 
   private constructor(
@@ -213,6 +219,10 @@ export class Case {
     const window = Math.max(2, (pool?.size ?? 1) * 3);
     const pending: Promise<R>[] = [];
     let next = 0;
+    // a cancel stops this run's worker threads at once, even one stuck inside a regex
+    const group = newRunGroup();
+    const onAbort = (): void => pool?.cancel(group);
+    run.signal?.addEventListener('abort', onAbort, { once: true });
     const launch = (): void => {
       const seg = segs[next++]!;
       let p: Promise<R>;
@@ -220,7 +230,7 @@ export class Case {
       if (pool) {
         // a kept buffer is shared memory: posting it shares it, nothing is copied or read again;
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
-        p = pool.run<R>(make(this.baseJob(seg, keep)));
+        p = this.runBudgeted<R>(pool, make(this.baseJob(seg, keep)), group);
       } else {
         p = Promise.resolve().then(() => {
           const base = this.jobFor(seg, keep);
@@ -233,15 +243,55 @@ export class Case {
       p.catch(() => {}); // awaited in order below; this only keeps an abandoned run from warning
       pending.push(p);
     };
-    while (next < total && pending.length < window) launch();
-    for (let i = 0; i < total; i++) {
-      throwIfAborted(run.signal);
-      const r = await pending[i]!;
-      pending[i] = undefined as unknown as Promise<R>; // let the result be collected
-      if (next < total) launch();
-      if (((i + 1) & 15) === 0 || i + 1 === total) run.onProgress?.({ phase, done: i + 1, total });
-      yield [segs[i]!, r];
+    try {
+      while (next < total && pending.length < window) launch();
+      for (let i = 0; i < total; i++) {
+        throwIfAborted(run.signal);
+        const r = await pending[i]!;
+        pending[i] = undefined as unknown as Promise<R>; // let the result be collected
+        if (next < total) launch();
+        if (((i + 1) & 15) === 0 || i + 1 === total) run.onProgress?.({ phase, done: i + 1, total });
+        yield [segs[i]!, r];
+      }
+    } finally {
+      run.signal?.removeEventListener('abort', onAbort);
+      // an abandoned run (cancelled, or its consumer stopped) leaves no thread working for it
+      if (next > 0 && pool) pool.cancel(group);
     }
+  }
+
+  /**
+   * Runs a job on the pool; a job that searches pages gets a time budget per page. A page whose search
+   * runs past it (a regex backtracking without end) stops its thread; the job runs again without that
+   * page, which is reported as given up. After a few such pages in one segment the rest of it is given
+   * up at once, so a pattern that is slow everywhere costs a bounded time per segment.
+   */
+  private async runBudgeted<R>(pool: WorkerPool, job: Job, group: number): Promise<R> {
+    const searching = (job.task === 'search' || job.task === 'records' || job.task === 'values') && 'query' in job && job.query !== undefined;
+    if (!searching) return pool.run<R>(job, [], { group });
+    const skips: number[] = [];
+    for (;;) {
+      const reason = `the search of this page ran past its ${PAGE_BUDGET_MS} ms budget and was stopped`;
+      const fromReason = `not searched: ${MAX_PAGE_TIMEOUTS} pages before it in the same job ran past the ${PAGE_BUDGET_MS} ms budget`;
+      const attempt = {
+        ...job,
+        skipReason: reason,
+        skipFromReason: fromReason,
+        ...(skips.length ? { skipScan: [...skips] } : {}),
+        ...(skips.length >= MAX_PAGE_TIMEOUTS ? { skipScanFrom: skips[skips.length - 1]! + 1 } : {}),
+      };
+      try {
+        return await pool.run<R>(attempt, [], { group, pageBudgetMs: PAGE_BUDGET_MS });
+      } catch (e) {
+        if (!(e instanceof PageTimeoutError)) throw e;
+        skips.push(e.index);
+      }
+    }
+  }
+
+  /** pages the one-pass search of the walk (OpenOptions.during.search) gave up on */
+  searchGaveUp(): GaveUp[] {
+    return this.walkGaveUp;
   }
 
   private async forEachSegment<R>(
@@ -272,6 +322,7 @@ export class Case {
           for (const p of r.problems) this.swapProblemList.push(`segment ${seg.summary.index}: ${p}`);
         }
         if (r.hits) for (const h of r.hits) search!.onHit(h);
+        if (r.gaveUp) this.walkGaveUp.push(...r.gaveUp);
         if (r.strings) for (const x of r.strings) strings!.onString(x);
         if (r.kept) this.kept.set(seg.summary.index, r.kept);
         this.compact.set(seg.summary.index, r.compact);
@@ -289,6 +340,7 @@ export class Case {
     const swapFiles = this.swapFileReport();
     this.swapProblemList.unshift(...this.swap.problems);
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
+    summary.compressor.consistency = withReadChecks(summary.compressor.consistency, this.readCounts());
     this.segmentList = summary.segments;
     const k = this.kernel;
     this.info = {
@@ -358,6 +410,19 @@ export class Case {
   /** what went wrong with swap files and swap decryption (also among the compressor's problems) */
   swapProblems(): string[] {
     return this.swapProblemList;
+  }
+
+  /** live slots, slots whose bytes were absent, and segments read against c_segment_count */
+  private readCounts() {
+    let liveSlots = 0;
+    let unreadableSlots = 0;
+    for (const seg of this.plan.segments) {
+      liveSlots += seg.summary.liveSlots;
+      for (const r of this.undecoded.get(seg.summary.index) ?? []) if (isUnreadableSlotError(r.error)) unreadableSlots++;
+      const c = this.compact.get(seg.summary.index);
+      if (c) for (const e of c.extras) if (isUnreadableSlotError(e.error)) unreadableSlots++;
+    }
+    return { liveSlots, unreadableSlots, segmentCount: this.plan.header.segmentCount, segmentsRead: this.plan.segments.length };
   }
 
   segments(): SegmentSummary[] {
@@ -430,6 +495,7 @@ export class Case {
     let hits = 0;
     let pagesScanned = 0;
     let singleValueHits = 0;
+    const gaveUp: GaveUp[] = [];
     const emit = (h: SearchHit): boolean => {
       if (hits >= max) return false;
       hits++;
@@ -439,7 +505,7 @@ export class Case {
     };
     const result = (cancelled: boolean): SearchResult => {
       const limited = limit.signal.aborted;
-      return { hits, singleValueHits, pagesScanned, cancelled: cancelled && !limited, limited, seconds: (Date.now() - t0) / 1000 };
+      return { hits, singleValueHits, pagesScanned, cancelled: cancelled && !limited, limited, seconds: (Date.now() - t0) / 1000, gaveUp };
     };
     try {
       await this.forEachSegment<SearchJobResult>(
@@ -447,6 +513,7 @@ export class Case {
         (_seg, r) => {
           pagesScanned += r.pagesScanned;
           for (const h of r.hits) emit(h);
+          if (r.gaveUp) gaveUp.push(...r.gaveUp);
         },
         { ...opts, signal },
         'search',
@@ -455,7 +522,16 @@ export class Case {
       if (e instanceof CancelledError) return result(true);
       throw e;
     }
-    if (!limit.signal.aborted) this.svTableHits(query, (h) => void (emit(h) && singleValueHits++));
+    if (!limit.signal.aborted) {
+      // on a worker under the page budget; a cancel meanwhile ends it like the segment search
+      try {
+        const sv = await this.svTableSearch(query, (h) => void (emit(h) && singleValueHits++), { ...opts, signal });
+        gaveUp.push(...sv.gaveUp);
+      } catch (e) {
+        if (e instanceof CancelledError) return result(true);
+        throw e;
+      }
+    }
     return result(false);
   }
 
@@ -464,6 +540,35 @@ export class Case {
    * reported with segment -1 and the table index as `slot`. (4-byte single-value *slots* are decoded
    * and scanned with their segment like any other page.)
    */
+  async svTableSearch(query: SearchQuery, onHit: (h: SearchHit) => void, run: RunOptions = {}): Promise<{ hits: number; gaveUp: GaveUp[] }> {
+    const pool = this.workers();
+    const entries = this.singleValues();
+    if (!pool || entries.length === 0) return { hits: this.svTableHits(query, onHit), gaveUp: [] };
+    // on a worker, under the page budget: a single-value page is as able to trap a regex as any other
+    const group = newRunGroup();
+    const onAbort = (): void => pool.cancel(group);
+    run.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const r = await this.runBudgeted<ValuesResult>(
+        pool,
+        { task: 'values', query, queryKey: queryKey(query), values: entries.map((e) => e.value), pageSize: this.plan.header.pageSize },
+        group,
+      );
+      for (const h of r.hits) {
+        const { at, ...m } = h;
+        const sv = entries[at]!;
+        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)` });
+      }
+      return {
+        hits: r.hits.length,
+        gaveUp: r.gaveUp.map((at) => ({ segment: -1, slot: entries[at]!.index, reason: `the search of this single-value page ran past its ${PAGE_BUDGET_MS} ms budget and was stopped` })),
+      };
+    } finally {
+      run.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** the single-value table search on the calling thread (no time budget) */
   svTableHits(query: SearchQuery, onHit: (h: SearchHit) => void): number {
     let n = 0;
     for (const sv of this.singleValues()) {
@@ -588,6 +693,7 @@ export class Case {
       verifyPageHashes: false,
       meta: {
         imagePath: this.image.path,
+        evidenceFiles: [...this.image.files],
         imageSha256,
         toolVersion: VERSION,
         symbols: this.info.kernel.symbols,
@@ -601,6 +707,7 @@ export class Case {
         },
         sv: this.info.compressor.singleValue,
         swapFiles: swapFiles.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256!, segments: f.segments })),
+        caseProblems: [...this.info.compressor.problems],
       },
     });
   }

@@ -2,10 +2,41 @@
 // and the facts a person needs to act on them (addresses, offsets, file names).
 // Per-slot problems are *results* (see core/darwin/types.ts), not exceptions.
 
+/**
+ * Every code an UnfoldError may carry: a closed list, so that each has words in the app
+ * (renderer/src/util/errors.ts) and an exit status in the CLI (core/cli/exit-status.ts), both typed
+ * as complete records over it.
+ */
+export const ERROR_CODES = [
+  'NOT_PRESENT',
+  'TRUNCATED_IMAGE',
+  'IMAGE_FORMAT',
+  'CORRUPT_STREAM',
+  'NO_KERNEL',
+  'NO_SYMBOLS',
+  'BAD_SYMBOLS',
+  'NO_COMPRESSOR',
+  'LAYOUT',
+  'BAD_DTB',
+  'EXISTS',
+  'WRITE_FAILED',
+  'CANCELLED',
+  'BAD_QUERY',
+  'NOT_FOUND',
+  'PERMISSION',
+  'IO',
+  'BAD_OPTION',
+  'INCONSISTENT',
+  'MISSING_SYMBOL',
+  'NOT_PACKED',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 export class UnfoldError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
-  constructor(code: string, message: string, details: Record<string, unknown> = {}) {
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
     super(message);
     this.name = new.target.name;
     this.code = code;
@@ -89,4 +120,64 @@ export class CancelledError extends UnfoldError {
   constructor() {
     super('CANCELLED', 'cancelled');
   }
+}
+
+/** A kernel structure layout (symbol table or built-in) that cannot be read as asked. */
+export class LayoutError extends UnfoldError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('LAYOUT', message, details);
+  }
+}
+
+/** A command-line option or request value that is not acceptable; `option` names it. */
+export class OptionError extends UnfoldError {
+  constructor(readonly option: string, message: string) {
+    super('BAD_OPTION', message, { option });
+  }
+}
+
+/** The walk finished, but what it read disagrees with the kernel's own counts, or parts were unreadable. */
+export class InconsistentError extends UnfoldError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('INCONSISTENT', message, details);
+  }
+}
+
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'there is no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'the operation is not permitted',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+};
+
+/**
+ * A file system error (errno code) as an UnfoldError that says which file, what was being done and
+ * why in words: NOT_FOUND for ENOENT/ENOTDIR, PERMISSION for EACCES/EPERM, IO otherwise. Anything that
+ * is not an errno error is returned unchanged.
+ */
+export function fromErrno(e: unknown, file: string, doing = 'open'): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (e instanceof UnfoldError || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
+  const why = ERRNO_WORDS[code] ?? (e as Error).message;
+  const kind: ErrorCode = code === 'ENOENT' || code === 'ENOTDIR' ? 'NOT_FOUND' : code === 'EACCES' || code === 'EPERM' ? 'PERMISSION' : 'IO';
+  return new UnfoldError(kind, `cannot ${doing} ${file}: ${why} (${code})`, { file, errno: code });
+}
+
+/**
+ * An error that crossed from a worker thread as plain data, rebuilt with its code so the receiving
+ * side maps it to the same words and exit status as if it had been thrown there.
+ */
+export function reviveError(e: { message?: string; code?: string; details?: Record<string, unknown>; name?: string } | undefined): Error {
+  const message = e?.message ?? 'worker failed';
+  if (e?.code && (ERROR_CODES as readonly string[]).includes(e.code)) {
+    const err = new UnfoldError(e.code as ErrorCode, message, e.details ?? {});
+    if (e.name) err.name = e.name;
+    return err;
+  }
+  return Object.assign(new Error(message), e?.code ? { code: e.code } : {});
 }

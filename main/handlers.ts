@@ -22,6 +22,8 @@ import {
 } from '../core/api';
 import type { CaseHostLike } from './case-host';
 import { AppError, toApiError } from './errors';
+import { withoutFileContent, yaraIncludes } from './content-guard';
+import { PathGrants } from './path-grants';
 import type { Settings } from './settings';
 
 export interface Dialogs {
@@ -40,12 +42,16 @@ export interface HandlerDeps {
   settings: Settings;
   /** what the first page should open (npm start's image, or the demo case) */
   startup?: { imagePath: string; symbolsPath?: string } | 'demo' | null;
+  /** the paths this session's user chose (default: a fresh list) */
+  grants?: PathGrants;
 }
 
 export type Handler<M extends ApiMethod> = (...args: unknown[]) => Promise<ApiResult<ApiValue<M>>>;
 export type Handlers = { [M in ApiMethod]: Handler<M> };
 
 const MAX_PATH = 4096;
+/** no method takes more arguments */
+export const MAX_ARGS = 8;
 const MAX_INDEX = 0x7fffffff;
 
 class ArgError extends AppError {
@@ -210,6 +216,19 @@ function hitsFormat(method: string, v: unknown): HitsFormat {
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { host } = deps;
   let startup = deps.startup ?? null;
+  const grants = deps.grants ?? new PathGrants();
+  // the command line's image and symbols are the person's choice
+  const granting = (async () => {
+    if (startup && startup !== 'demo') {
+      await grants.grant(startup.imagePath, 'read', 'command-line');
+      if (startup.symbolsPath) await grants.grant(startup.symbolsPath, 'read', 'command-line');
+    }
+  })().catch(() => undefined);
+  /** a dialog's answer is the person's choice */
+  const picked = async (p: string | null, access: 'read' | 'write'): Promise<string | null> => {
+    if (p) await grants.grant(p, access, 'dialog');
+    return p;
+  };
 
   /** runs a handler body; every throw becomes an ApiResult error */
   const guard = <M extends ApiMethod>(body: (...args: unknown[]) => Promise<ApiResult<ApiValue<M>>>): Handler<M> =>
@@ -261,9 +280,14 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       }
       await existing(m, 'image', req.imagePath, 'file');
       if (req.symbolsPath) await existing(m, 'symbols', req.symbolsPath, 'file-or-folder');
+      // what the Open form names is what the person chose to read (and the only thing this call reads)
+      await granting;
+      await grants.grant(req.imagePath, 'read', 'open-form');
+      if (req.symbolsPath) await grants.grant(req.symbolsPath, 'read', 'open-form');
       const r = await host.call('openCase', req);
       if (r.ok && req.symbolsPath) deps.settings.rememberSymbols(req.symbolsPath);
-      return r;
+      const read = [{ label: 'image', path: req.imagePath }, ...(req.symbolsPath ? [{ label: 'symbol table', path: req.symbolsPath }] : [])];
+      return withoutFileContent(m, r, read);
     }),
 
     openDemo: guard<'openDemo'>(async (...args) => {
@@ -312,7 +336,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     search: guard<'search'>(async (...args) => {
       argCount('search', args, 1);
-      return host.call('search', searchRequest('search', args[0]));
+      const req = searchRequest('search', args[0]);
+      return withoutFileContent('search', await host.call('search', req), yaraIncludes(req.yara));
     }),
 
     strings: guard<'strings'>(async (...args) => {
@@ -334,7 +359,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       };
       if (path.dirname(save.out) === save.out || /[\\/]$/.test(save.out)) throw new ArgError(m, 'out must name a file, not a folder');
       await existing(m, 'the folder that will hold the file', path.dirname(save.out), 'folder');
-      return host.call(m, save);
+      await grants.checkWrite(m, 'out', save.out, save.overwrite, deps.dialogs !== null);
+      const r = await host.call(m, save);
+      if (r.ok) await grants.grant(save.out, 'write', 'written');
+      return r;
     }),
 
     export: guard<'export'>(async (...args) => {
@@ -352,29 +380,32 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       };
       if (path.dirname(req.out) === req.out) throw new ArgError(m, 'out cannot be the root folder');
       await existing(m, 'the folder that will hold the export', path.dirname(req.out), 'folder');
-      return host.call(m, req);
+      await grants.checkWrite(m, 'out', req.out, req.overwrite, deps.dialogs !== null);
+      const r = await host.call(m, req);
+      if (r.ok) await grants.grant(req.out, 'write', 'written');
+      return r;
     }),
 
     pickImage: guard<'pickImage'>(async (...args) => {
       argCount('pickImage', args, 0);
-      return ok(await dialogs('pickImage').pickImage());
+      return ok(await picked(await dialogs('pickImage').pickImage(), 'read'));
     }),
 
     pickSymbols: guard<'pickSymbols'>(async (...args) => {
       argCount('pickSymbols', args, 1);
       const kind = args[0];
       if (kind !== 'file' && kind !== 'folder') throw new ArgError('pickSymbols', `kind must be "file" or "folder" (got ${show(kind)})`);
-      return ok(await dialogs('pickSymbols').pickSymbols(kind));
+      return ok(await picked(await dialogs('pickSymbols').pickSymbols(kind), 'read'));
     }),
 
     pickExportFolder: guard<'pickExportFolder'>(async (...args) => {
       argCount('pickExportFolder', args, 0);
-      return ok(await dialogs('pickExportFolder').pickExportFolder());
+      return ok(await picked(await dialogs('pickExportFolder').pickExportFolder(), 'write'));
     }),
 
     pickHitsFile: guard<'pickHitsFile'>(async (...args) => {
       argCount('pickHitsFile', args, 1);
-      return ok(await dialogs('pickHitsFile').pickHitsFile(hitsFormat('pickHitsFile', args[0])));
+      return ok(await picked(await dialogs('pickHitsFile').pickHitsFile(hitsFormat('pickHitsFile', args[0])), 'write'));
     }),
 
     getRecentSymbols: guard<'getRecentSymbols'>(async (...args) => {
@@ -391,6 +422,10 @@ export function dispatch(handlers: Handlers, method: string, args: unknown): Pro
   }
   if (!Array.isArray(args)) {
     return Promise.resolve({ ok: false, error: { code: 'BAD_ARGUMENT', message: `${method}: arguments must be a list` } });
+  }
+  // spreading a huge list would overflow the stack before any handler could refuse it
+  if (args.length > MAX_ARGS) {
+    return Promise.resolve({ ok: false, error: { code: 'BAD_ARGUMENT', message: `${method}: ${args.length} arguments; no method takes more than ${MAX_ARGS}` } });
   }
   return (handlers[method as ApiMethod] as (...a: unknown[]) => Promise<ApiResult<unknown>>)(...args);
 }

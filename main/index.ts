@@ -1,21 +1,21 @@
 // Electron's main process: one window, the menus, the native dialogs, and the IPC channels that pass
 // each call to handlers.ts (which validates it) and from there to the case worker thread. Nothing here
 // reads evidence: the window's process only waits.
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, type MenuItemConstructorOptions, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type MenuItemConstructorOptions, type WebContents } from 'electron';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { API_METHODS, channelOf, EVENT_CHANNEL, type CommandEvent, type UnfoldEvent, type ViewName } from '../core/api';
 import { CaseHost, defaultWorkerSpec } from './case-host';
 import { createHandlers, dispatch, type Dialogs } from './handlers';
 import { fileSettings } from './settings';
+import { APP_CSP, APP_INDEX_URL, APP_SCHEME, appResponse, isAppPage } from './app-protocol';
+import { applyContentsPolicy, applySessionPolicy, devToolsAllowed } from './electron-policy';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const rendererIndex = path.join(here, '../renderer/index.html');
-const rendererUrl = pathToFileURL(rendererIndex).href;
+const rendererDir = path.join(here, '../renderer');
 
-/** same policy as browser mode; also set as a <meta> in index.html since file:// loads have no headers */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'";
-
+// the renderer's own origin (app://unfold), registered before the app is ready as Electron requires
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
 app.enableSandbox();
 let win: BrowserWindow | null = null;
 
@@ -67,7 +67,7 @@ const handlers = createHandlers({ host, mode: 'electron', appVersion: app.getVer
 
 /** only our own window's top frame, showing our own page, may call */
 function trusted(sender: WebContents, frameUrl: string | undefined): boolean {
-  return win !== null && sender === win.webContents && frameUrl === rendererUrl;
+  return win !== null && sender === win.webContents && isAppPage(frameUrl);
 }
 
 for (const method of API_METHODS) {
@@ -142,13 +142,17 @@ function buildMenu(): void {
 
 function lockDown(): void {
   const ses = session.defaultSession;
-  // no remote content at all: the renderer is local files, the data comes over IPC
-  ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (_d, cb) => cb({ cancel: true }));
-  ses.webRequest.onHeadersReceived((d, cb) => cb({ responseHeaders: { ...d.responseHeaders, 'Content-Security-Policy': [CSP] } }));
-  // nothing but writing to the clipboard (the hex view's Copy buttons)
-  ses.setPermissionRequestHandler((_wc, perm, cb) => cb(perm === 'clipboard-sanitized-write'));
-  ses.setPermissionCheckHandler((_wc, perm) => perm === 'clipboard-sanitized-write');
+  protocol.handle(APP_SCHEME, async (req) => {
+    const r = await appResponse(req.url, rendererDir);
+    return new Response(r.body, { status: r.status, headers: r.headers });
+  });
+  // no remote content, and no file:// either: the renderer is app://unfold, the data comes over IPC
+  ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'file://*/*'] }, (_d, cb) => cb({ cancel: true }));
+  ses.webRequest.onHeadersReceived((d, cb) => cb({ responseHeaders: { ...d.responseHeaders, 'Content-Security-Policy': [APP_CSP] } }));
+  // nothing but writing to the clipboard (the hex view's Copy buttons); no devices, no screen capture
+  applySessionPolicy(ses);
   app.on('web-contents-created', (_e, contents) => {
+    applyContentsPolicy(contents);
     contents.on('will-navigate', (e) => e.preventDefault());
     contents.on('will-redirect', (e) => e.preventDefault());
     contents.on('will-attach-webview', (e) => e.preventDefault());
@@ -175,6 +179,7 @@ function createWindow(imageArg: string | null): void {
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      devTools: devToolsAllowed(app.isPackaged),
     },
   });
   win.once('ready-to-show', () => win?.show());
@@ -185,7 +190,7 @@ function createWindow(imageArg: string | null): void {
   win.on('closed', () => {
     win = null;
   });
-  void win.loadFile(rendererIndex);
+  void win.loadURL(APP_INDEX_URL);
 }
 
 /** the image to open: the first argument after the app's own that is not a switch */

@@ -1,4 +1,8 @@
 // The image-level CLI commands: open a case through the façade and print what it found.
+//
+// Every command that walks the compressor prints the case's problems to stderr, one line each
+// ("unfold: problem: …"), whatever the output format, and ends with exit status 4 when the walk's
+// consistency table has a failed check (the output is complete and printed all the same).
 import { openCase, type Case, type OpenOptions, type Progress } from '../case';
 import { validateQuery } from '../search/query';
 import type { SearchHit } from '../search/hits';
@@ -9,11 +13,14 @@ import { delimiter } from 'node:path';
 import { HITS_CSV_HEADER, hitCsvLine } from '../search/csv';
 import { slotStats } from '../darwin/histogram';
 import { AtomicFile } from '../export/atomic';
+import { DiscoveryError, ExportError, OptionError, fromErrno } from '../errors';
+import { openImage } from '../image/detect';
 
 interface CaseOpts {
   symbols?: string;
   swap?: string[];
   threads?: string;
+  json?: boolean;
 }
 
 /** --swap, else UNFOLD_SWAP (one path, or several joined by the platform's path delimiter) */
@@ -23,37 +30,83 @@ function swapInputs(o: CaseOpts): string[] | undefined {
   return env ? env.split(delimiter).filter(Boolean) : undefined;
 }
 
-function progressPrinter(io: CliIo): ((p: Progress) => void) | undefined {
-  const tty = (io.stderr as NodeJS.WriteStream).isTTY;
-  if (!tty) return undefined;
+/** a whole-number option value, or OptionError naming the option (exit 64) */
+export function wholeNumberOption(name: string, v: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const t = String(v).trim();
+  const n = /^\d+$/.test(t) ? Number(t) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new OptionError(name, `${name} must be a whole number ${range}, got "${v}"`);
+  }
+  return n;
+}
+
+/**
+ * Progress on stderr: a line rewritten in place on a terminal; otherwise (a log, a pipe, JSON mode
+ * under a script) one line every few seconds, as JSON with --json, so a long scan of a huge image is
+ * never silent.
+ */
+function progressPrinter(io: CliIo, json: boolean): (p: Progress) => void {
+  const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
   let last = 0;
+  const started = Date.now();
   return (p) => {
     const now = Date.now();
-    if (now - last < 200 && p.done !== p.total) return;
+    if (tty) {
+      if (now - last < 200 && p.done !== p.total) return;
+      last = now;
+      io.stderr.write(`\r${p.phase} ${p.done}/${p.total}${p.message ? ' ' + p.message : ''}\x1b[K`);
+      if (p.done === p.total) io.stderr.write('\r\x1b[K');
+      return;
+    }
+    // nothing for short runs; then at most one line every 5 s
+    if (now - started < 3000 || now - last < 5000 || p.done === p.total) return;
     last = now;
-    io.stderr.write(`\r${p.phase} ${p.done}/${p.total}${p.message ? ' ' + p.message : ''}\x1b[K`);
-    if (p.done === p.total) io.stderr.write('\r\x1b[K');
+    const pct = p.total > 0 ? Math.floor((p.done / p.total) * 100) : 0;
+    if (json) io.stderr.write(JSON.stringify({ progress: { phase: p.phase, done: p.done, total: p.total, ...(p.message ? { message: p.message } : {}) } }) + '\n');
+    else io.stderr.write(`unfold: ${p.phase} ${pct}% (${p.done}/${p.total})${p.message ? ' ' + p.message : ''}\n`);
   };
 }
 
-async function withCase<T>(
-  image: string,
-  o: CaseOpts,
-  io: CliIo,
-  fn: (c: Case) => Promise<T>,
-  extra: Partial<OpenOptions> = {},
-  quietSwap = false,
-): Promise<T> {
-  const threads = o.threads !== undefined ? Number(o.threads) : undefined;
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new RangeError(`--threads must be a whole number ≥ 0, got ${o.threads}`);
+/** image notes that say the evidence is damaged or partly ignored (the rest are descriptive) */
+const DAMAGE_NOTE = /truncat|cut short|not present|missing|ignored|damaged/i;
+
+/** the case's problems, one line each on stderr */
+function reportProblems(c: Case, io: CliIo): void {
+  for (const n of c.info.image.notes) if (DAMAGE_NOTE.test(n)) io.stderr.write(`unfold: image: ${n}\n`);
+  for (const p of c.info.compressor.problems) io.stderr.write(`unfold: problem: ${p}\n`);
+}
+
+/**
+ * Failed consistency checks, one line each on stderr, and the status they make: a command whose own
+ * work succeeded still ends with 4 so a script cannot take a damaged or disagreeing case for a clean one.
+ */
+function consistencyStatus(c: Case, io: CliIo, status: number): number {
+  const cons = c.info.compressor.consistency;
+  if (cons.ok) return status;
+  for (const ch of cons.checks) if (!ch.ok) io.stderr.write(`unfold: consistency: ${ch.name}: expected ${ch.expected}, found ${ch.found}${ch.note ? ' — ' + ch.note : ''}\n`);
+  return status === EXIT.ok ? EXIT.inconsistent : status;
+}
+
+function threadsOption(o: CaseOpts): number | undefined {
+  return o.threads !== undefined ? wholeNumberOption('--threads', o.threads, 0, 256) : undefined;
+}
+
+async function withCase(image: string, o: CaseOpts, io: CliIo, fn: (c: Case) => Promise<number>, extra: Partial<OpenOptions> = {}): Promise<number> {
+  const threads = threadsOption(o);
   // UNFOLD_SYMBOLS names an examiner's usual ISF folder once, instead of --symbols on every command
   const symbols = o.symbols ?? (process.env.UNFOLD_SYMBOLS || undefined);
-  const swap = swapInputs(o);
-  const c = await openCase(image, { symbols, threads, onProgress: progressPrinter(io), ...(swap ? { swap } : {}), ...extra });
+  let c: Case;
   try {
-    // what went wrong with the swap files is said on stderr (info lists it with its problems)
-    if (!quietSwap) for (const p of c.swapProblems()) io.stderr.write(`unfold: swap: ${p}\n`);
-    return await fn(c);
+    const swap = swapInputs(o);
+    c = await openCase(image, { symbols, threads, onProgress: progressPrinter(io, Boolean(o.json)), ...(swap ? { swap } : {}), ...extra });
+  } catch (e) {
+    throw fromErrno(e, (e as NodeJS.ErrnoException | null)?.path ?? image, 'open');
+  }
+  try {
+    reportProblems(c, io);
+    const status = await fn(c);
+    return consistencyStatus(c, io, status);
   } finally {
     await c.close();
   }
@@ -99,8 +152,46 @@ export function infoJson(c: Case): Record<string, unknown> {
   };
 }
 
+/**
+ * `info --json` when no symbol table fits: still one JSON object on stdout, with what the image is,
+ * the banner(s) found and what ISF is needed (`symbols: null`); the reason goes to stderr, exit 3.
+ */
+async function infoWithoutSymbols(image: string, err: DiscoveryError, io: CliIo): Promise<void> {
+  const d = err.details as { bannersFound?: string[]; closest?: string[]; source?: string };
+  let container: Record<string, unknown> = {};
+  try {
+    const im = await openImage(image);
+    container = { container: im.format, image: im.path, files: [...im.files], ranges: im.ranges.map((r) => ({ start: '0x' + r.start.toString(16), length: r.length })), notes: [...im.notes] };
+    im.close();
+  } catch {
+    container = { container: null, image };
+  }
+  const banners = d.bannersFound ?? [];
+  out(
+    io,
+    JSON.stringify({
+      ...container,
+      banner: banners[0] ?? null,
+      bannersFound: banners,
+      symbols: null,
+      symbolsSearched: d.source ?? null,
+      isfNeeded: banners.length > 0 ? `a Volatility 3 ISF made (dwarf2json) from the Kernel Debug Kit of: ${banners[0]}` : 'no kernel banner was found, so no ISF can be named',
+      closestIsf: d.closest ?? [],
+      error: { code: err.code, message: err.message.split('\n')[0] },
+    }),
+  );
+}
+
 export async function infoCommand(image: string, o: CaseOpts & { json?: boolean }, io: CliIo): Promise<number> {
-  // quietSwap: info lists the swap problems with the others
+  try {
+    return await infoCase(image, o, io);
+  } catch (e) {
+    if (o.json && e instanceof DiscoveryError && e.code === 'NO_SYMBOLS') await infoWithoutSymbols(image, e, io);
+    throw e;
+  }
+}
+
+async function infoCase(image: string, o: CaseOpts & { json?: boolean }, io: CliIo): Promise<number> {
   return withCase(image, o, io, async (c) => {
     await c.swapFilesHashed();
     const j = infoJson(c);
@@ -129,13 +220,17 @@ export async function infoCommand(image: string, o: CaseOpts & { json?: boolean 
     for (const f of c.info.swap.files) out(io, `Swap file      ${f.path} (index ${f.index}, ${f.kernelPath}): ${f.segments} segment(s) read, SHA-256 ${f.sha256}`);
     for (const p of cs.problems) out(io, `Problem        ${p}`);
     return EXIT.ok;
-  }, {}, true);
+  });
 }
 
 export async function slotsCommand(image: string, o: CaseOpts & { json?: boolean; segment?: string }, io: CliIo): Promise<number> {
+  const only = o.segment !== undefined ? wholeNumberOption('--segment', o.segment) : null;
   return withCase(image, o, io, async (c) => {
-    const only = o.segment !== undefined ? Number(o.segment) : null;
-    for (const rec of c.allSlots()) {
+    if (only !== null && !c.segments().some((s) => s.index === only)) {
+      io.stderr.write(`unfold: there is no segment ${only} (the case has ${c.segments().length} segments; see unfold segments)\n`);
+      return EXIT.badData;
+    }
+    for (const rec of only !== null ? c.slots(only) : c.allSlots()) {
       if (only !== null && rec.segment !== only) continue;
       if (o.json) out(io, JSON.stringify(rec));
       else out(io, `${rec.segment}\t${rec.slot}\t${rec.state}\t${rec.kind}\t${rec.compressedSize}\t${rec.sha256 ?? rec.error ?? ''}`);
@@ -145,6 +240,8 @@ export async function slotsCommand(image: string, o: CaseOpts & { json?: boolean
 }
 
 export async function searchCommand(image: string, o: Record<string, unknown>, io: CliIo): Promise<number> {
+  const context = wholeNumberOption('--context', String(o.context ?? 16), 0, 4096);
+  threadsOption(o as CaseOpts);
   const query: SearchQuery = {
     strings: o.string as string[] | undefined,
     regexes: o.regex as string[] | undefined,
@@ -153,7 +250,7 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
     utf16: Boolean(o.utf16),
     ascii: Boolean(o.ascii),
     ignoreCase: Boolean(o.ignoreCase),
-    context: Number(o.context ?? 16),
+    context,
   };
   if (!query.strings?.length && !query.regexes?.length && !query.hex?.length && !query.yara?.length) {
     io.stderr.write('unfold search: give at least one of --string, --regex, --hex, --yara\n');
@@ -167,9 +264,12 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
     io.stderr.write('unfold search: --out and --overwrite go with --csv\n');
     return EXIT.usage;
   }
-  validateQuery(query); // a bad pattern is refused before the image is opened
+  // every pattern is compiled now (YARA rules included): a bad one is refused before the image is opened
+  validateQuery(query);
+  const { compileMatcher } = await import('../search/matcher');
+  compileMatcher(query);
   // the file is claimed before the (possibly long) walk: an existing one is refused up front
-  const file = typeof o.out === 'string' ? await AtomicFile.create(o.out, { overwrite: Boolean(o.overwrite) }) : null;
+  const file = typeof o.out === 'string' ? await cliWords(() => AtomicFile.create(o.out as string, { overwrite: Boolean(o.overwrite) }), '--overwrite replaces it') : null;
   const csv = o.csv ? csvSink(file ? (s) => file.write(s) : (s) => io.stdout.write(s)) : null;
   let hits = 0;
   const onHit = (h: SearchHit) => {
@@ -186,9 +286,15 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
       o as CaseOpts,
       io,
       async (c) => {
-        c.svTableHits(query, onHit);
-        if (!o.json && !o.csv) out(io, `${hits} hits in ${slotStats(c.allSlots(), c.info.compressor.pageSize).decodedPages} pages`);
-        return EXIT.ok;
+        const sv = await c.svTableSearch(query, onHit);
+        const gaveUp = [...c.searchGaveUp(), ...sv.gaveUp];
+        for (const g of gaveUp) io.stderr.write(`unfold: search gave up on segment ${g.segment} slot ${g.slot}: ${g.reason}\n`);
+        if (!o.json && !o.csv) {
+          const pages = slotStats(c.allSlots(), c.info.compressor.pageSize).decodedPages;
+          out(io, `${hits} hits in ${pages} pages${gaveUp.length ? ` (${gaveUp.length} page(s) not fully searched)` : ''}`);
+        }
+        // hits may be missing from the pages given up on: the result is incomplete, and the status says so
+        return gaveUp.length ? EXIT.inconsistent : EXIT.ok;
       },
       { during: { search: { query, onHit } } },
     );
@@ -229,8 +335,8 @@ function csvSink(write: (s: string) => unknown): { line(s: string): void; end():
 }
 
 export async function stringsCommand(image: string, o: CaseOpts & { min: string; json?: boolean }, io: CliIo): Promise<number> {
-  const min = Number(o.min);
-  if (!Number.isInteger(min) || min < 1) throw new RangeError(`--min must be a whole number ≥ 1, got ${o.min}`);
+  threadsOption(o);
+  const min = wholeNumberOption('--min', o.min, 1, 4096);
   const onString = (s: { segment: number; slot: number; offset: number; encoding: 'ascii' | 'utf16le'; text: string }) => {
     if (o.json) out(io, JSON.stringify(s));
     else out(io, `${s.segment}\t${s.slot}\t0x${s.offset.toString(16)}\t${s.encoding === 'utf16le' ? 'u' : 'a'}\t${s.text}`);
@@ -243,11 +349,12 @@ export async function exportCommand(
   o: CaseOpts & { out: string; layout: 'slots' | 'concat'; overwrite?: boolean; json?: boolean },
   io: CliIo,
 ): Promise<number> {
+  threadsOption(o);
   // refuse before the (possibly long) walk when the output folder is in the way
   const { assertOutputFree } = await import('../export/atomic');
-  assertOutputFree(o.out, Boolean(o.overwrite));
+  await cliWords(async () => assertOutputFree(o.out, Boolean(o.overwrite), [image]));
   return withCase(image, o, io, async (c) => {
-    const r = await c.export({ out: o.out, layout: o.layout, overwrite: Boolean(o.overwrite) }, {});
+    const r = await cliWords(() => c.export({ out: o.out, layout: o.layout, overwrite: Boolean(o.overwrite) }, {}));
     if (o.json) out(io, JSON.stringify(r));
     else {
       out(io, `exported ${r.exported} pages to ${r.out} (manifest SHA-256 ${r.manifestSha256})`);
@@ -257,7 +364,20 @@ export async function exportCommand(
   });
 }
 
+/** an export refusal in the CLI's words: the option that replaces an earlier export is --overwrite */
+async function cliWords<T>(fn: () => Promise<T>, how = '--overwrite replaces an earlier Unfold export'): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ExportError && e.code === 'EXISTS') {
+      throw new ExportError('EXISTS', e.message.replace(/\(ask to overwrite to replace it\)/, `(${how})`), e.details);
+    }
+    throw e;
+  }
+}
+
 export async function segmentsCommand(image: string, o: CaseOpts & { json?: boolean }, io: CliIo): Promise<number> {
+  threadsOption(o);
   return withCase(image, o, io, async (c) => {
     for (const s of c.segments()) {
       if (o.json) out(io, JSON.stringify(s));
@@ -271,16 +391,23 @@ export async function segmentsCommand(image: string, o: CaseOpts & { json?: bool
   });
 }
 
-function wholeNumber(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name} must be a whole number ≥ 0, got ${v}`);
-  return n;
-}
-
-export async function pageCommand(image: string, o: CaseOpts & { segment: string; slot: string; compressed?: boolean }, io: CliIo): Promise<number> {
-  const segment = wholeNumber('--segment', o.segment);
-  const slot = wholeNumber('--slot', o.slot);
+export async function pageCommand(
+  image: string,
+  o: CaseOpts & { segment: string; slot: string; compressed?: boolean; output?: string; overwrite?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const segment = wholeNumberOption('--segment', o.segment);
+  const slot = wholeNumberOption('--slot', o.slot);
+  threadsOption(o);
+  // a page is binary: written to a terminal it would garble it (and could send it control sequences)
+  if (!o.output && (io.stdout as NodeJS.WriteStream).isTTY === true) {
+    throw new OptionError('--output', 'refusing to write a binary page to the terminal: give -o FILE, or pipe it (e.g. | xxd)');
+  }
   return withCase(image, o, io, async (c) => {
+    if (!c.segments().some((s) => s.index === segment)) {
+      io.stderr.write(`unfold: there is no segment ${segment} (the case has ${c.segments().length} segments; see unfold segments)\n`);
+      return EXIT.badData;
+    }
     if (!c.slots(segment).some((r) => r.slot === slot)) {
       io.stderr.write(`unfold: segment ${segment} has no live slot ${slot}\n`);
       return EXIT.badData;
@@ -291,6 +418,11 @@ export async function pageCommand(image: string, o: CaseOpts & { segment: string
       const hint = p.record.kind === 'swapped' && !p.record.error ? ' (its segment is in a swap file: give it with --swap)' : '';
       io.stderr.write(`unfold: segment ${segment} slot ${slot} (${p.record.kind}) has no ${o.compressed ? 'stored bytes in the image' : 'decoded page'}${p.record.error ? ': ' + p.record.error : hint}\n`);
       return EXIT.badData;
+    }
+    if (o.output) {
+      const { writeFileAtomic } = await import('../export/atomic');
+      await cliWords(() => writeFileAtomic(o.output!, bytes, { overwrite: Boolean(o.overwrite) }), '--overwrite replaces it');
+      return EXIT.ok;
     }
     await new Promise<void>((resolve, reject) => io.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
     return EXIT.ok;

@@ -1,6 +1,6 @@
 // What every CLI command shares: where it writes and the exit statuses it returns. Kept apart from
 // main.ts (the argument parser) so commands never import the module that imports them.
-export const EXIT = { ok: 0, failure: 1, badData: 2, discovery: 3, usage: 64 } as const;
+export { EXIT } from './exit-status';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;

@@ -1,35 +1,28 @@
 // The `unfold` command line. Thin: parse arguments, call the façade (core/case.ts) or a codec, print
-// text or JSON lines. Exit status: 0 success, 1 unexpected failure, 2 bad data or a refused write
-// (corrupt stream, output exists, export incomplete), 3 no kernel / no matching symbols, 64 usage.
+// text or JSON lines. Exit statuses (core/cli/exit-status.ts, README "Command line"): 0 success,
+// 1 unexpected failure, 2 bad data, an unreadable file or a refused write, 3 no kernel / no usable
+// symbols, 4 the walk's counts disagree with the kernel's or parts could not be read, 64 usage.
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { UnfoldError } from '../errors';
+import { UnfoldError, fromErrno } from '../errors';
 import { VERSION } from '../version';
-
+import { EXIT_STATUS } from './exit-status';
 import { EXIT, type CliIo } from './io';
 
 export { EXIT, writeLine, type CliIo } from './io';
 
-function exitCodeFor(err: unknown): number {
-  if (err instanceof UnfoldError) {
-    switch (err.code) {
-      case 'CORRUPT_STREAM':
-      case 'EXISTS':
-      case 'IMAGE_FORMAT':
-      case 'TRUNCATED_IMAGE':
-      case 'NOT_PRESENT':
-      case 'BAD_QUERY':
-        return EXIT.badData;
-      case 'NO_KERNEL':
-      case 'NO_SYMBOLS':
-      case 'BAD_SYMBOLS':
-      case 'NO_COMPRESSOR':
-      case 'MISSING_SYMBOL':
-        return EXIT.discovery;
-      default:
-        return EXIT.failure;
-    }
+/** a file system error as an UnfoldError naming its file (NOT_FOUND, PERMISSION, IO) */
+function typed(err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException | null;
+  if (e && typeof e === 'object' && typeof e.code === 'string' && !(err instanceof UnfoldError)) {
+    return fromErrno(err, e.path ?? 'a file', e.syscall === 'open' || e.syscall === undefined ? 'open' : e.syscall);
   }
+  return err;
+}
+
+export function exitCodeFor(err: unknown): number {
+  const e = typed(err);
+  if (e instanceof UnfoldError) return EXIT_STATUS[e.code] ?? EXIT.failure;
   return EXIT.failure;
 }
 
@@ -38,9 +31,10 @@ function exitCodeFor(err: unknown): number {
  * discovery errors keep their following lines (banners found, closest symbol tables, image notes).
  */
 function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const msg = err.message.trimEnd();
-  if (err instanceof UnfoldError && err.code === 'CORRUPT_STREAM') return msg.split('\n')[0]!;
+  const e = typed(err);
+  if (!(e instanceof Error)) return String(e);
+  const msg = e.message.trimEnd();
+  if (e instanceof UnfoldError && e.code === 'CORRUPT_STREAM') return msg.split('\n')[0]!;
   return msg;
 }
 
@@ -128,7 +122,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .requiredOption('--segment <n>', 'segment number')
     .requiredOption('--slot <n>', 'slot number')
     .option('--compressed', "the slot's bytes as stored in the segment buffer")
-    .action(async (image: string, o: { symbols?: string; segment: string; slot: string; compressed?: boolean }) => {
+    .option('-o, --output <file>', 'write the page to this new file instead of stdout')
+    .option('--overwrite', 'with -o: replace an existing file')
+    .option('--threads <n>', 'decode threads')
+    .action(async (image: string, o: { symbols?: string; segment: string; slot: string; compressed?: boolean; output?: string; overwrite?: boolean; threads?: string }) => {
       const { pageCommand } = await import('./commands');
       code = await pageCommand(image, o, io);
     });
@@ -192,6 +189,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (err instanceof UnfoldError && err.code === 'BAD_OPTION') {
+      io.stderr.write(`unfold: ${err.message}\n`);
       return EXIT.usage;
     }
     io.stderr.write(`unfold: ${describe(err)}\n`);

@@ -25,8 +25,8 @@
 // ISFs), else by one streaming pass over every
 // physical range (bounded memory) that also records page-aligned lowGlo "Catfish " pages.
 import { CancelledError, DiscoveryError, NotPresentError, TruncatedImageError } from '../errors';
-import type { PhysicalImage } from '../image/types';
-import { IsfSymbolTable } from '../symbols/isf';
+import type { PhysicalImage, PhysRange } from '../image/types';
+import { IsfSymbolTable, parseIsfText } from '../symbols/isf';
 import { indexSymbols, loadTable, matchEntries, noSymbolsError, type IsfEntry } from '../symbols/pack';
 import { hasField, resolveField } from '../symbols/struct';
 import type { SymbolTable } from '../symbols/types';
@@ -154,7 +154,16 @@ export async function scanImage(image: PhysicalImage, opts: ScanOptions = {}): P
   const total = image.ranges.reduce((s, r) => s + r.length, 0);
   let done = 0;
   let lastYield = Date.now();
-  for (const r of image.ranges) {
+  // holes of a sparse file read as zeros and hold no banner: only data is scanned, and the holes count
+  // as done, so a 1 TiB file with a few GiB of data takes seconds (progress stays exact)
+  const data = image.dataRanges?.();
+  const areas = data ? dataAreas(image.ranges, data) : image.ranges;
+  if (data) {
+    const holes = total - areas.reduce((s, r) => s + r.length, 0);
+    if (holes > 0) notes.push(`sparse file: ${holes} bytes of holes (read as zeros) were not scanned`);
+    done += holes;
+  }
+  for (const r of areas) {
     const end = r.start + r.length;
     for (let pos = r.start; pos < end; pos += SCAN_CHUNK) {
       checkAbort(opts.signal);
@@ -202,6 +211,27 @@ export async function scanImage(image: PhysicalImage, opts: ScanOptions = {}): P
   }
   opts.onProgress?.({ phase: 'scan', done: total, total, message: 'searching for the kernel banner' });
   return { banners, catfish, bytesScanned: done, notes };
+}
+
+/**
+ * The parts of `ranges` to scan when only `data` can hold non-zero bytes: each data run widened to
+ * whole 4 KiB pages (lowGlo is page aligned) plus one banner's length after it (a banner ending at a
+ * hole is terminated by the hole's zero), clipped to its range and merged.
+ */
+function dataAreas(ranges: readonly PhysRange[], data: readonly PhysRange[]): PhysRange[] {
+  const out: PhysRange[] = [];
+  for (const r of ranges) {
+    const rEnd = r.start + r.length;
+    for (const d of data) {
+      const a = Math.max(r.start, Math.floor(d.start / 4096) * 4096);
+      const b = Math.min(rEnd, Math.ceil((d.start + d.length) / 4096) * 4096 + 4096);
+      if (b <= a) continue;
+      const last = out[out.length - 1];
+      if (last && a <= last.start + last.length) last.length = Math.max(last.length, b - last.start);
+      else out.push({ start: a, length: b - a });
+    }
+  }
+  return out;
 }
 
 /** distinct banner texts, most frequent first (the kernel's own copy plus kernelcache/log copies) */
@@ -491,21 +521,35 @@ export async function discoverKernel(
 ): Promise<DiscoveredKernel> {
   let candidates: Candidate[] = [];
   let packPath = '';
+  // the text of a single ISF file read while indexing, so it is decompressed once
+  const texts = new Map<string, string>();
   if (typeof symbols === 'string') {
     packPath = symbols;
     opts.onProgress?.({ phase: 'symbols', done: 0, total: 1, message: `indexing ${symbols}` });
-    candidates = (await indexSymbols(symbols)).map((entry) => ({ entry }));
+    candidates = (await indexSymbols(symbols, { wanted: () => false, texts })).map((entry) => ({ entry }));
   } else if (symbols !== undefined) {
     packPath = symbols.source;
     const vsym = symbols.symbolAddress('version');
     candidates = [{ entry: { path: symbols.source, banner: symbols.banner, versionAddress: vsym ?? null }, table: symbols }];
   }
   const tables = new Map<string, SymbolTable>();
-  const tableOf = async (c: Candidate): Promise<SymbolTable> => {
+  // an ISF that cannot be used (bad types, damaged data) is passed over, so that a damaged file sorting
+  // first never hides a good one with the same banner; if none is usable the first reason is the error
+  const unusable = new Map<string, DiscoveryError>();
+  const tableOf = async (c: Candidate): Promise<SymbolTable | null> => {
     if (c.table !== undefined) return c.table;
+    if (unusable.has(c.entry.path)) return null;
     let t = tables.get(c.entry.path);
     if (t === undefined) {
-      t = await loadTable(c.entry.path);
+      try {
+        const text = texts.get(c.entry.path);
+        texts.delete(c.entry.path);
+        t = text !== undefined ? parseIsfText(text, c.entry.path) : await loadTable(c.entry.path);
+      } catch (e) {
+        if (!(e instanceof DiscoveryError)) throw e;
+        unusable.set(c.entry.path, e);
+        return null;
+      }
       tables.set(c.entry.path, t);
     }
     return t;
@@ -517,6 +561,7 @@ export async function discoverKernel(
       checkAbort(opts.signal);
       for (const hit of fastCandidates(image, c.entry)) {
         const table = await tableOf(c);
+        if (!table) break;
         const a = attempt(image, table, hit);
         if (a.ok) return result(table, c.entry.path, hit, a, [hit.banner]);
         failures.push(`${c.entry.path}: ${a.reason}`);
@@ -526,22 +571,24 @@ export async function discoverKernel(
 
   // With symbols, each banner is tried the moment the scan meets it, and the first one that validates
   // ends the scan: on a 32 GB image the kernel usually sits in the first gigabytes.
-  const byBanner = new Map<string, Candidate>();
-  for (const c of candidates) if (c.entry.banner !== null && !byBanner.has(c.entry.banner)) byBanner.set(c.entry.banner, c);
+  const byBanner = new Map<string, Candidate[]>();
+  for (const c of candidates) if (c.entry.banner !== null) byBanner.set(c.entry.banner, [...(byBanner.get(c.entry.banner) ?? []), c]);
   let early: DiscoveredKernel | null = null;
   const scan = await scanImage(image, {
     ...opts,
     onBanner: async (hit) => {
-      const c = byBanner.get(hit.banner);
-      if (!c) return false;
-      const table = await tableOf(c);
-      const a = attempt(image, table, hit);
-      if (!a.ok) {
-        failures.push(`${c.entry.path}: ${a.reason}`);
-        return false;
+      for (const c of byBanner.get(hit.banner) ?? []) {
+        const table = await tableOf(c);
+        if (!table) continue;
+        const a = attempt(image, table, hit);
+        if (!a.ok) {
+          failures.push(`${c.entry.path}: ${a.reason}`);
+          continue;
+        }
+        early = result(table, c.entry.path, hit, a, [hit.banner]);
+        return true;
       }
-      early = result(table, c.entry.path, hit, a, [hit.banner]);
-      return true;
+      return false;
     },
   });
   if (early) return early;
@@ -574,6 +621,7 @@ export async function discoverKernel(
 
   for (const m of matched) {
     const table = await tableOf(m.c);
+    if (!table) continue;
     for (const hit of scan.banners) {
       if (hit.banner !== m.banner) continue;
       checkAbort(opts.signal);
@@ -583,6 +631,8 @@ export async function discoverKernel(
     }
   }
   const uniq = [...new Set(failures)];
+  // nothing but unusable files matched: the first one's reason names the file and the field
+  if (uniq.length === 0 && unusable.size > 0) throw [...unusable.values()][0]!;
   throw new DiscoveryError(
     'BAD_SYMBOLS',
     `The symbol table ${matched[0]!.c.entry.path} names this kernel's banner, but its addresses do not fit the image, so the KASLR slide and page-table root could not be validated:\n` +

@@ -8,7 +8,7 @@
 // a field the symbol table lacks (MissingSymbolError, naming type and field) or using a field as
 // what it is not (a struct as a number): both are programming or symbol-table problems, not evidence.
 import { MissingSymbolError, UnfoldError } from '../errors';
-import { resolveField, readField, type FieldReader64, type FieldValue, type ResolvedField } from '../symbols/struct';
+import { StructError, resolveField, readField, type FieldReader64, type FieldValue, type ResolvedField } from '../symbols/struct';
 import type { SymbolTable, TypeRef } from '../symbols/types';
 
 export type Tables = Pick<SymbolTable, 'baseTypes' | 'userTypes' | 'enums'>;
@@ -186,7 +186,8 @@ export function resolveNamed(tables: Tables, source: string, typeName: string, f
   try {
     return resolveField(tables, typeName, field);
   } catch (err) {
-    if (err instanceof UnfoldError) throw err;
+    // a StructError (itself an UnfoldError) is the layout saying it has no such field: name it
+    if (err instanceof UnfoldError && !(err instanceof StructError)) throw err;
     throw new MissingSymbolError('field', `${typeName}.${field}`, source, (err as Error).message);
   }
 }

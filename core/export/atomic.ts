@@ -14,6 +14,7 @@ import { promises as fsp, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ExportError } from '../errors';
+import { assertPreviousExport, guardEvidence } from './guard';
 
 export interface FileHandleLike {
   write(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<{ bytesWritten: number }>;
@@ -381,6 +382,7 @@ export class AtomicDir {
     if (state === 'taken' && !overwrite) {
       throw new ExportError('EXISTS', `${target} already exists and is not empty; nothing was written (ask to overwrite to replace it)`, { file: target });
     }
+    if (state === 'taken' && fs === nodeFs) assertReplaceable(target);
     const parent = path.dirname(target);
     try {
       await fs.mkdir(parent, { recursive: true });
@@ -421,6 +423,8 @@ export class AtomicDir {
           await this.fs.rename(this.staging, this.out);
         }
       } else {
+        // checked again right before anything is moved away: only an earlier export is replaced
+        if (this.fs === nodeFs) assertReplaceable(this.out);
         const old = path.join(path.dirname(this.out), `${path.basename(this.out)}.old-${token()}`);
         await this.fs.rename(this.out, old);
         try {
@@ -450,18 +454,27 @@ export class AtomicDir {
  * Throws ExportError EXISTS when `out` exists and is not an empty folder (unless overwrite), touching
  * nothing: lets a command refuse before a long walk. AtomicDir.create checks again.
  */
-export function assertOutputFree(out: string, overwrite = false): void {
-  if (overwrite) return;
+export function assertOutputFree(out: string, overwrite = false, evidence: readonly string[] = []): void {
+  guardEvidence(out, evidence);
   const target = path.resolve(out);
-  let taken: boolean;
+  let st;
   try {
-    const st = lstatSync(target);
-    taken = !st.isDirectory() || readdirSync(target).length > 0;
+    st = lstatSync(target);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw writeFailed(target, e, 'check');
   }
-  if (taken) throw new ExportError('EXISTS', `${target} already exists and is not empty; nothing was written (ask to overwrite to replace it)`, { file: target });
+  if (st.isDirectory() && readdirSync(target).length === 0) return;
+  if (!overwrite) throw new ExportError('EXISTS', `${target} already exists and is not empty; nothing was written (ask to overwrite to replace it)`, { file: target });
+  if (!st.isDirectory()) throw new ExportError('EXISTS', `${target} is a file, not an earlier export folder; nothing was written or deleted`, { file: target });
+  assertPreviousExport(target);
+}
+
+/** an existing output that overwrite may replace: an earlier Unfold export folder, nothing else */
+function assertReplaceable(target: string): void {
+  const st = lstatSync(target);
+  if (!st.isDirectory()) throw new ExportError('EXISTS', `${target} is a file, not an earlier export folder; nothing was written or deleted`, { file: target });
+  assertPreviousExport(target);
 }
 
 async function dirState(fs: ExportFs, p: string): Promise<'absent' | 'empty' | 'taken'> {

@@ -10,10 +10,10 @@
 // tool finds across a page boundary (see the index for where they are) is not real.
 
 import path from 'node:path';
-import { realpathSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { ExportError } from '../errors';
 import type { SlotKind, SlotRecord } from '../darwin/types';
+import { guardEvidence } from './guard';
 import { AtomicDir, flushFiles, HashingWriter, nodeFs, writeFailed, writeNewFile, type ExportFs } from './atomic';
 
 import type { ExportedFile, ExportLayout, ExportResult } from './types';
@@ -33,6 +33,10 @@ export interface ExportMeta {
   swapFiles?: Array<{ path: string; index: number; sha256: string; segments: number }>;
   /** live slots the walk found; when given, `complete` compares against it (else against slots received) */
   liveSlots?: number;
+  /** every file the evidence is made of (container companions, segments), none of which an export may touch */
+  evidenceFiles?: string[];
+  /** what the walk could not read or found wrong (the case's problems), listed in the manifest */
+  caseProblems?: string[];
 }
 
 export interface ExportProgress {
@@ -94,7 +98,10 @@ export interface ManifestJson {
   skipped: Record<string, SlotRef[]>;
   corrupt: SlotRef[];
   files: ExportedFile[];
+  /** problems met while writing this export */
   problems: string[];
+  /** problems of the case the pages came from (unreadable table entries, segments, buffer pages) */
+  caseProblems: string[];
 }
 
 const SKIP_KINDS = new Set<SlotKind>(['swapped', 'encrypted?', 'corrupt']);
@@ -115,7 +122,7 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
   const { meta, layout, signal } = options;
   if (layout !== 'slots' && layout !== 'concat') throw new ExportError('WRITE_FAILED', `unknown export layout "${String(layout)}" (slots or concat)`);
   const out = path.resolve(options.out);
-  guardEvidence(out, meta.imagePath);
+  guardEvidence(out, [meta.imagePath, ...(meta.evidenceFiles ?? [])]);
   const created = now().toISOString();
   const cancelled = (): ExportError => new ExportError('CANCELLED', `export cancelled; nothing was written under ${out}`, { file: out });
   if (signal?.aborted) throw cancelled();
@@ -250,6 +257,7 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
       corrupt,
       files,
       problems,
+      caseProblems: meta.caseProblems ?? [],
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');
     const m = await writeNewFile(fs, dir.file('manifest.json'), path.join(out, 'manifest.json'), manifestBytes, durable);
@@ -261,22 +269,5 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
     await Promise.allSettled([pagesBin?.discard(), indexCsv?.discard(), indexJson?.discard()]);
     await dir.abort();
     throw e;
-  }
-}
-
-/** Refuses an output folder that is, or holds, the evidence file (an overwrite would destroy it). */
-function guardEvidence(out: string, imagePath: string): void {
-  const real = (p: string): string => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return path.resolve(p);
-    }
-  };
-  const image = real(imagePath);
-  const target = real(out);
-  const rel = path.relative(target, image);
-  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-    throw new ExportError('EXISTS', `refusing to export into ${out}: it holds the evidence file ${image}, which is never written`, { file: out, image });
   }
 }

@@ -12,7 +12,7 @@ import { LIME_MAGIC, openLime } from './lime';
 import { MH_MAGIC, MH_MAGIC_64, openMachO } from './macho';
 import { checkPlausibleRaw, openRaw } from './raw';
 import type { PhysicalImage } from './types';
-import { isVmwareMagic, openVmware } from './vmware';
+import { isVmwareMagic, openVmware, vmemMismatch } from './vmware';
 
 export type { PhysicalImage, PhysRange, ContainerFormat } from './types';
 
@@ -101,28 +101,53 @@ export async function openImage(path: string): Promise<PhysicalImage> {
     if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) return await openAff4(file);
     if (startsWith(head, EWF1_SIGNATURE)) return openEwf(file);
     if (magic >= 0 && isVmwareMagic(magic)) {
-      // the user opened the metadata itself: its RAM is in the .vmem beside it, or embedded
+      // the user opened the metadata itself: its RAM is in the .vmem beside it (when the regions fit
+      // that file), or embedded
       const vmemPath = vmemBeside(path);
       if (vmemPath) {
         const vmem = new FileSource(vmemPath);
         opened.push(vmem);
-        return openVmware(vmem, file);
+        const why = vmemMismatch(file, vmem.size);
+        if (why === null) return openVmware(vmem, file);
+        vmem.close();
+        opened.pop();
+        try {
+          return openVmware(null, file);
+        } catch (e) {
+          if (!(e instanceof ImageFormatError)) throw e;
+          throw new ImageFormatError(`${e.message} (the .vmem beside it, ${vmemPath}, was not used: ${why})`, { ...e.details, vmem: vmemPath });
+        }
       }
       return openVmware(null, file);
     }
     for (const f of FOREIGN) {
       if (startsWith(head, f.magic)) throw new ImageFormatError(`${path} is ${f.what}`, { path });
     }
+    // VMware metadata lays out only the .vmem of its own base name, and only when its regions fit it;
+    // beside any other file it is noted and ignored, and the file is read as what its content says
     const companion = vmwareCompanion(path);
-    if (companion) {
+    const notes: string[] = [];
+    const isVmem = /\.vmem$/i.test(path);
+    if (companion && isVmem) {
       const meta = new FileSource(companion);
       opened.push(meta);
-      return openVmware(file, meta);
+      const why = vmemMismatch(meta, file.size);
+      if (why === null) return openVmware(file, meta);
+      meta.close();
+      opened.pop();
+      notes.push(`VMware metadata ${companion} ignored: ${why}; read as raw, linear from physical 0`);
+    } else if (companion) {
+      notes.push(`VMware metadata ${companion} ignored: it describes a .vmem of the same name, not ${nodePath.basename(path)}`);
     }
-    checkPlausibleRaw(file);
-    const notes = /\.vmem$/i.test(path)
-      ? ['VMware .vmem without a .vmss/.vmsn beside it: read as raw, linear from physical 0 (guests above ~3 GiB need the metadata to place memory above the PCI hole)']
-      : [];
+    try {
+      checkPlausibleRaw(file);
+    } catch (e) {
+      if (!(e instanceof ImageFormatError) || notes.length === 0) throw e;
+      throw new ImageFormatError(`${e.message} (${notes.join('; ')})`, e.details);
+    }
+    if (isVmem && !companion) {
+      notes.push('VMware .vmem without a .vmss/.vmsn beside it: read as raw, linear from physical 0 (guests above ~3 GiB need the metadata to place memory above the PCI hole)');
+    }
     return openRaw(file, notes);
   } catch (e) {
     for (const f of opened) f.close();

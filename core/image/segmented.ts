@@ -4,6 +4,7 @@
 import { NotPresentError, TruncatedImageError } from '../errors';
 import type { FileSource } from './cache';
 import type { ContainerFormat, PhysicalImage, PhysRange } from './types';
+import { dataExtents } from './sparse';
 
 export const hex = (v: number | bigint): string => '0x' + v.toString(16);
 
@@ -166,6 +167,41 @@ export class SegmentedImage implements PhysicalImage {
       } else hi = mid - 1;
     }
     return false;
+  }
+
+  private dataCache: PhysRange[] | null | undefined;
+
+  /**
+   * The physical ranges backed by data extents of their files (sparse files only; see sparse.ts).
+   * Segments whose source is not a plain file count as data throughout.
+   */
+  dataRanges(): PhysRange[] | undefined {
+    if (this.dataCache !== undefined) return this.dataCache ?? undefined;
+    const byFile = new Map<string, Array<[number, number]> | null>();
+    const out: PhysRange[] = [];
+    let sparse = false;
+    for (const s of this.segs) {
+      const f = s.source.file;
+      let ext: Array<[number, number]> | null = null;
+      if (f) {
+        if (!byFile.has(f.path)) byFile.set(f.path, dataExtents(f.path));
+        ext = byFile.get(f.path)!;
+      }
+      if (!ext) {
+        out.push({ start: s.phys, length: s.length });
+        continue;
+      }
+      sparse = true;
+      const lo = s.offset;
+      const hi = s.offset + s.length;
+      for (const [a, b] of ext) {
+        const x = Math.max(a, lo);
+        const y = Math.min(b, hi);
+        if (y > x) out.push({ start: s.phys + (x - lo), length: y - x });
+      }
+    }
+    this.dataCache = sparse ? out : null;
+    return this.dataCache ?? undefined;
   }
 
   close(): void {

@@ -2,6 +2,7 @@
 // (prefixes, IRIs, prefixed names, `a`, literals with datatypes or languages, numbers, booleans,
 // `;` and `,` lists, blank nodes and collections). Every loop consumes input, so damaged text
 // ends in an error, never a hang.
+import { UnfoldError } from '../errors';
 
 export type Term =
   | { kind: 'iri'; value: string }
@@ -14,12 +15,13 @@ export interface Triple {
   o: Term;
 }
 
-export class TurtleError extends Error {
+/** AFF4 metadata (information.turtle) that cannot be parsed: the container's header is damaged. */
+export class TurtleError extends UnfoldError {
   constructor(
     readonly line: number,
     message: string,
   ) {
-    super(`line ${line}: ${message}`);
+    super('IMAGE_FORMAT', `line ${line}: ${message}`, { line });
   }
 }
 

@@ -30,5 +30,11 @@ export interface PhysicalImage {
   read(phys: number, length: number): Uint8Array;
   /** true when every byte of [phys, phys+length) lies inside `ranges` */
   isPresent(phys: number, length?: number): boolean;
+  /**
+   * Physical ranges that may hold non-zero bytes, when the container knows that the rest of `ranges`
+   * are holes of a sparse file (read as zeros); undefined when it does not know. Lets a full scan
+   * skip terabytes of holes.
+   */
+  dataRanges?(): PhysRange[] | undefined;
   close(): void;
 }

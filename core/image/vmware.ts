@@ -121,6 +121,32 @@ function findTag(tags: VmwareTag[], name: string, indices: number[] = []): Vmwar
 }
 
 /**
+ * Why metadata `meta` cannot describe a .vmem of `vmemSize` bytes (its regions run past the end of
+ * it, or it cannot be parsed), or null when it fits. A .vmss beside an unrelated file must not lay
+ * that file out.
+ */
+export function vmemMismatch(meta: FileSource, vmemSize: number): string | null {
+  let m: VmwareMeta;
+  try {
+    m = parseVmwareMeta(meta);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const num = (name: string, idx: number[]): number | undefined => findTag(m.memory, name, idx)?.value;
+  const count = num('regionsCount', []) ?? 0;
+  if (count > MAX_REGIONS) return `its regionsCount is ${count}`;
+  let need = 0;
+  for (let i = 0; i < count; i++) {
+    const pageNum = num('regionPageNum', [i]);
+    const size = num('regionSize', [i]);
+    if (pageNum === undefined || size === undefined) return `regionsCount is ${count} but ${pageNum === undefined ? 'regionPageNum' : 'regionSize'}[${i}] is missing`;
+    need = Math.max(need, (pageNum + size) * PAGE);
+  }
+  if (need > vmemSize) return `its ${count} memory region(s) need ${need} bytes of .vmem, but the file has ${vmemSize}`;
+  return null;
+}
+
+/**
  * Open VMware memory: `vmem` is the raw RAM file (null when the memory is embedded in `meta`).
  * `evidencePath` is the file the user opened.
  */

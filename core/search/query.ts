@@ -6,6 +6,7 @@
 // end of one page and the start of the next is not a hit, by design.
 
 import { createHash } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
 import { UnfoldError } from '../errors';
 
 export interface YaraSource {
@@ -91,12 +92,40 @@ export function formatHex(p: HexPattern): string {
   return parts.join(' ');
 }
 
+// V8 runs a regex that backtracks past a threshold again on its linear-time engine (for every
+// pattern that engine supports: no back-references or lookarounds), so '(.*)*\xff' or '(\x00+)+\x01'
+// cost microseconds per page instead of minutes. Flags are per process, worker threads included;
+// what still backtracks without end is stopped by the per-page budget (core/work/pool.ts).
+let linearFallback = false;
+function enableLinearFallback(): void {
+  if (linearFallback) return;
+  linearFallback = true;
+  try {
+    setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+  } catch {
+    /* an engine without the flag: the page budget still applies */
+  }
+}
+
+/** the longest regex accepted: a page is at most 16 KiB, and a longer pattern is a mistake or an attack */
+export const MAX_REGEX_LENGTH = 4096;
+/** literals and hex patterns longer than the largest page can never match */
+export const MAX_PATTERN_BYTES = 16384;
+
 /** Compiles a user regex the way the matcher runs it (global, sticky-free, byte-per-character, no `u`). */
 export function compileRegex(source: string, ignoreCase: boolean): RegExp {
   if (source.length === 0) throw new QueryError('regex', '//', 'it is empty');
+  if (source.length > MAX_REGEX_LENGTH) {
+    throw new QueryError('regex', `/${source.slice(0, 32)}…/`, `it is ${source.length} characters long; the limit is ${MAX_REGEX_LENGTH}`, { length: source.length });
+  }
+  enableLinearFallback();
   let re: RegExp;
   try {
     re = new RegExp(source, ignoreCase ? 'gi' : 'g');
+    // V8 compiles a regex on its first run, and some errors ("regular expression too large") only
+    // appear then: run it once here so they are reported now, not inside a worker mid-walk
+    re.exec('\x00UNFOLD\xff');
+    re.lastIndex = 0;
   } catch (e) {
     // V8 says "Invalid regular expression: /src/flags: reason"; the pattern is named already.
     const msg = e instanceof Error ? e.message.replace(/^Invalid regular expression: \/[\s\S]*\/[a-z]*: /, '') : String(e);
@@ -135,6 +164,9 @@ export function validateQuery(q: SearchQuery): ValidatedQuery {
   for (const s of strings) {
     if (typeof s !== 'string') throw new QueryError('string', String(s), 'it is not text');
     if (s.length === 0) throw new QueryError('string', '""', 'it is empty');
+    if (Buffer.byteLength(s, 'utf8') > MAX_PATTERN_BYTES || s.length * 2 > MAX_PATTERN_BYTES * 2) {
+      throw new QueryError('string', JSON.stringify(s.slice(0, 32) + '…'), `it is longer than the largest page (${MAX_PATTERN_BYTES} bytes), so it can never match`);
+    }
   }
   const ignoreCase = q.ignoreCase === true;
   for (const r of regexes) {
@@ -143,7 +175,9 @@ export function validateQuery(q: SearchQuery): ValidatedQuery {
   }
   const hex = hexes.map((h) => {
     if (typeof h !== 'string') throw new QueryError('hex', String(h), 'it is not text');
-    return parseHex(h);
+    const p = parseHex(h);
+    if (p.bytes.length > MAX_PATTERN_BYTES) throw new QueryError('hex', JSON.stringify(h.slice(0, 32) + '…'), `it is ${p.bytes.length} bytes, longer than the largest page (${MAX_PATTERN_BYTES} bytes), so it can never match`);
+    return p;
   });
   for (const y of yara) {
     if (!y || typeof y.source !== 'string' || typeof y.origin !== 'string') {

@@ -34,6 +34,16 @@ export interface SearchResult {
   /** the hit limit was reached and the search stopped there */
   limited: boolean;
   seconds: number;
+  /** pages whose search ran past the per-page time budget and was stopped (their hits may be missing) */
+  gaveUp: GaveUp[];
+}
+
+/** a page a search did not finish (a runaway regex stopped at its time budget), reported beside the hits */
+export interface GaveUp {
+  /** -1 for a page of the single-value table, with its index as `slot` */
+  segment: number;
+  slot: number;
+  reason: string;
 }
 
 /** one printable run in a decompressed page */

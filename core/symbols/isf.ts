@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { xz } from '@napi-rs/lzma';
 import { DiscoveryError } from '../errors';
 import type { BaseType, EnumType, SymbolTable, TypeRef, UserType } from './types';
+import { validateIsfTypes } from './validate';
+import { xzDeclaredSize, XzIndexError } from './xz-size';
 
 export interface IsfSymbol {
   address: bigint;
@@ -112,6 +114,7 @@ export function fromIsfObject(doc: unknown, source: string): IsfSymbolTable {
       throw new DiscoveryError('BAD_SYMBOLS', `${source} is not a Volatility 3 ISF: "${key}" is missing`, { source });
     }
   }
+  validateIsfTypes(doc, source);
   const symbols = new Map<string, IsfSymbol>();
   for (const [name, raw] of Object.entries(doc.symbols as Record<string, unknown>)) {
     if (!isObj(raw)) continue;
@@ -140,23 +143,56 @@ function startsWith(bytes: Uint8Array, magic: number[]): boolean {
   return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
 }
 
-/** the JSON text of an ISF file's bytes (.json or .json.xz, detected by content) */
+/**
+ * The most text an ISF may hold. The largest macOS kernel ISFs are a few hundred megabytes, and V8
+ * cannot hold a string longer than about 512 MiB anyway; UNFOLD_ISF_MAX_BYTES lowers it (tests).
+ */
+export function maxIsfBytes(): number {
+  const env = Number(process.env.UNFOLD_ISF_MAX_BYTES);
+  return Number.isSafeInteger(env) && env > 0 ? env : 512 * 2 ** 20;
+}
+
+const tooBig = (source: string, what: string, n: number, cap: number): DiscoveryError =>
+  new DiscoveryError('BAD_SYMBOLS', `${source}: ${what} ${n} bytes, more than the ${cap}-byte limit for a symbol table; not read`, { source, bytes: n, limit: cap });
+
+/**
+ * The JSON text of an ISF file's bytes (.json or .json.xz, detected by content), decompressed once.
+ * An xz file's declared size (its index) is checked against the limit before anything is
+ * decompressed, so a small file that expands to gigabytes costs nothing; gzip is inflated with the
+ * limit as its output cap.
+ */
 export async function isfText(bytes: Uint8Array, source: string): Promise<string> {
+  const cap = maxIsfBytes();
   if (startsWith(bytes, XZ_MAGIC)) {
+    let declared: number;
     try {
-      return (await xz.decompress(bytes)).toString('utf8');
+      declared = xzDeclaredSize(bytes);
+    } catch (e) {
+      const why = e instanceof XzIndexError ? e.message : String(e);
+      throw new DiscoveryError('BAD_SYMBOLS', `${source}: xz data is damaged (${why})`, { source });
+    }
+    if (declared > cap) throw tooBig(source, 'its xz data declares', declared, cap);
+    let out: Buffer;
+    try {
+      out = await xz.decompress(bytes);
     } catch (e) {
       throw new DiscoveryError('BAD_SYMBOLS', `${source}: xz data is damaged (${(e as Error).message})`, { source });
     }
+    if (out.length !== declared) {
+      throw new DiscoveryError('BAD_SYMBOLS', `${source}: xz data is damaged (its index declares ${declared} bytes, it holds ${out.length})`, { source });
+    }
+    return out.toString('utf8');
   }
   if (startsWith(bytes, GZ_MAGIC)) {
     const { gunzipSync } = await import('node:zlib');
     try {
-      return gunzipSync(bytes).toString('utf8');
+      return gunzipSync(bytes, { maxOutputLength: cap }).toString('utf8');
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooBig(source, 'its gzip data inflates to more than', cap, cap);
       throw new DiscoveryError('BAD_SYMBOLS', `${source}: gzip data is damaged (${(e as Error).message})`, { source });
     }
   }
+  if (bytes.length > cap) throw tooBig(source, 'it is', bytes.length, cap);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 

@@ -67,8 +67,13 @@ export function peekVersionSymbol(text: string): { banner: string | null; addres
   return { banner: null, address: null };
 }
 
-/** index a file or folder of ISFs by banner (files that cannot be read are skipped) */
-export async function indexSymbols(pathOrFolder: string): Promise<IsfEntry[]> {
+/**
+ * Index a file or folder of ISFs by banner. In a folder, files that cannot be read are skipped (and
+ * remembered as such, so a damaged or oversized file costs nothing on the next open); a single file
+ * that cannot be read is an error naming it. `keepText(banner)` asks to keep the text of files with
+ * that banner in `texts`, so the chosen file is decompressed only once.
+ */
+export async function indexSymbols(pathOrFolder: string, keep?: { wanted: (banner: string) => boolean; texts: Map<string, string> }): Promise<IsfEntry[]> {
   let st;
   try {
     st = await stat(pathOrFolder);
@@ -87,16 +92,34 @@ export async function indexSymbols(pathOrFolder: string): Promise<IsfEntry[]> {
       const key = `${resolve(path)}\u0000${fst.size}\u0000${fst.mtimeMs}`;
       const hit = cache.get(key);
       if (hit) {
+        if (hit.error !== undefined) {
+          if (!st.isDirectory()) throw new DiscoveryError('BAD_SYMBOLS', hit.error, { source: path });
+          continue;
+        }
         out.push({ path, banner: hit.banner, versionAddress: hit.versionAddress === null ? null : BigInt(hit.versionAddress) });
         continue;
       }
-      const text = await isfText(await readFile(path), path);
+      let text: string;
+      try {
+        text = await isfText(await readFile(path), path);
+      } catch (e) {
+        // a file that cannot be read (damaged, an xz bomb) is remembered as such: not read again until it changes
+        const msg = e instanceof DiscoveryError ? e.message : `${path} cannot be read as an ISF: ${(e as Error).message}`;
+        cache.set(key, { banner: null, versionAddress: null, error: msg });
+        changed = true;
+        throw e instanceof DiscoveryError ? e : new DiscoveryError('BAD_SYMBOLS', msg, { source: path });
+      }
       const v = peekVersionSymbol(text);
       out.push({ path, banner: v.banner, versionAddress: v.address });
+      // a single file's text is kept for loading (it is the one to load); in a folder only wanted banners'
+      if (keep && (!st.isDirectory() || (v.banner !== null && keep.wanted(v.banner)))) keep.texts.set(path, text);
       cache.set(key, { banner: v.banner, versionAddress: v.address === null ? null : v.address.toString() });
       changed = true;
-    } catch {
-      if (!st.isDirectory()) throw new DiscoveryError('BAD_SYMBOLS', `${path} cannot be read as an ISF`, { source: path });
+    } catch (e) {
+      if (!st.isDirectory()) {
+        if (changed) await saveIndexCache(cache);
+        throw e instanceof DiscoveryError ? e : new DiscoveryError('BAD_SYMBOLS', `${path} cannot be read as an ISF: ${(e as Error).message}`, { source: path });
+      }
     }
   }
   if (changed) await saveIndexCache(cache);
@@ -111,6 +134,8 @@ export async function indexSymbols(pathOrFolder: string): Promise<IsfEntry[]> {
 interface CachedEntry {
   banner: string | null;
   versionAddress: string | null;
+  /** why the file could not be read (damaged, too large) */
+  error?: string;
 }
 
 function indexCachePath(): string | null {
@@ -193,6 +218,8 @@ export interface ChosenSymbols {
   /** the banner (found in the image) that the table matches */
   banner: string;
   source: string;
+  /** matching files passed over because they could not be used, with the reason */
+  skipped: string[];
 }
 
 /** ISF entries whose banner equals one of the image's banners, in the order the banners are given */
@@ -227,16 +254,29 @@ export function noSymbolsError(pathOrFolder: string, entries: readonly IsfEntry[
  * listing the banners found and the closest ISF banners when none matches.
  */
 export async function chooseSymbols(pathOrFolder: string, bannersFoundInImage: readonly string[]): Promise<ChosenSymbols> {
-  const entries = await indexSymbols(pathOrFolder);
-  const matches = matchEntries(entries, bannersFoundInImage);
-  if (matches.length > 0) {
-    const { entry, banner } = matches[0]!;
-    return { table: await loadTable(entry.path), banner, source: entry.path };
+  const texts = new Map<string, string>();
+  const entries = await indexSymbols(pathOrFolder, { wanted: (b) => bannersFoundInImage.includes(b), texts });
+  const candidates: Array<{ entry: IsfEntry; banner: string }> = matchEntries(entries, bannersFoundInImage);
+  if (candidates.length === 0 && entries.length === 1 && entries[0]!.banner === null && bannersFoundInImage.length > 0) {
+    candidates.push({ entry: entries[0]!, banner: bannersFoundInImage[0]! });
   }
-  if (entries.length === 1 && entries[0]!.banner === null && bannersFoundInImage.length > 0) {
-    return { table: await loadTable(entries[0]!.path), banner: bannersFoundInImage[0]!, source: entries[0]!.path };
+  if (candidates.length === 0) throw noSymbolsError(pathOrFolder, entries, bannersFoundInImage);
+  // several files may carry the banner: one that cannot be used (damaged types) must not hide a good one
+  const skipped: string[] = [];
+  let first: unknown = null;
+  for (const { entry, banner } of candidates) {
+    try {
+      const text = texts.get(entry.path);
+      texts.delete(entry.path);
+      const table = text !== undefined ? parseIsfText(text, entry.path) : await loadTable(entry.path);
+      return { table, banner, source: entry.path, skipped };
+    } catch (e) {
+      if (!(e instanceof DiscoveryError)) throw e;
+      first ??= e;
+      skipped.push(e.message);
+    }
   }
-  throw noSymbolsError(pathOrFolder, entries, bannersFoundInImage);
+  throw first;
 }
 
 export async function loadTable(path: string): Promise<IsfSymbolTable> {

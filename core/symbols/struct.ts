@@ -6,10 +6,12 @@
 // read from that absolute bit over just the bytes it spans — never over a word the ISF happens to
 // name, which could run past the struct.
 import type { SymbolTable, TypeRef, UserType } from './types';
+import { UnfoldError } from '../errors';
 
-export class StructError extends Error {
+/** A type or field the reader was asked for that the layout does not have or cannot be read as asked. */
+export class StructError extends UnfoldError {
   constructor(message: string) {
-    super(message);
+    super('LAYOUT', message);
     this.name = 'StructError';
   }
 }

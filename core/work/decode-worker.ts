@@ -5,6 +5,7 @@ import { runJob, loadJobBuffer, type Job, type SpaceSpec } from './jobs';
 import { openImage } from '../image/detect';
 import { createSpace } from '../translate/index';
 import type { VirtualSpace } from '../translate/types';
+import { attachHeartbeat } from './watch';
 
 if (!parentPort) throw new Error('decode-worker must run in a worker thread');
 const port = parentPort;
@@ -22,7 +23,11 @@ function spaceFor(spec: SpaceSpec): Promise<VirtualSpace> {
   return s;
 }
 
-port.on('message', async (job: Job) => {
+port.on('message', async (job: Job | { __heartbeat: SharedArrayBuffer; epoch: number }) => {
+  if ('__heartbeat' in job) {
+    attachHeartbeat(job.__heartbeat, job.epoch);
+    return;
+  }
   try {
     const problems = job.read ? loadJobBuffer(job, await spaceFor(job.read.spec)) : [];
     const { result, transfer } = runJob(job);
@@ -32,7 +37,14 @@ port.on('message', async (job: Job) => {
     }
     port.postMessage({ ok: true, result }, transfer);
   } catch (err) {
-    const e = err as Error & { code?: string };
-    port.postMessage({ ok: false, error: { message: e?.message ?? String(err), code: e?.code } });
+    // the code, name and details cross with the message, so the pool rebuilds the same error type
+    const e = err as Error & { code?: string; details?: Record<string, unknown> };
+    let details: Record<string, unknown> | undefined;
+    try {
+      details = e?.details ? (structuredClone(e.details) as Record<string, unknown>) : undefined;
+    } catch {
+      details = undefined;
+    }
+    port.postMessage({ ok: false, error: { message: e?.message ?? String(err), code: e?.code, name: e?.name, ...(details ? { details } : {}) } });
   }
 });

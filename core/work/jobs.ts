@@ -7,13 +7,14 @@ import { decodeSegmentSlots, createScratch, type SlotMeta, type DecodeContext, t
 import type { SearchQuery } from '../search/query';
 import { CompactBuilder, type CompactSlots } from './compact';
 import crypto from 'node:crypto';
-import { compileMatcher, type Matcher } from '../search/matcher';
+import { compileMatcher, matchValue, type Matcher, type ValueHit } from '../search/matcher';
 import { makeHit } from '../search/hits';
-import type { SearchHit, StringHit } from '../search/types';
+import type { GaveUp, SearchHit, StringHit } from '../search/types';
 import { extractStrings } from '../search/strings';
 import { decodeSealedSlots, type SealedJob } from '../darwin/sealed';
 import { decryptChunk } from '../darwin/swap-crypto';
 import { readSwapChunk } from '../darwin/swapfiles';
+import { pageEnd, pageStart } from './watch';
 
 /** how a worker reopens the evidence and the kernel's address space for itself (read-only) */
 export interface SpaceSpec {
@@ -48,16 +49,39 @@ export interface AlsoScan {
   stringsMin?: number;
 }
 
+/**
+ * Pages a search gives up on: indices (in the job's slot list) not to search again after their search
+ * ran past the page budget, and from where on to search nothing more. They are reported as results.
+ */
+export interface ScanSkips {
+  skipScan?: number[];
+  skipScanFrom?: number;
+  skipReason?: string;
+  /** why pages from skipScanFrom on were not searched */
+  skipFromReason?: string;
+}
+
+export type { GaveUp } from '../search/types';
+
 export type Job =
-  | (SegmentJob & { task: 'records' } & AlsoScan)
+  | (SegmentJob & { task: 'records' } & AlsoScan & ScanSkips)
   | (SegmentJob & { task: 'pages' })
-  | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery })
-  | (SegmentJob & { task: 'strings'; min: number });
+  | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery } & ScanSkips)
+  | (SegmentJob & { task: 'strings'; min: number })
+  | ({ task: 'values'; queryKey: string; query: SearchQuery; values: string[]; pageSize: number; read?: undefined } & ScanSkips);
+
+/** hits of the single-value table search: `at` is the value's place in the job's list */
+export interface ValuesResult {
+  hits: Array<ValueHit & { at: number }>;
+  /** places of values the search gave up on */
+  gaveUp: number[];
+}
 
 export interface RecordsResult {
   compact: CompactSlots;
   /** when the job asked to search or extract strings as well */
   hits?: SearchHit[];
+  gaveUp?: GaveUp[];
   strings?: StringHit[];
   /** the segment buffer as read, in shared memory (when the job asked to keep it) */
   kept?: { bytes: Uint8Array; holes?: Hole[] };
@@ -77,6 +101,7 @@ export interface PagesResult {
 export interface SearchJobResult {
   hits: SearchHit[];
   pagesScanned: number;
+  gaveUp?: GaveUp[];
 }
 /** strings of one segment */
 export interface StringsJobResult {
@@ -192,32 +217,60 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
   return plan.summary.problems;
 }
 
-export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult; transfer: ArrayBuffer[] } {
+export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult; transfer: ArrayBuffer[] } {
   const out = runTask(job);
-  const p = sealedProblems.get(job);
+  const p = job.task === 'values' ? undefined : sealedProblems.get(job);
   if (p !== undefined) (out.result as JobProblems).problems = [...((out.result as JobProblems).problems ?? []), p];
   return out;
 }
 
-function runTask(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult; transfer: ArrayBuffer[] } {
+function runTask(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult; transfer: ArrayBuffer[] } {
   switch (job.task) {
+    case 'values': {
+      // a single-value page is the value repeated: searched like any page, under the same budget
+      const m = matcherFor(job.queryKey, job.query);
+      const skip = new Set(job.skipScan ?? []);
+      const from = job.skipScanFrom ?? Infinity;
+      const hits: ValuesResult['hits'] = [];
+      const gaveUp: number[] = [];
+      job.values.forEach((v, at) => {
+        if (skip.has(at) || at >= from) {
+          gaveUp.push(at);
+          return;
+        }
+        pageStart(at);
+        try {
+          for (const h of matchValue(v, m, job.pageSize)) hits.push({ ...h, at });
+        } finally {
+          pageEnd();
+        }
+      });
+      return { result: { hits, gaveUp }, transfer: [] };
+    }
     case 'records': {
       const b = new CompactBuilder(job.ctx.segment, job.ctx.state, job.slots.length);
       const m = job.query ? matcherFor(job.queryKey ?? '', job.query) : null;
       const hits: SearchHit[] | undefined = m ? [] : undefined;
       const strings: StringHit[] | undefined = job.stringsMin !== undefined ? [] : undefined;
+      const gaveUp: GaveUp[] = [];
+      const scan = m ? watchedScan(job, m, hits!, gaveUp) : null;
+      let i = 0;
       decode(
         job,
         (rec, page) => {
+          const at = i++;
           b.add(rec, page ? digestOf(page) : null);
           if (!page) return;
-          if (m) scanHits(m, rec, page, job.query!.context ?? 16, hits!);
+          if (scan) scan(at, rec, page);
           if (strings) scanStrings(job.stringsMin!, rec, page, strings);
         },
         false,
       );
       const kept = job.keep && job.bytes ? { bytes: job.bytes, ...(job.holes ? { holes: job.holes } : {}) } : undefined;
-      return { result: { compact: b.finish(), ...(kept ? { kept } : {}), ...(hits ? { hits } : {}), ...(strings ? { strings } : {}) }, transfer: [b.buffer] };
+      return {
+        result: { compact: b.finish(), ...(kept ? { kept } : {}), ...(hits ? { hits } : {}), ...(gaveUp.length ? { gaveUp } : {}), ...(strings ? { strings } : {}) },
+        transfer: [b.buffer],
+      };
     }
     case 'pages': {
       const records: SlotRecord[] = [];
@@ -239,13 +292,16 @@ function runTask(job: Job): { result: RecordsResult | PagesResult | SearchJobRes
       const m = matcherFor(job.queryKey, job.query);
       const hits: SearchHit[] = [];
       let pagesScanned = 0;
-      const context = job.query.context ?? 16;
+      const gaveUp: GaveUp[] = [];
+      const scan = watchedScan(job, m, hits, gaveUp);
+      let i = 0;
       decode(job, (rec, page) => {
+        const at = i++;
         if (!page) return;
         pagesScanned++;
-        scanHits(m, rec, page, context, hits);
+        scan(at, rec, page);
       }, false);
-      return { result: { hits, pagesScanned }, transfer: [] };
+      return { result: { hits, pagesScanned, ...(gaveUp.length ? { gaveUp } : {}) }, transfer: [] };
     }
     case 'strings': {
       const strings: StringHit[] = [];
@@ -258,6 +314,30 @@ function runTask(job: Job): { result: RecordsResult | PagesResult | SearchJobRes
       return { result: { strings, pagesScanned }, transfer: [] };
     }
   }
+}
+
+/**
+ * Searches one page with the heartbeat set (so the pool can stop a page that runs past its budget),
+ * or, for a page the search already gave up on, records that instead.
+ */
+function watchedScan(job: SegmentJob & ScanSkips & { query?: SearchQuery }, m: Matcher, hits: SearchHit[], gaveUp: GaveUp[]) {
+  const skip = new Set(job.skipScan ?? []);
+  const from = job.skipScanFrom ?? Infinity;
+  const reason = job.skipReason ?? 'search stopped on this page';
+  const fromReason = job.skipFromReason ?? reason;
+  const context = job.query?.context ?? 16;
+  return (at: number, rec: SlotRecord, page: Uint8Array): void => {
+    if (skip.has(at) || at >= from) {
+      gaveUp.push({ segment: rec.segment, slot: rec.slot, reason: skip.has(at) ? reason : fromReason });
+      return;
+    }
+    pageStart(at);
+    try {
+      scanHits(m, rec, page, context, hits);
+    } finally {
+      pageEnd();
+    }
+  };
 }
 
 function scanHits(m: Matcher, rec: SlotRecord, page: Uint8Array, context: number, out: SearchHit[]): void {

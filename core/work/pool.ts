@@ -9,6 +9,8 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { CancelledError, reviveError } from '../errors';
+import { readHeartbeat } from './watch';
 
 export interface WorkerEntry {
   /** absolute path of the worker module (.ts run through tsx, or a built .js) */
@@ -81,6 +83,40 @@ export function defaultThreads(): number {
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
+  /** the message, kept so a job can be handed to another worker when its thread is stopped */
+  msg: unknown;
+  transfer: ArrayBuffer[];
+  opts: RunOptions;
+}
+
+export interface RunOptions {
+  /** jobs of one operation (a search, an export) that cancel() stops together */
+  group?: number;
+  /** a page searched longer than this stops the worker and the job fails with PageTimeoutError */
+  pageBudgetMs?: number;
+}
+
+/** A page of a job ran past its search budget; the worker was stopped. `index` is the page's place in the job. */
+export class PageTimeoutError extends Error {
+  constructor(
+    readonly index: number,
+    readonly ms: number,
+  ) {
+    super(`a page took more than ${ms} ms to search`);
+    this.name = 'PageTimeoutError';
+  }
+}
+
+let nextGroup = 1;
+/** a fresh group id for RunOptions.group */
+export function newRunGroup(): number {
+  return nextGroup++;
+}
+
+interface Slot {
+  worker: Worker;
+  beat: Int32Array;
+  epoch: number;
 }
 
 /**
@@ -90,37 +126,56 @@ interface Pending {
 const DEPTH = 2;
 
 export class WorkerPool {
-  private workers: Worker[] = [];
-  private queue: { msg: unknown; transfer: ArrayBuffer[]; p: Pending }[] = [];
+  private slots: Slot[] = [];
+  private queue: Pending[] = [];
   /** jobs sent to each worker, oldest first (a worker answers in order) */
   private inflight = new Map<Worker, Pending[]>();
   private closed = false;
+  private watchdog: NodeJS.Timeout | null = null;
+  private readonly isTs: boolean;
 
   constructor(
     readonly size: number,
-    entry = defaultEntry(),
+    private readonly entry = defaultEntry(),
   ) {
-    const isTs = entry.endsWith('.ts');
-    for (let i = 0; i < size; i++) {
-      const w = isTs
-        ? new Worker(new URL('./bootstrap.mjs', import.meta.url), { workerData: { __entry: pathToHref(entry) } })
-        : new Worker(entry);
+    this.isTs = entry.endsWith('.ts');
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const w = this.isTs
+      ? new Worker(new URL('./bootstrap.mjs', import.meta.url), { workerData: { __entry: pathToHref(this.entry) } })
+      : new Worker(this.entry);
+    const sab = new SharedArrayBuffer(8);
+    const slot: Slot = { worker: w, beat: new Int32Array(sab), epoch: Date.now() };
+    w.postMessage({ __heartbeat: sab, epoch: slot.epoch });
+    this.inflight.set(w, []);
+    w.on('message', (m: { ok: boolean; result?: unknown; error?: { message: string; code?: string; name?: string; details?: Record<string, unknown> } }) => {
+      const p = this.inflight.get(w)?.shift();
+      this.pump();
+      if (!p) return;
+      if (m.ok) p.resolve(m.result);
+      else p.reject(reviveError(m.error));
+    });
+    const fail = (e: unknown): void => {
+      const list = this.inflight.get(w) ?? [];
       this.inflight.set(w, []);
-      w.on('message', (m: { ok: boolean; result?: unknown; error?: { message: string; code?: string } }) => {
-        const p = this.inflight.get(w)?.shift();
+      for (const p of list) p.reject(e);
+    };
+    w.on('error', fail);
+    // a thread that ends without answering (out of memory, killed) must not leave its jobs unsettled
+    w.on('exit', (code) => {
+      if (!this.inflight.has(w)) return;
+      fail(Object.assign(new Error(`a worker thread stopped (exit code ${code}) before finishing its work`), { code: 'WORKER_FAILED' }));
+      this.inflight.delete(w);
+      const at = this.slots.findIndex((s) => s.worker === w);
+      if (at >= 0 && !this.closed) {
+        this.slots[at] = this.spawn();
         this.pump();
-        if (!p) return;
-        if (m.ok) p.resolve(m.result);
-        else p.reject(Object.assign(new Error(m.error?.message ?? 'worker failed'), { code: m.error?.code }));
-      });
-      w.on('error', (e) => {
-        const list = this.inflight.get(w) ?? [];
-        this.inflight.set(w, []);
-        for (const p of list) p.reject(e);
-      });
-      w.unref();
-      this.workers.push(w);
-    }
+      }
+    });
+    w.unref();
+    return slot;
   }
 
   /** queued jobs + jobs running */
@@ -130,10 +185,10 @@ export class WorkerPool {
     return n;
   }
 
-  run<T>(msg: unknown, transfer: ArrayBuffer[] = []): Promise<T> {
+  run<T>(msg: unknown, transfer: ArrayBuffer[] = [], opts: RunOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('worker pool closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ msg, transfer, p: { resolve: resolve as (v: unknown) => void, reject } });
+      this.queue.push({ msg, transfer, opts, resolve: resolve as (v: unknown) => void, reject });
       this.pump();
     });
   }
@@ -143,28 +198,96 @@ export class WorkerPool {
     while (this.queue.length) {
       let best: Worker | null = null;
       let bestLoad = DEPTH;
-      for (const w of this.workers) {
-        const l = this.inflight.get(w)!.length;
+      for (const { worker } of this.slots) {
+        const l = this.inflight.get(worker)?.length ?? DEPTH;
         if (l < bestLoad) {
-          best = w;
+          best = worker;
           bestLoad = l;
         }
       }
-      if (!best) return;
+      if (!best) break;
       const job = this.queue.shift()!;
-      this.inflight.get(best)!.push(job.p);
+      this.inflight.get(best)!.push(job);
       best.ref();
       best.postMessage(job.msg, job.transfer);
     }
-    for (const w of this.workers) if (this.inflight.get(w)!.length === 0) w.unref();
+    let watched = false;
+    for (const { worker } of this.slots) {
+      const list = this.inflight.get(worker) ?? [];
+      if (list.length === 0) worker.unref();
+      if (list.some((p) => p.opts.pageBudgetMs !== undefined)) watched = true;
+    }
+    if (watched && !this.watchdog) {
+      this.watchdog = setInterval(() => this.watch(), 50);
+      this.watchdog.unref();
+    } else if (!watched && this.watchdog) {
+      clearInterval(this.watchdog);
+      this.watchdog = null;
+    }
+  }
+
+  /** stops a worker whose current page ran past its job's budget; its job fails with PageTimeoutError */
+  private watch(): void {
+    for (const s of this.slots) {
+      const head = this.inflight.get(s.worker)?.[0];
+      const budget = head?.opts.pageBudgetMs;
+      if (!head || budget === undefined) continue;
+      const hb = readHeartbeat(s.beat, s.epoch);
+      if (hb && hb.ms > budget) this.replace(s, (p) => (p === head ? new PageTimeoutError(hb.index, budget) : null));
+    }
+  }
+
+  /**
+   * Stops a worker and starts a fresh one in its place. Each job it held is failed with the error
+   * `why` gives it, or (null) handed back to the queue to run elsewhere.
+   */
+  private replace(s: Slot, why: (p: Pending) => Error | null): void {
+    const list = this.inflight.get(s.worker) ?? [];
+    this.inflight.delete(s.worker);
+    void s.worker.terminate();
+    const at = this.slots.indexOf(s);
+    const fresh = this.spawn();
+    if (at >= 0) this.slots[at] = fresh;
+    const again: Pending[] = [];
+    for (const p of list) {
+      const e = why(p);
+      if (e) p.reject(e);
+      else again.push(p);
+    }
+    this.queue.unshift(...again);
+    this.pump();
+  }
+
+  /**
+   * Cancels the jobs of one group at once: queued ones are dropped, and every thread running one is
+   * stopped (a regex stuck in a page would otherwise keep it busy) and replaced, so the next request
+   * is answered at once. Jobs of other groups on those threads run again elsewhere.
+   */
+  cancel(group: number): void {
+    const mine = (p: Pending) => p.opts.group === group;
+    const dropped = this.queue.filter(mine);
+    this.queue = this.queue.filter((p) => !mine(p));
+    for (const p of dropped) p.reject(new CancelledError());
+    for (const s of [...this.slots]) {
+      if ((this.inflight.get(s.worker) ?? []).some(mine)) this.replace(s, (p) => (mine(p) ? new CancelledError() : null));
+    }
+  }
+
+  /** the worker threads running now (for tests: a cancelled search leaves none busy) */
+  get threadIds(): number[] {
+    return this.slots.map((s) => s.worker.threadId);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const q of this.queue) q.p.reject(new Error('worker pool closed'));
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+    for (const q of this.queue) q.reject(new Error('worker pool closed'));
     this.queue = [];
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.workers = [];
+    const ws = this.slots.map((s) => s.worker);
+    for (const w of ws) this.inflight.delete(w);
+    await Promise.all(ws.map((w) => w.terminate()));
+    this.slots = [];
   }
 }
 

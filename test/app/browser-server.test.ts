@@ -92,36 +92,44 @@ describe('browser-mode server', () => {
     }
   });
 
-  it('refuses every request without the right token with 403', async () => {
-    for (const p of ['/', '/index.html', '/assets/app.js', '/api/events']) {
+  it('refuses API calls and the event stream without the right token with 403', async () => {
+    for (const p of ['/api/events', '/api/environment']) {
       expect((await send({ path: p })).status).toBe(403);
-      expect((await send({ path: `${p}?token=wrong-token-0123456789abcdef` })).status).toBe(403);
       expect((await send({ path: p, headers: { 'x-unfold-token': TOKEN.slice(0, -1) } })).status).toBe(403);
     }
     seen.length = 0;
     expect((await api('environment', [], {})).status).toBe(403);
     expect((await api('environment', [], { 'x-unfold-token': 'x' })).status).toBe(403);
-    expect((await api('environment', [], { Cookie: `unfold_token_${server.port}=nope` })).status).toBe(403);
     expect(seen).toEqual([]);
   });
 
-  it('accepts the token as a header, as ?token= (setting a cookie), and as that cookie', async () => {
-    const byHeader = await send({ path: '/', headers: { 'x-unfold-token': TOKEN } });
-    expect(byHeader.status).toBe(200);
-    expect(byHeader.body).toContain('<title>Unfold</title>');
-    const byQuery = await send({ path: `/?token=${TOKEN}` });
-    expect(byQuery.status).toBe(200);
-    const cookie = String(byQuery.headers['set-cookie']);
-    expect(cookie).toContain(`unfold_token_${server.port}=${TOKEN}`);
-    expect(cookie).toContain('HttpOnly');
-    expect(cookie).toContain('SameSite=Strict');
-    const byCookie = await send({ path: '/assets/app.js', headers: { Cookie: `unfold_token_${server.port}=${TOKEN}` } });
-    expect(byCookie.status).toBe(200);
-    expect(byCookie.headers['content-type']).toContain('text/javascript');
+  it('takes the token from the x-unfold-token header only: not from the query, not from a cookie', async () => {
+    seen.length = 0;
+    const viaQuery = await send({ path: `/api/environment?token=${TOKEN}`, method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
+    expect(viaQuery.status).toBe(403);
+    const viaCookie = await api('environment', [], { Cookie: `unfold_token_${server.port}=${TOKEN}; unfold_token=${TOKEN}` });
+    expect(viaCookie.status).toBe(403);
+    expect((await send({ path: `/api/events?token=${TOKEN}` })).status).toBe(403);
+    expect((await send({ path: '/api/events', headers: { Cookie: `unfold_token_${server.port}=${TOKEN}` } })).status).toBe(403);
+    expect(seen).toEqual([]);
+    expect((await api('environment', [])).status).toBe(200);
+  });
+
+  it('never sets a cookie: the page loads (also on reload, without ?token=) and carries no token', async () => {
+    for (const p of [`/?token=${TOKEN}`, '/', '/index.html', '/assets/app.js']) {
+      const r = await send({ path: p });
+      expect(r.status).toBe(200);
+      expect(r.headers['set-cookie']).toBeUndefined();
+      expect(r.body).not.toContain(TOKEN);
+    }
+    const js = await send({ path: '/assets/app.js' });
+    expect(js.headers['content-type']).toContain('text/javascript');
+    expect(js.body).toBe('console.log(1)');
   });
 
   it('sends the strict CSP and the other security headers on every response, refusals included', async () => {
     const replies = [
+      await send({ path: '/api/events' }),
       await send({ path: '/' }),
       await send({ path: `/?token=${TOKEN}` }),
       await send({ path: `/nope.js?token=${TOKEN}` }),
@@ -180,7 +188,7 @@ describe('browser-mode server', () => {
   it('streams events over SSE', async () => {
     const got = await new Promise<string>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: server.port, path: `/api/events?token=${TOKEN}`, headers: { Host: `127.0.0.1:${server.port}` } },
+        { host: '127.0.0.1', port: server.port, path: '/api/events', headers: { Host: `127.0.0.1:${server.port}`, 'x-unfold-token': TOKEN } },
         (res) => {
           expect(res.headers['content-type']).toContain('text/event-stream');
           expect(res.headers['content-security-policy']).toBe(BROWSER_CSP);

@@ -133,7 +133,8 @@ describe('AtomicDir', () => {
     expect(() => assertOutputFree(path.join(dir, 'empty'))).not.toThrow();
     writeFileSync(path.join(dir, 'file'), 'x');
     expect(() => assertOutputFree(path.join(dir, 'file'))).toThrow(ExportError);
-    expect(() => assertOutputFree(path.join(dir, 'file'), true)).not.toThrow();
+    // --overwrite replaces only an earlier Unfold export folder, never a plain file
+    expect(() => assertOutputFree(path.join(dir, 'file'), true)).toThrow(`${path.join(dir, 'file')} is a file, not an earlier export folder; nothing was written or deleted`);
     expect(() => assertOutputFree(dir)).toThrow(`${dir} already exists and is not empty; nothing was written (ask to overwrite to replace it)`);
   });
 });

@@ -167,6 +167,7 @@ describe('slots layout', () => {
       corrupt: [SKIPPED.corrupt[0]],
       files,
       problems: [],
+      caseProblems: [],
     });
   });
 
@@ -282,8 +283,8 @@ describe('never overwrites unless asked', () => {
 
   it('replaces the old export when asked, only once the new one is complete', async () => {
     const out = path.join(root, 'out');
-    mkdirSync(out);
-    writeFileSync(path.join(out, 'old.txt'), 'old');
+    await exportPages(stream(), opts('slots'));
+    expect(readdirSync(out).some((n) => n.startsWith('segment'))).toBe(true);
     const r = await exportPages(stream(), opts('concat', { overwrite: true }));
     expect(r.exported).toBe(3);
     expect(readdirSync(root)).toEqual(['out']);
@@ -292,12 +293,31 @@ describe('never overwrites unless asked', () => {
 
   it('a failed overwrite keeps the old export', async () => {
     const out = path.join(root, 'out');
-    mkdirSync(out);
-    writeFileSync(path.join(out, 'old.txt'), 'old');
+    await exportPages(stream(), opts('concat'));
+    const before = readFileSync(path.join(out, 'manifest.json'));
     const e = await failure(exportPages(stream(ITEMS, { throwAfter: 2 }), opts('concat', { overwrite: true })));
     expect(e.message).toBe('page source failed: segment buffer vanished');
     expect(readdirSync(root)).toEqual(['out']);
+    expect(readdirSync(out).sort()).toEqual(['index.csv', 'index.json', 'manifest.json', 'pages.bin']);
+    expect(readFileSync(path.join(out, 'manifest.json'))).toEqual(before);
+  });
+
+  it('--overwrite refuses a folder that is not exactly an earlier Unfold export, deleting nothing', async () => {
+    const out = path.join(root, 'out');
+    mkdirSync(out);
+    writeFileSync(path.join(out, 'old.txt'), 'old');
+    const e = await failure(exportPages(stream(), opts('concat', { overwrite: true })));
+    expect(e.code).toBe('EXISTS');
+    expect(e.message).toBe(`${out} is not an earlier Unfold export (it has no readable Unfold manifest.json); nothing was written or deleted. --overwrite replaces only a folder an Unfold export wrote`);
     expect(readdirSync(out)).toEqual(['old.txt']);
+    // an earlier export with one file added by someone else is not replaced either
+    rmSync(out, { recursive: true });
+    await exportPages(stream(), opts('concat'));
+    writeFileSync(path.join(out, 'notes.txt'), 'mine');
+    const e2 = await failure(exportPages(stream(), opts('slots', { overwrite: true })));
+    expect(e2.message).toContain('it holds notes.txt, which that export did not write');
+    expect(readFileSync(path.join(out, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(readdirSync(root)).toEqual(['out']);
   });
 
   it('never exports into the folder that holds the evidence', async () => {
@@ -306,7 +326,7 @@ describe('never overwrites unless asked', () => {
     writeFileSync(path.join(evidenceDir, 'mac.raw'), 'EVIDENCE');
     const e = await failure(exportPages(stream(), opts('concat', { out: evidenceDir, overwrite: true, meta: { ...META, imagePath: path.join(evidenceDir, 'mac.raw') } })));
     expect(e.code).toBe('EXISTS');
-    expect(e.message).toContain('it holds the evidence file');
+    expect(e.message).toContain('it is or holds the evidence file');
     expect(readFileSync(path.join(evidenceDir, 'mac.raw'), 'utf8')).toBe('EVIDENCE');
   });
 });

@@ -48,13 +48,20 @@ describe('detection by content', () => {
     expect(await formatOf(noext)).toBe('elf');
   });
 
-  it('finds VMware metadata by base name and magic, whatever the memory file is called', async () => {
+  it('pairs VMware metadata only with the .vmem of its base name; beside any other file it is noted and ignored', async () => {
     const d = path.join(dir, 'vm');
     fs.mkdirSync(d);
     const { vmem, meta } = writeVmware(mem, d, { regions: true, name: 'guest' });
+    expect(await formatOf(vmem!)).toBe('vmware');
     const renamed = path.join(d, 'guest.bin');
     fs.renameSync(vmem!, renamed);
-    expect(await formatOf(renamed)).toBe('vmware');
+    const raw = await openImage(renamed);
+    try {
+      expect(raw.format).toBe('raw');
+      expect(raw.notes[0]).toBe(`VMware metadata ${meta} ignored: it describes a .vmem of the same name, not guest.bin`);
+    } finally {
+      raw.close();
+    }
     // a same-named file that is not VMware metadata is ignored
     fs.writeFileSync(meta, 'not metadata at all');
     const img = await openImage(renamed);

@@ -41,9 +41,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const missing = '/System/Volumes/VM/swapfile2';
+// every walking command names the case's problems on stderr, the swap files' among them
 const stderrLines = [
-  `unfold: swap: swap file ${missing} (index 3) was not given: 1 swapped-out segment(s) in it stay unread`,
-  'unfold: swap: segment 3: swapped-out segment not decoded: no WKdm, MZV or LZ4 slot to check the decryption against (only raw or single-value slots)',
+  `unfold: problem: swap file ${missing} (index 3) was not given: 1 swapped-out segment(s) in it stay unread`,
+  'unfold: problem: segment 3: swapped-out segment not decoded: no WKdm, MZV or LZ4 slot to check the decryption against (only raw or single-value slots)',
 ];
 
 describe('unfold slots --swap', () => {
@@ -88,16 +89,16 @@ describe('unfold slots --swap', () => {
 });
 
 describe('unfold info --swap', () => {
-  it('--json names each swap file with its index, SHA-256 and the segments read from it; problems listed, stderr quiet', async () => {
+  it('--json names each swap file with its index, SHA-256 and the segments read from it; problems listed', async () => {
     const r = await run(['info', image, '--symbols', isf, '--swap', path.join(good, 'swapfile0'), '--swap', path.join(good, 'swapfile1'), '--json', '--threads', '0']);
     expect(r.code).toBe(0);
-    expect(r.err).toBe('');
+    expect(r.err.trim().split('\n')).toEqual(stderrLines);
     const j = JSON.parse(r.out) as { swapFiles: unknown[]; problems: string[] };
     expect(j.swapFiles).toEqual([
       { path: path.join(good, 'swapfile0'), index: 1, sha256: sha(s.fileBytes.get(1)!), segments: 2 },
       { path: path.join(good, 'swapfile1'), index: 2, sha256: sha(s.fileBytes.get(2)!), segments: 1 },
     ]);
-    for (const l of stderrLines) expect(j.problems).toContain(l.replace('unfold: swap: ', ''));
+    for (const l of stderrLines) expect(j.problems).toContain(l.replace('unfold: problem: ', ''));
   });
 
   it('a file shorter than its chunk offset is a named problem on stderr of a walking command; the rest decodes', async () => {
@@ -109,7 +110,7 @@ describe('unfold info --swap', () => {
     expect(r.code).toBe(0);
     const seg4 = s.truth.segments.find((x) => x.index === 4)!;
     expect(r.err).toContain(
-      `unfold: swap: segment 4: swapped-out segment not read: swap file ${path.join(short, 'swapfile1')} is 0x3e8 bytes, shorter than the chunk offset 0x${seg4.swap!.offset.toString(16)}\n`,
+      `unfold: problem: segment 4: swapped-out segment not read: swap file ${path.join(short, 'swapfile1')} is 0x3e8 bytes, shorter than the chunk offset 0x${seg4.swap!.offset.toString(16)}\n`,
     );
     const segs = lines(r.out);
     expect(segs.find((x) => x.index === 1)!.kinds).not.toHaveProperty('swapped');

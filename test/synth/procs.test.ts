@@ -79,19 +79,23 @@ function userTranslate(c: Ctx, root: number, va: bigint): number {
 
 /** where c_slot (segment, slot) lives, found through the c_segment like a walker does */
 function cSlotVa(c: Ctx, segVa: bigint, slot: number): bigint {
+  // 8 bytes, or 12 for the M1 popcount c_slot (xnu 7195–8792 on T8101/T6000)
+  const stride = sizeOfStruct(c.sym, 'c_slot');
   if (hasField(c.sym, 'c_segment', 'c_slot_fixed_array')) {
     const fixed = Number(c.space.readU32(c.g('c_seg_fixed_array_len')));
-    if (slot < fixed) return segVa + BigInt(fieldOffset(c.sym, 'c_segment', 'c_slot_fixed_array') + slot * 8);
-    return c.f('c_segment', segVa, 'c_slot_var_array') + BigInt((slot - fixed) * 8);
+    if (slot < fixed) return segVa + BigInt(fieldOffset(c.sym, 'c_segment', 'c_slot_fixed_array') + slot * stride);
+    return c.f('c_segment', segVa, 'c_slot_var_array') + BigInt((slot - fixed) * stride);
   }
   const arr = c.space.readU64(segVa + BigInt(fieldOffset(c.sym, 'c_segment', 'c_slots') + (slot >> 6) * 8));
-  return arr + BigInt((slot & 63) * 8);
+  return arr + BigInt((slot & 63) * stride);
 }
 
-/** c_packed_ptr → slot mapping address, by darwin-compressor §3.1 / process-memory §5.1 */
-function unpackBackPointer(c: Ctx, raw: bigint): bigint {
-  if (c.b.image.arch === 'x86_64') return ((raw >> 28n) << 2n) + 0xffffff7f80000000n;
-  return (((raw >> 31n) & ((1n << 33n) - 1n)) << 2n) + 0xfffffe0000000000n;
+/** c_slot.c_packed_ptr at `slotVa` → slot mapping address, by darwin-compressor §3.1 / process-memory §5.1 */
+function backPointerAt(c: Ctx, slotVa: bigint): bigint {
+  const raw = BigInt(readField(c.sym, c.space.read(slotVa, sizeOfStruct(c.sym, 'c_slot')), 0, 'c_slot', 'c_packed_ptr') as bigint | number);
+  if (sizeOfStruct(c.sym, 'c_slot') === 12) return BigInt.asUintN(64, BigInt.asIntN(47, raw)); // stored unpacked, sign-extended
+  if (c.b.image.arch === 'x86_64') return (raw << 2n) + 0xffffff7f80000000n;
+  return (raw << 2n) + 0xfffffe0000000000n;
 }
 
 function allPages(p: ProcWorldTruth): Array<{ pid: number; page: PageTruth }> {
@@ -236,8 +240,7 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
     expect(c.p.slots.length).toBe(c.b.truth.slots.length);
     for (const t of c.b.truth.slots) {
       const seg = c.b.truth.segments.find((s) => s.index === t.segment)!;
-      const raw = c.space.readU64(cSlotVa(c, seg.va, t.slot));
-      const target = unpackBackPointer(c, raw);
+      const target = backPointerAt(c, cSlotVa(c, seg.va, t.slot));
       const v = c.space.readU32(target);
       expect([v & 0x3fffff, v >>> 22], `${t.name} → ${hex(target)}`).toEqual([t.segment + 1, t.slot]);
       expect(bySlot.get(`${t.segment}:${t.slot}`)!.slotAddress).toBe(target);
@@ -431,7 +434,7 @@ describe('demo image', () => {
     expect(c.p.slots).toHaveLength(d.truth.slots.length);
     for (const t of d.truth.slots) {
       const seg = d.truth.segments.find((s) => s.index === t.segment)!;
-      const v = c.space.readU32(unpackBackPointer(c, c.space.readU64(cSlotVa(c, seg.va, t.slot))));
+      const v = c.space.readU32(backPointerAt(c, cSlotVa(c, seg.va, t.slot)));
       expect([v & 0x3fffff, v >>> 22]).toEqual([t.segment + 1, t.slot]);
     }
     expect(c.p.processes.map((p) => `${p.pid} ${p.name}`)).toEqual(['0 kernel_task', '1 launchd', '98 mds', '412 Safari', '415 com.apple.WebKit']);

@@ -2,6 +2,7 @@
 // HTTP client. Stores call `call()`, which turns an ApiResult error into a thrown ApiFailure.
 import type { ApiError, ApiResult, UnfoldBridge } from '../../../core/api';
 import { createHttpBridge } from './http';
+import { browserTokenPlace, takeToken } from './token';
 
 export class ApiFailure extends Error {
   constructor(readonly error: ApiError) {
@@ -20,7 +21,7 @@ export function api(): UnfoldBridge {
   if (window.unfold) {
     bridge = window.unfold;
   } else {
-    const token = new URLSearchParams(location.search).get('token');
+    const token = takeToken(browserTokenPlace());
     const http = createHttpBridge(token);
     readyPromise = http.ready();
     bridge = http;

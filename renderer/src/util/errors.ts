@@ -1,6 +1,7 @@
 // Errors in words a person can act on: what happened, what to try, and what was still recovered.
 // The technical message (addresses, offsets) stays available below the words for the report.
-import type { ApiError } from '../../../core/api';
+import type { ApiError, AppErrorCode } from '../../../core/api';
+import type { ErrorCode } from '../../../core/errors';
 import { bytes, int } from './format';
 
 export type ErrorContext = 'open' | 'search' | 'strings' | 'save' | 'export' | 'page' | 'load';
@@ -23,7 +24,50 @@ interface Wording {
 
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null);
 
-const WORDS: Record<string, Wording> = {
+/** every code core or the app can send: a complete record, so a new code does not compile without words */
+export type WordedCode = ErrorCode | AppErrorCode | 'DISCONNECTED' | 'FORBIDDEN';
+
+const WORDS: Record<WordedCode, Wording> = {
+  LAYOUT: {
+    title: 'A kernel structure could not be read',
+    what: () => 'The symbol table (or Unfold\'s built-in layout for this macOS version) does not describe a structure the way Unfold needs to read it.',
+    advice: 'Choose the ISF made for this exact kernel build; the technical details name the structure and field.',
+  },
+  BAD_DTB: {
+    title: 'The kernel\'s page tables could not be used',
+    what: () => 'The page-table root found for the kernel is not a usable address, so kernel memory cannot be translated.',
+    advice: 'The image may be damaged or the symbol table may belong to another build; try the ISF for this exact kernel.',
+  },
+  MISSING_SYMBOL: {
+    title: 'The symbol table lacks something Unfold needs',
+    what: (d) => (typeof d.missing === 'string' ? `It has no ${String(d.what ?? 'symbol')} ${d.missing}.` : 'A symbol, type or field Unfold reads is not in the symbol table.'),
+    advice: 'Use the full ISF made with dwarf2json from this kernel\'s debug kit, not a reduced one.',
+  },
+  NOT_PACKED: {
+    title: 'A kernel pointer could not be unpacked',
+    what: () => 'Unfold was asked to unpack a kind of pointer that this kernel version stores unpacked.',
+    advice: 'This is a mismatch between the detected macOS version and the image; check the symbol table, and report it with the technical details.',
+  },
+  IO: {
+    title: 'The file could not be read',
+    what: () => 'The operating system reported an error while reading or opening the file.',
+    advice: 'Check the disk and the file (the technical details give the system\'s error code), then try again.',
+  },
+  BAD_OPTION: {
+    title: 'A value is not acceptable',
+    what: () => 'A number or option given to Unfold is outside what it accepts.',
+    advice: 'Correct the value named in the technical details.',
+  },
+  INCONSISTENT: {
+    title: 'The case is incomplete or disagrees with the kernel\'s counts',
+    what: () => 'What Unfold could read does not match the kernel\'s own counters, or parts of the compressor could not be read.',
+    advice: 'See the consistency table and the problems listed with the case; the pages shown are still exact.',
+  },
+  INTERNAL: {
+    title: 'Something went wrong inside Unfold',
+    what: () => 'An unexpected error stopped the operation.',
+    advice: 'Try again; if it persists, report it with the technical details.',
+  },
   NO_KERNEL: {
     title: 'No macOS kernel was found in this image',
     what: () => 'Unfold looked for the Darwin kernel (its version banner and page tables) and found no kernel it could use.',
@@ -122,6 +166,11 @@ const WORDS: Record<string, Wording> = {
     what: () => 'In browser mode the browser cannot give Unfold a file\'s path.',
     advice: 'Type the full path of the file into the field instead.',
   },
+  NOT_GRANTED: {
+    title: 'Unfold will not replace that',
+    what: () => 'Something already exists under that name, and it was not chosen or written in this session.',
+    advice: 'Choose a new name (or, in the desktop app, pick the existing one with Choose… to replace it).',
+  },
   WORKER_FAILED: {
     title: 'The analysis engine stopped',
     what: () => 'The background worker that reads the image stopped unexpectedly.',
@@ -135,7 +184,7 @@ const WORDS: Record<string, Wording> = {
   FORBIDDEN: {
     title: 'The Unfold server refused this page',
     what: () => 'The page does not carry the server\'s token (each start of the server makes a new one).',
-    advice: 'Open the full URL that npm start printed, including ?token=….',
+    advice: 'Open the full URL that npm start printed, including ?token=…, in this tab (the token is kept for this tab only).',
   },
 };
 
@@ -164,12 +213,17 @@ const SAVE_WORDS: Record<string, Wording> = {
   },
 };
 
+/** whether a code has its own words (not the generic fallback) */
+export function hasWords(code: string): boolean {
+  return Object.prototype.hasOwnProperty.call(WORDS, code);
+}
+
 /** the image's own notes (core attaches them to discovery errors) */
 const notesOf = (d: Record<string, unknown>): string[] => (Array.isArray(d.notes) ? d.notes.filter((n): n is string => typeof n === 'string') : []);
 
 export function explain(error: ApiError, context: ErrorContext, hadCase: boolean): Explained {
   const d = error.details ?? {};
-  let w = (context === 'save' ? SAVE_WORDS[error.code] : undefined) ?? WORDS[error.code] ?? FALLBACK;
+  let w = (context === 'save' ? SAVE_WORDS[error.code] : undefined) ?? (WORDS as Record<string, Wording>)[error.code] ?? FALLBACK;
   // A cut-short file is the cause, whatever failed because of it (no kernel, symbols that do not fit):
   // say that first, and the consequence after.
   const cut = error.code === 'TRUNCATED_IMAGE' ? null : notesOf(d).find((n) => /truncated|cut short/i.test(n));
