@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openCase, type Case } from '../../core/case';
 import { saveSynthImage, buildScenario } from '../../core/synth/scenarios';
-import { buildSwapScenario, writeSwapFiles, SWAP_SCENARIOS, type SwapScenario } from '../../core/synth/swap';
+import { buildSwapScenario, encryptChunk, writeSwapFiles, SWAP_SCENARIOS, type SwapScenario } from '../../core/synth/swap';
 import type { SlotRecord } from '../../core/darwin/types';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'unfold-swap-'));
@@ -121,6 +121,38 @@ describe.each(Object.keys(SWAP_SCENARIOS))('%s', (name) => {
       }
     });
   }
+
+  it('a chunk since reused by another segment is refused as a whole; the other segments of the file decode', async () => {
+    const reused = path.join(dir, name, 'reused');
+    mkdirSync(reused, { recursive: true });
+    const f1 = v.s.fileBytes.get(1)!.slice();
+    const seg1 = v.s.truth.segments.find((x) => x.index === 1)!;
+    const seg2 = v.s.truth.segments.find((x) => x.index === 2)!;
+    // the kernel wrote segment 2's chunk (under segment 2's address) where segment 1's had been
+    f1.fill(0, seg1.swap!.offset, seg1.swap!.offset + seg1.plain!.length);
+    f1.set(encryptChunk(v.s.keys, seg2.va, seg2.plain!), seg1.swap!.offset);
+    writeFileSync(path.join(reused, 'swapfile0'), f1);
+    writeFileSync(path.join(reused, 'swapfile1'), v.s.fileBytes.get(2)!);
+    const c = await openCase(v.image, { symbols: v.isf, threads: 0, swap: [reused] });
+    try {
+      const codec = v.s.truth.slots.filter((t) => t.segment === 1 && CODEC.has(t.sealedKind ?? '')).length;
+      const p = c.swapProblems().filter((x) => x.startsWith('segment 1:'));
+      expect(p).toHaveLength(1);
+      expect(p[0]).toMatch(new RegExp(`^segment 1: swapped-out segment not decoded: \\d+ of ${codec} compressed slots do not decode as their metadata says after decryption`));
+      for (const r of c.slots(1)) {
+        expect(r.kind).toBe('swapped');
+        expect(r.sha256).toBeUndefined();
+      }
+      const files = new Map([
+        [1, path.join(reused, 'swapfile0')],
+        [2, path.join(reused, 'swapfile1')],
+      ]);
+      const others = expected(v, files).filter((r) => r[0] !== 1);
+      expect(rows(c).filter((r) => r[0] !== 1)).toEqual(others);
+    } finally {
+      await c.close();
+    }
+  });
 
   it('a file from another boot, a truncated file, an unrelated file and a path that does not exist: each named, the rest decodes', async () => {
     const bad = path.join(dir, name, 'bad');
