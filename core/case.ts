@@ -22,6 +22,7 @@ import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesRe
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
+import { yaraEngineInfo } from './search/yara';
 import type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
 import { exportPages } from './export/export';
 import type { ExportRequest, ExportResult } from './export/types';
@@ -505,7 +506,16 @@ export class Case {
     };
     const result = (cancelled: boolean): SearchResult => {
       const limited = limit.signal.aborted;
-      return { hits, singleValueHits, pagesScanned, cancelled: cancelled && !limited, limited, seconds: (Date.now() - t0) / 1000, gaveUp };
+      return {
+        hits,
+        singleValueHits,
+        pagesScanned,
+        cancelled: cancelled && !limited,
+        limited,
+        seconds: (Date.now() - t0) / 1000,
+        gaveUp,
+        ...(query.yara?.length ? { yaraEngine: yaraEngineInfo().label } : {}),
+      };
     };
     try {
       await this.forEachSegment<SearchJobResult>(
