@@ -28,7 +28,9 @@ const hex = (v: number) => '0x' + v.toString(16);
 
 /** the bytes the kernel encrypts and writes for a segment: round_page(c_populated_offset × 4) */
 export function chunkLength(seg: SegmentPlan, pageSize: number, limit: number): number {
-  const populated = seg.summary.populatedOffset;
+  // c_seg_swapin reads c_populated_offset back, so it survives the swap-out; should an image hold 0
+  // there, the written chunk still covered every slot: c_nextoffset rounded up to the page
+  const populated = seg.summary.populatedOffset > 0 ? seg.summary.populatedOffset : seg.summary.nextOffset;
   return Math.min(Math.ceil(populated / pageSize) * pageSize, limit);
 }
 
