@@ -5,6 +5,8 @@ import { createDecipheriv } from 'node:crypto';
 import { decryptChunk, cbcSegmentIv } from '../../core/darwin/swap-crypto';
 import { encryptCbc, encryptXts, makeKeys } from '../../core/synth/swap';
 import { randomPage } from '../../core/synth/compressor';
+import { chunkLength } from '../../core/darwin/swap-plan';
+import type { SegmentPlan } from '../../core/darwin/compressor';
 
 const segVa = 0xffffff80_1234_5670n;
 
@@ -40,5 +42,15 @@ describe('swap chunk decryption', () => {
     const b = d.update(enc.subarray(4096, 8192));
     expect(a.equals(Buffer.from(plain.subarray(0, 4096)))).toBe(true);
     expect(b.equals(Buffer.from(plain.subarray(4096, 8192)))).toBe(false);
+  });
+});
+
+describe('swap chunk length', () => {
+  const seg = (populatedOffset: number, nextOffset: number) => ({ summary: { populatedOffset, nextOffset } }) as unknown as SegmentPlan;
+  it('is round_page(c_populated_offset × 4), within the segment size; c_nextoffset when populated reads 0', () => {
+    expect(chunkLength(seg(3 * 4096, 10000), 4096, 256 * 1024)).toBe(3 * 4096);
+    expect(chunkLength(seg(5000, 4000), 4096, 256 * 1024)).toBe(8192);
+    expect(chunkLength(seg(0, 5000), 16384, 64 * 1024)).toBe(16384);
+    expect(chunkLength(seg(300 * 1024, 300 * 1024), 4096, 256 * 1024)).toBe(256 * 1024);
   });
 });
