@@ -2,7 +2,7 @@
 // core/darwin/layouts.ts), and family detection from xnu versions and symbols.
 import { describe, expect, it } from 'vitest';
 import { KObject, resolveNamed, type ObjectTypes } from '../../core/darwin/kobject';
-import { compileField64 } from '../../core/symbols/struct';
+import { compileField, compileField64 } from '../../core/symbols/struct';
 import { detectFamily, familyBoundsFromSymbols, familyForXnu, parseXnuVersion } from '../../core/darwin/family';
 import { FAMILIES, fallbackUserTypes, familyConstants, isKernelPointer, FALLBACK_BASE_TYPES } from '../../core/darwin/layouts';
 import type { Family } from '../../core/darwin/types';
@@ -257,7 +257,9 @@ describe('generic bitfield reading', () => {
         tables,
         typesSource: 'test',
         field: (ty, f) => resolveNamed(tables, 'test', ty, f),
+        hasField: (ty, f) => f in (tables.userTypes[ty as 'c_segment']?.fields ?? {}),
         reader64: (ty, f) => compileField64(tables, ty, f),
+        reader32: (ty, f) => compileField(tables, ty, f),
         strip: (v) => v,
       };
       return new KObject(types, 'c_segment', 0xffffff8012340000n, bytes);
