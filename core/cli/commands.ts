@@ -394,7 +394,13 @@ export async function segmentsCommand(image: string, o: CaseOpts & { json?: bool
       if (o.json) out(io, JSON.stringify(s));
       else {
         const kinds = Object.entries(s.kinds).map(([k, n]) => `${k} ${n}`).join(', ');
-        const where = s.swap ? `swap file ${s.swap.fileIndex} @0x${s.swap.offset.toString(16)}` : s.possiblyEncrypted ? 'possibly encrypted' : '';
+        // sealed segments read back say so; those still sealed keep the old wording
+        const sealedLeft = (s.kinds.swapped ?? 0) + (s.kinds['encrypted?'] ?? 0) > 0;
+        const where = s.swap
+          ? `swap file ${s.swap.fileIndex} @0x${s.swap.offset.toString(16)}${sealedLeft || s.liveSlots === 0 ? '' : ' (read back)'}`
+          : s.possiblyEncrypted
+            ? sealedLeft ? 'possibly encrypted' : 'decrypted in RAM'
+            : '';
         out(io, `${s.index}\t${s.stateName}\t${s.liveSlots} slots\t${s.compressedBytes} bytes\t${kinds}${where ? '\t' + where : ''}${s.problems.length ? '\t' + s.problems.join('; ') : ''}`);
       }
     }
