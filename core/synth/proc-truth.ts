@@ -136,6 +136,8 @@ export interface ProcWorldTruth {
   rules: VmRules;
   /** by pid, ascending; pid 0 first */
   processes: ProcessTruth[];
+  /** processes on zombproc (exited, not reaped): no task, no map; by pid */
+  zombies: Array<{ pid: number; ppid: number; name: string; proc: bigint }>;
   /** every live c_slot of the compressor (all segments), by segment then slot */
   slots: SlotOwnerTruth[];
   /** every entry of c_segment_sv_hash_table the builder wrote, by index */

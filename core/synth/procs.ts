@@ -85,6 +85,8 @@ export interface WorldSpec {
   submaps?: SubmapSpec[];
   /** in creation order (pid 0, kernproc, is added first by the builder) */
   procs: ProcSpec[];
+  /** exited, not yet reaped: on zombproc, p_stat SZOMB, no task (13+: P_LHASTASK clear) */
+  zombies?: Array<{ pid: number; ppid: number; comm: string }>;
 }
 
 // =============================================================================================
@@ -516,7 +518,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   const pmapSize = arch === 'x86_64' ? 0x80 : 0x40;
   const procStructSize = Math.ceil(procSize / taskAlign) * taskAlign;
   const allprocVa = G('allproc', 8, { kind: 'struct', name: 'proclist' });
-  G('zombproc', 8, { kind: 'struct', name: 'proclist' });
+  const zombprocVa = G('zombproc', 8, { kind: 'struct', name: 'proclist' });
   const kernprocVa = G('kernproc', 8, { kind: 'pointer', subtype: { kind: 'struct', name: 'proc' } });
   const kernelTaskVa = G('kernel_task', 8, { kind: 'pointer', subtype: { kind: 'struct', name: 'task' } });
   const kernelMapVa = G('kernel_map', 8, { kind: 'pointer', subtype: { kind: 'struct', name: '_vm_map' } });
@@ -743,6 +745,29 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   }
   processes.sort((a, b) => a.pid - b.pid);
 
+  // ---- zombies: newest first on zombproc, like allproc
+  const zombies: ProcWorldTruth['zombies'] = [];
+  const zs = (world.zombies ?? []).map((z) => {
+    const parent = byPid.get(z.ppid);
+    if (!parent) throw new Error(`synth procs: zombie ${z.pid} has no parent ${z.ppid}`);
+    if (pids.has(z.pid)) throw new Error(`synth procs: pid ${z.pid} twice`);
+    const va = era.procTask === 'P4' ? k.alloc(procStructSize + size('task'), 16) : k.alloc(procSize, 16);
+    return { z, parent, b: S('proc', va) };
+  });
+  const zOrder = [...zs].reverse();
+  k.writeU64(zombprocVa, zOrder.length ? zOrder[0]!.b.va : 0n);
+  zOrder.forEach(({ z, parent, b }, i) => {
+    b.set('p_list.le_next', i + 1 < zOrder.length ? zOrder[i + 1]!.b.va : 0n);
+    b.set('p_list.le_prev', i === 0 ? zombprocVa : zOrder[i - 1]!.b.addr('p_list.le_next'));
+    const enc = (x: string) => new TextEncoder().encode(x + '\0');
+    b.set('p_pid', z.pid).set('p_ppid', z.ppid).set('p_pptr', parent.proc.va).set('p_stat', 5).set('p_flag', P_LP64);
+    b.bytes('p_comm', enc(z.comm.slice(0, 16))).bytes('p_name', enc(z.comm.slice(0, 32)));
+    b.set('p_lflag', 0x400).set('p_xstat', 9);
+    b.flush(k);
+    zombies.push({ pid: z.pid, ppid: z.ppid, name: z.comm.slice(0, 16), proc: b.va });
+  });
+  zombies.sort((a, b) => a.pid - b.pid);
+
   /** one vm_map_entry by the era's encoding; returns its object (null for none or a submap) */
   function writeEntry(va: bigint, e: MapEntrySpec, prev: bigint, next: bigint, who: string): ObjState | null {
     const eb = S('vm_map_entry', va);
@@ -961,6 +986,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
       pageSize: ps,
       rules: { procTask: era.procTask, entry: era.entry, pager: era.pager, page: era.page },
       processes,
+      zombies,
       slots: light ? [] : slots,
       sv: light ? [] : sv,
       pagers,

@@ -527,6 +527,7 @@ export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): 
         ],
       },
     ],
+    zombies: [{ pid: 260, ppid: 212, comm: 'com.apple.WebKit.Networking' }],
   };
 }
 

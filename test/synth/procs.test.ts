@@ -159,6 +159,16 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
     for (let t = c.space.readU64(head); t !== head && tasks.length < 20; t = c.f('task', t, 'tasks.next')) tasks.push(t);
     expect(tasks).toEqual([...c.p.processes].map((p) => p.task));
     expect(c.space.readU64(head + 8n)).toBe(c.p.processes[4]!.task);
+    // zombproc: the exited child, no task
+    expect(c.p.zombies.map((z) => [z.pid, z.ppid, z.name])).toEqual([[260, 212, 'com.apple.WebKit']]);
+    const z = c.space.readU64(c.g('zombproc'));
+    expect(z).toBe(c.p.zombies[0]!.proc);
+    expect(c.f('proc', z, 'p_list.le_next')).toBe(0n);
+    expect(c.f('proc', z, 'p_list.le_prev')).toBe(c.g('zombproc'));
+    expect([Number(c.f('proc', z, 'p_pid')), Number(c.f('proc', z, 'p_stat'))]).toEqual([260, 5]);
+    if (c.p.rules.procTask === 'P4') expect(c.f('proc', z, 'p_lflag') & 2n).toBe(0n);
+    else expect(c.f('proc', z, 'task')).toBe(0n);
+    expect(order).not.toContain(z);
   });
 
   it('proc → task → map → pmap by the version rule, names and pids by field name', () => {
