@@ -183,3 +183,8 @@ export function expectedSlotOwners(t: ProcWorldTruth, segment: number, slot: num
 export function procdumpFileName(pid: number, r: { start: bigint; end: bigint }): string {
   return `pid.${pid}.vma.${hex(r.start)}-${hex(r.end)}.dmp`;
 }
+
+/** the truth as plain JSON (bigints as "0x…" strings), e.g. to save beside an image as a fixture */
+export function truthToJson(t: ProcWorldTruth, indent?: number): string {
+  return JSON.stringify(t, (_k, v: unknown) => (typeof v === 'bigint' ? hex(v) : v), indent);
+}

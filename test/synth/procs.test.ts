@@ -7,7 +7,7 @@ import { walkCompressor } from '../../core/darwin/compressor';
 import { fromIsfObject } from '../../core/symbols/isf';
 import { fieldOffset, hasField, readField, sizeOfStruct } from '../../core/symbols/struct';
 import type { SymbolTable } from '../../core/symbols/types';
-import { expectedMapsRecords, expectedProcsRecords, expectedSlotOwners, procdumpFileName, type PageTruth, type ProcWorldTruth } from '../../core/synth/proc-truth';
+import { expectedMapsRecords, expectedProcsRecords, expectedSlotOwners, procdumpFileName, truthToJson, type PageTruth, type ProcWorldTruth } from '../../core/synth/proc-truth';
 import { buildDemoImage, buildScaleImage, buildScenario, DEMO_SECRET, PROC_SCENARIO_NAMES, SCENARIO_NAMES, type BuiltScenario } from '../../core/synth/scenarios';
 import type { VirtualSpace } from '../../core/translate/types';
 
@@ -551,6 +551,9 @@ describe('CLI-shaped expectations from the truth', () => {
       { pid: 212, va: '0x200001000' },
       { pid: 230, va: '0x280001000' },
     ]);
+    const json = JSON.parse(truthToJson(p)) as { processes: Array<{ pid: number; task: string; regions: Array<{ start: string; pages: Array<{ va: string }> }> }> };
+    expect(json.processes[1]!.task).toBe(procs[1]!.task);
+    expect(json.processes[3]!.regions[0]!.pages[1]!.va).toBe('0x280001000');
     expect(procdumpFileName(230, p.processes.find((x) => x.pid === 230)!.regions[2]!)).toBe('pid.230.vma.0x600000000000-0x600000002000.dmp');
   });
 });
