@@ -17,6 +17,7 @@ import { runJob, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type 
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
+import { yaraEngineInfo } from './search/yara';
 import type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
 import { exportPages } from './export/export';
 import type { ExportRequest, ExportResult } from './export/types';
@@ -411,7 +412,16 @@ export class Case {
     };
     const result = (cancelled: boolean): SearchResult => {
       const limited = limit.signal.aborted;
-      return { hits, singleValueHits, pagesScanned, cancelled: cancelled && !limited, limited, seconds: (Date.now() - t0) / 1000, gaveUp };
+      return {
+        hits,
+        singleValueHits,
+        pagesScanned,
+        cancelled: cancelled && !limited,
+        limited,
+        seconds: (Date.now() - t0) / 1000,
+        gaveUp,
+        ...(query.yara?.length ? { yaraEngine: yaraEngineInfo().label } : {}),
+      };
     };
     try {
       await this.forEachSegment<SearchJobResult>(

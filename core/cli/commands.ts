@@ -8,7 +8,7 @@ import { validateQuery } from '../search/query';
 import type { SearchHit } from '../search/hits';
 import { EXIT, type CliIo } from './io';
 import type { SearchQuery } from '../search/query';
-import { loadYaraRules } from '../search/yara';
+import { loadYaraRules, yaraEngineInfo } from '../search/yara';
 import { HITS_CSV_HEADER, hitCsvLine } from '../search/csv';
 import { slotStats } from '../darwin/histogram';
 import { AtomicFile } from '../export/atomic';
@@ -254,6 +254,7 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
   validateQuery(query);
   const { compileMatcher } = await import('../search/matcher');
   compileMatcher(query);
+  const yaraEngine = query.yara?.length ? announceYaraEngine(io) : null;
   // the file is claimed before the (possibly long) walk: an existing one is refused up front
   const file = typeof o.out === 'string' ? await cliWords(() => AtomicFile.create(o.out as string, { overwrite: Boolean(o.overwrite) }), '--overwrite replaces it') : null;
   const csv = o.csv ? csvSink(file ? (s) => file.write(s) : (s) => io.stdout.write(s)) : null;
@@ -261,7 +262,7 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
   const onHit = (h: SearchHit) => {
     hits++;
     if (csv) csv.line(hitCsvLine(h));
-    else if (o.json) out(io, JSON.stringify(h));
+    else if (o.json) out(io, JSON.stringify(yaraEngine && h.pattern.startsWith('yara:') ? { ...h, yaraEngine } : h));
     else out(io, `segment ${h.segment} slot ${h.slot} +0x${h.offset.toString(16)}  ${h.pattern}  ${h.match}`);
   };
   try {
@@ -294,6 +295,16 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
     await file?.abort();
     throw e;
   }
+}
+
+/**
+ * Says on stderr which YARA engine runs (the rules were compiled just before, so a syntax error or an
+ * include has already been refused with exit 2); YARA hits in JSON carry it as `yaraEngine`.
+ */
+function announceYaraEngine(io: CliIo): string {
+  const { label } = yaraEngineInfo();
+  io.stderr.write(`YARA engine: ${label}\n`);
+  return label;
 }
 
 /**

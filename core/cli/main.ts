@@ -134,7 +134,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .option('--string <s>', 'literal string (repeatable)', collect)
     .option('--regex <r>', 'regular expression (repeatable)', collect)
     .option('--hex <h>', 'hex bytes with ?? wildcards, e.g. "4d 5a ?? 00" (repeatable)', collect)
-    .option('--yara <rules>', 'YARA rules file or folder (repeatable)', collect)
+    .option('--yara <rules>', 'YARA rules file or folder (repeatable; includes are refused; UNFOLD_YARA_ENGINE=native|wasm picks the engine)', collect)
     .option('--utf16', 'search --string as UTF-16LE (only, unless --ascii is given too)')
     .option('--ascii', 'with --utf16: also search as ASCII/UTF-8')
     .option('--ignore-case', 'case-insensitive strings and regexes')

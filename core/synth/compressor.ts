@@ -404,7 +404,7 @@ const STATE_NAMES = [
   'C_ON_SWAPIO_Q',
 ];
 
-/** per-family geometry the builder needs (darwin-compressor §1, §3) */
+/** per-family geometry the builder needs (docs/compressor.md §2, §5) */
 export function geometry(family: Family, arch: 'x86_64' | 'arm64', xnu: [number, number]) {
   const pageSize = arch === 'arm64' ? 16384 : 4096;
   const rank = Number(family.slice(1));
@@ -491,7 +491,7 @@ export interface BuiltCompressor {
   setBackPointer(segment: number, slot: number, target: bigint): void;
 }
 
-/** c_slot.c_packed_ptr of a slot-mapping address: (target − base) >> 2, base per architecture (darwin-compressor §3.1) */
+/** c_slot.c_packed_ptr of a slot-mapping address: (target − base) >> 2, base per architecture (docs/compressor.md §5.1, docs/process-memory.md §6.3) */
 export function packSlotPointer(arch: 'x86_64' | 'arm64', target: bigint, variant?: 'arm64-popcount'): bigint {
   // the M1 popcount c_slot stores the pointer itself, in 47 bits (sign-extended when read)
   if (variant === 'arm64-popcount') return target & ((1n << 47n) - 1n);

@@ -94,7 +94,7 @@ function cSlotVa(c: Ctx, segVa: bigint, slot: number): bigint {
 }
 
 /**
- * The slot mapping address a c_slot points back to, by darwin-compressor §3.1 / process-memory §5.1:
+ * c_slot.c_packed_ptr at `slotVa` → slot mapping address, by docs/compressor.md §5.1 / docs/process-memory.md §6.3:
  * x86_64 36 bits from bit 28, arm64 33 bits from bit 31, both (packed << 2) + base; the 12-byte M1
  * popcount slot keeps the pointer itself in 47 bits from bit 49, sign-extended.
  */
