@@ -138,6 +138,8 @@ export interface ProcWorldTruth {
   processes: ProcessTruth[];
   /** processes on zombproc (exited, not reaped): no task, no map; by pid */
   zombies: Array<{ pid: number; ppid: number; name: string; proc: bigint }>;
+  /** tasks on the `tasks` queue (after every listed process's) whose proc is on neither list; no map entries */
+  strayTasks: Array<{ pid: number; ppid: number; name: string; proc: bigint; task: bigint; map: bigint }>;
   /** every live c_slot of the compressor (all segments), by segment then slot */
   slots: SlotOwnerTruth[];
   /** every entry of c_segment_sv_hash_table the builder wrote, by index */

@@ -139,6 +139,8 @@ export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): 
       },
     ],
     zombies: [{ pid: 260, ppid: 212, comm: 'com.apple.WebKit.Networking' }],
+    // a crash-report corpse: a task on the tasks queue, its proc on no list
+    strayTasks: [{ pid: 480, ppid: 1, comm: 'ReportCrash' }],
   };
 }
 

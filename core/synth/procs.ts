@@ -87,6 +87,8 @@ export interface WorldSpec {
   procs: ProcSpec[];
   /** exited, not yet reaped: on zombproc, p_stat SZOMB, no task (13+: P_LHASTASK clear) */
   zombies?: Array<{ pid: number; ppid: number; comm: string }>;
+  /** tasks on the `tasks` queue whose proc is on no process list (a corpse, a task being set up) */
+  strayTasks?: Array<{ pid: number; ppid: number; comm: string }>;
 }
 
 // =============================================================================================
@@ -441,6 +443,8 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   }
 
   const all: ProcSpec[] = [{ pid: 0, ppid: 0, comm: 'kernel_task', entries: [] }, ...world.procs];
+  const listed = all.length;
+  for (const t of world.strayTasks ?? []) all.push({ ...t, entries: [] });
   const pids = new Set<number>();
   for (const p of all) {
     if (pids.has(p.pid)) throw new Error(`synth procs: pid ${p.pid} twice`);
@@ -485,7 +489,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   const byPid = new Map(ps_.map((s) => [s.spec.pid, s]));
 
   // allproc: newest first (LIST_INSERT_HEAD); p_list.le_prev = address of the previous le_next
-  const order = [...ps_].reverse();
+  const order = ps_.slice(0, listed).reverse();
   k.writeU64(allprocVa, order[0]!.proc.va);
   order.forEach((s, i) => {
     s.proc.set('p_list.le_next', i + 1 < order.length ? order[i + 1]!.proc.va : 0n);
@@ -499,12 +503,13 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   k.writeU64(tasksVa, ps_[0]!.task.va);
   k.writeU64(tasksVa + 8n, ps_[ps_.length - 1]!.task.va);
   k.writeU32(tasksCountVa, ps_.length);
-  k.writeU32(nprocsVa, ps_.length);
+  k.writeU32(nprocsVa, listed);
   k.writeU64(kernprocVa, ps_[0]!.proc.va);
   k.writeU64(kernelTaskVa, ps_[0]!.task.va);
   k.writeU64(kernelMapVa, ps_[0]!.map.va);
 
   const processes: ProcessTruth[] = [];
+  const strayTasks: ProcWorldTruth['strayTasks'] = [];
   const slotOwners = new Map<string, Owner[]>();
   const svOwners = new Map<number, Owner[]>();
   let uniqueId = 100;
@@ -607,6 +612,10 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     s.map.flush(k);
     const counts = emptyCounts();
     for (const r of regions) for (const st of Object.keys(counts) as PageState[]) counts[st] += r.counts[st];
+    if (ps_.indexOf(s) >= listed) {
+      strayTasks.push({ pid: p.pid, ppid: p.ppid, name: comm, proc: s.proc.va, task: s.task.va, map: s.map.va });
+      continue;
+    }
     processes.push({
       pid: p.pid,
       ppid: p.ppid,
@@ -866,6 +875,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
       rules: { procTask: era.procTask, entry: era.entry, pager: era.pager, page: era.page },
       processes,
       zombies,
+      strayTasks,
       slots: light ? [] : slots,
       sv: light ? [] : sv,
       pagers,

@@ -157,8 +157,17 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
     const head = c.g('tasks');
     const tasks: bigint[] = [];
     for (let t = c.space.readU64(head); t !== head && tasks.length < 20; t = c.f('task', t, 'tasks.next')) tasks.push(t);
-    expect(tasks).toEqual([...c.p.processes].map((p) => p.task));
-    expect(c.space.readU64(head + 8n)).toBe(c.p.processes[4]!.task);
+    // every listed process's task, oldest first, then the stray corpse task whose proc is on no list
+    expect(tasks).toEqual([...c.p.processes.map((p) => p.task), ...c.p.strayTasks.map((t) => t.task)]);
+    expect(c.space.readU64(head + 8n)).toBe(c.p.strayTasks[0]!.task);
+    expect(c.p.strayTasks.map((t) => [t.pid, t.ppid, t.name])).toEqual([[480, 1, 'ReportCrash']]);
+    const stray = c.p.strayTasks[0]!;
+    const strayProc = c.p.rules.procTask === 'P4' ? stray.task - c.space.readU64(c.g('proc_struct_size')) : c.f('task', stray.task, 'bsd_info');
+    expect(strayProc).toBe(stray.proc);
+    expect(Number(c.f('proc', stray.proc, 'p_pid'))).toBe(480);
+    expect(order).not.toContain(stray.proc);
+    expect(Number(c.space.readU32(c.g('tasks_count')))).toBe(6);
+    expect(Number(c.space.readU32(c.g('nprocs')))).toBe(5);
     // zombproc: the exited child, no task
     expect(c.p.zombies.map((z) => [z.pid, z.ppid, z.name])).toEqual([[260, 212, 'com.apple.WebKit']]);
     const z = c.space.readU64(c.g('zombproc'));
