@@ -37,7 +37,7 @@ import {
   type SlotSpec,
 } from './compressor';
 import { isfToJson } from './isf';
-import { createSynthKernel, memoryImage, type SynthKernelImage } from './kernel';
+import { createSynthKernel, memoryImage, type SynthKernelBuilder, type SynthKernelImage } from './kernel';
 import type { ProcWorldTruth } from './proc-truth';
 import { buildProcesses } from './procs';
 import { demoWorld, scaleWorld, standardWorld } from './proc-worlds';
