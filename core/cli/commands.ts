@@ -7,8 +7,10 @@ import { openCase, type Case, type OpenOptions, type Progress } from '../case';
 import { validateQuery } from '../search/query';
 import type { SearchHit } from '../search/hits';
 import { EXIT, type CliIo } from './io';
+import { EXIT_STATUS } from './exit-status';
 import type { SearchQuery } from '../search/query';
-import { loadYaraRules } from '../search/yara';
+import { loadYaraRules, yaraEngineInfo } from '../search/yara';
+import { delimiter } from 'node:path';
 import { HITS_CSV_HEADER, hitCsvLine } from '../search/csv';
 import { slotStats } from '../darwin/histogram';
 import { AtomicFile } from '../export/atomic';
@@ -17,8 +19,16 @@ import { openImage } from '../image/detect';
 
 interface CaseOpts {
   symbols?: string;
+  swap?: string[];
   threads?: string;
   json?: boolean;
+}
+
+/** --swap, else UNFOLD_SWAP (one path, or several joined by the platform's path delimiter) */
+function swapInputs(o: CaseOpts): string[] | undefined {
+  if (o.swap && o.swap.length > 0) return o.swap;
+  const env = process.env.UNFOLD_SWAP;
+  return env ? env.split(delimiter).filter(Boolean) : undefined;
 }
 
 /** a whole-number option value, or OptionError naming the option (exit 64) */
@@ -37,9 +47,9 @@ export function wholeNumberOption(name: string, v: string, min = 0, max = Number
  * under a script) one line every few seconds, as JSON with --json, so a long scan of a huge image is
  * never silent.
  */
-function progressPrinter(io: CliIo, json: boolean): (p: Progress) => void {
+export function progressPrinter(io: CliIo, json: boolean): (p: Progress) => void {
   const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
-  let last = 0;
+  let last = -Infinity;
   const started = Date.now();
   return (p) => {
     const now = Date.now();
@@ -76,7 +86,7 @@ function consistencyStatus(c: Case, io: CliIo, status: number): number {
   const cons = c.info.compressor.consistency;
   if (cons.ok) return status;
   for (const ch of cons.checks) if (!ch.ok) io.stderr.write(`unfold: consistency: ${ch.name}: expected ${ch.expected}, found ${ch.found}${ch.note ? ' — ' + ch.note : ''}\n`);
-  return status === EXIT.ok ? EXIT.inconsistent : status;
+  return status === EXIT.ok ? EXIT_STATUS.INCONSISTENT : status;
 }
 
 export function threadsOption(o: CaseOpts): number | undefined {
@@ -89,7 +99,8 @@ export async function withCase(image: string, o: CaseOpts, io: CliIo, fn: (c: Ca
   const symbols = o.symbols ?? (process.env.UNFOLD_SYMBOLS || undefined);
   let c: Case;
   try {
-    c = await openCase(image, { symbols, threads, onProgress: progressPrinter(io, Boolean(o.json)), ...extra });
+    const swap = swapInputs(o);
+    c = await openCase(image, { symbols, threads, onProgress: progressPrinter(io, Boolean(o.json)), ...(swap ? { swap } : {}), ...extra });
   } catch (e) {
     throw fromErrno(e, (e as NodeJS.ErrnoException | null)?.path ?? image, 'open');
   }
@@ -138,6 +149,7 @@ export function infoJson(c: Case): Record<string, unknown> {
     uncompressedBytes: compressor.uncompressedBytes,
     compressionRatio: ratio,
     problems: compressor.problems,
+    swapFiles: c.info.swap.files.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256, segments: f.segments })),
     processes: c.info.processes ?? null,
   };
 }
@@ -183,6 +195,7 @@ export async function infoCommand(image: string, o: CaseOpts & { json?: boolean 
 
 async function infoCase(image: string, o: CaseOpts & { json?: boolean }, io: CliIo): Promise<number> {
   return withCase(image, o, io, async (c) => {
+    await c.swapFilesHashed();
     const j = infoJson(c);
     if (o.json) {
       out(io, JSON.stringify(j));
@@ -203,8 +216,12 @@ async function infoCase(image: string, o: CaseOpts & { json?: boolean }, io: Cli
     out(io, `Slots          ${Object.entries(cs.slots).map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}`);
     out(io, `Bytes          ${cs.compressedBytes} compressed → ${cs.uncompressedBytes} (ratio ${j.compressionRatio === null ? '–' : (j.compressionRatio as number).toFixed(2)})`);
     out(io, `Single value   ${cs.singleValue.length} table entries, ${cs.singleValue.reduce((n, e) => n + e.refCount, 0)} pages`);
+    const pr = c.info.processes;
+    if (pr) out(io, `Processes      ${pr.available ? `${pr.count} (${pr.unownedSlots ?? 0} live slots no process maps)` : `not walked: ${pr.reason ?? ''}`}`);
     out(io, `Consistency    ${cs.consistency.ok ? 'ok' : 'MISMATCH'}`);
     for (const ch of cs.consistency.checks) out(io, `  ${ch.ok ? 'ok ' : 'BAD'} ${ch.name}: expected ${ch.expected}, found ${ch.found}${ch.note ? ' — ' + ch.note : ''}`);
+    if (c.info.swap.cipher) out(io, `Swap cipher    ${c.info.swap.cipher}`);
+    for (const f of c.info.swap.files) out(io, `Swap file      ${f.path} (index ${f.index}, ${f.kernelPath}): ${f.segments} segment(s) read, SHA-256 ${f.sha256}`);
     for (const p of cs.problems) out(io, `Problem        ${p}`);
     return EXIT.ok;
   });
@@ -255,6 +272,7 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
   validateQuery(query);
   const { compileMatcher } = await import('../search/matcher');
   compileMatcher(query);
+  const yaraEngine = query.yara?.length ? announceYaraEngine(io) : null;
   // the file is claimed before the (possibly long) walk: an existing one is refused up front
   const file = typeof o.out === 'string' ? await cliWords(() => AtomicFile.create(o.out as string, { overwrite: Boolean(o.overwrite) }), '--overwrite replaces it') : null;
   const csv = o.csv ? csvSink(file ? (s) => file.write(s) : (s) => io.stdout.write(s)) : null;
@@ -262,7 +280,7 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
   const onHit = (h: SearchHit) => {
     hits++;
     if (csv) csv.line(hitCsvLine(h));
-    else if (o.json) out(io, JSON.stringify(h));
+    else if (o.json) out(io, JSON.stringify(yaraEngine && h.pattern.startsWith('yara:') ? { ...h, yaraEngine } : h));
     else out(io, `segment ${h.segment} slot ${h.slot} +0x${h.offset.toString(16)}  ${h.pattern}  ${h.match}`);
   };
   try {
@@ -281,7 +299,7 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
           out(io, `${hits} hits in ${pages} pages${gaveUp.length ? ` (${gaveUp.length} page(s) not fully searched)` : ''}`);
         }
         // hits may be missing from the pages given up on: the result is incomplete, and the status says so
-        return gaveUp.length ? EXIT.inconsistent : EXIT.ok;
+        return gaveUp.length ? EXIT_STATUS.INCONSISTENT : EXIT.ok;
       },
       { during: { search: { query, onHit } } },
     );
@@ -295,6 +313,16 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
     await file?.abort();
     throw e;
   }
+}
+
+/**
+ * Says on stderr which YARA engine runs (the rules were compiled just before, so a syntax error or an
+ * include has already been refused with exit 2); YARA hits in JSON carry it as `yaraEngine`.
+ */
+function announceYaraEngine(io: CliIo): string {
+  const { label } = yaraEngineInfo();
+  io.stderr.write(`YARA engine: ${label}\n`);
+  return label;
 }
 
 /**
@@ -370,7 +398,13 @@ export async function segmentsCommand(image: string, o: CaseOpts & { json?: bool
       if (o.json) out(io, JSON.stringify(s));
       else {
         const kinds = Object.entries(s.kinds).map(([k, n]) => `${k} ${n}`).join(', ');
-        const where = s.swap ? `swap file ${s.swap.fileIndex} @0x${s.swap.offset.toString(16)}` : s.possiblyEncrypted ? 'possibly encrypted' : '';
+        // sealed segments read back say so; those still sealed keep the old wording
+        const sealedLeft = (s.kinds.swapped ?? 0) + (s.kinds['encrypted?'] ?? 0) > 0;
+        const where = s.swap
+          ? `swap file ${s.swap.fileIndex} @0x${s.swap.offset.toString(16)}${sealedLeft || s.liveSlots === 0 ? '' : ' (read back)'}`
+          : s.possiblyEncrypted
+            ? sealedLeft ? 'possibly encrypted' : 'decrypted in RAM'
+            : '';
         out(io, `${s.index}\t${s.stateName}\t${s.liveSlots} slots\t${s.compressedBytes} bytes\t${kinds}${where ? '\t' + where : ''}${s.problems.length ? '\t' + s.problems.join('; ') : ''}`);
       }
     }
@@ -402,7 +436,8 @@ export async function pageCommand(
     const p = c.page(segment, slot);
     const bytes = o.compressed ? p.compressed : p.page;
     if (!bytes) {
-      io.stderr.write(`unfold: segment ${segment} slot ${slot} (${p.record.kind}) has no ${o.compressed ? 'stored bytes in the image' : 'decoded page'}${p.record.error ? ': ' + p.record.error : ''}\n`);
+      const hint = p.record.kind === 'swapped' && !p.record.error ? ' (its segment is in a swap file: give it with --swap)' : '';
+      io.stderr.write(`unfold: segment ${segment} slot ${slot} (${p.record.kind}) has no ${o.compressed ? 'stored bytes in the image' : 'decoded page'}${p.record.error ? ': ' + p.record.error : hint}\n`);
       return EXIT.badData;
     }
     if (o.output) {

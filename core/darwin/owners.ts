@@ -6,10 +6,10 @@
 // the image was taken, or damage; they are counted, never hidden.
 import { UnfoldError } from '../errors';
 import { attempt } from './kernel';
-import { decodeSlotValue } from './pager';
+import { decodeSlotValue, type PagerInfo } from './pager';
 import type { CompressorPlan } from './plan-types';
-import { unpackPointer, type PackingParams } from './pointers';
-import { slotKey, type Owner, type ProcessWalkResult } from './process-walk';
+import { packPointer, unpackPointer, type PackingParams } from './pointers';
+import { ownersOf, slotKey, type Owner, type ProcessWalkResult } from './process-walk';
 
 const hex = (v: bigint | number): string => '0x' + v.toString(16);
 
@@ -58,7 +58,11 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
   const pagerIndex = () => {
     if (index !== null) return index;
     index = new Map();
+    // only pagers holding slot mappings the processes did not reach can be where an unowned slot points
+    const claimed = new Map<PagerInfo, number>();
+    for (const f of fwd.slots.values()) claimed.set(f.pager, (claimed.get(f.pager) ?? 0) + 1);
     for (const p of pagers.all()) {
+      if (p.occupied !== null && p.occupied <= (claimed.get(p) ?? 0)) continue;
       const nz = attempt(() => p.nonZero());
       if (nz instanceof UnfoldError) continue;
       for (const s of nz) index.set(s.address, { pager: p.address, object: p.object, page: s.index, value: s.value });
@@ -70,27 +74,37 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
   // slotBackPointer's unpacking, with the parameters parsed once (this runs for every live slot)
   const sp = plan.header.slotPacking;
   const params: PackingParams = { base: BigInt(sp.base), bits: sp.bits, shift: sp.shift, baseRelative: sp.baseRelative };
+  // the forward side is compared in packed form: a slot mapping's packed address from its array's packed base
+  const pack = (a: bigint): number => Number(packPointer(a, params));
+  const step = 4 / 2 ** sp.shift;
   for (const seg of plan.segments) {
     const segment = seg.summary.index;
-    const liveSlots: number[] = [];
-    for (const m of seg.slots) liveSlots.push(m.slot);
+    let liveSlots: number[] = seg.slots.map((m) => m.slot);
     for (const r of seg.undecoded) liveSlots.push(r.slot);
-    liveSlots.sort((a, b) => a - b);
+    // the plan lists decodable slots in order; sort (and drop repeats) only when that is not so
+    for (let n = 1; n < liveSlots.length; n++) {
+      if (liveSlots[n]! <= liveSlots[n - 1]!) {
+        liveSlots = [...new Set(liveSlots)].sort((a, b) => a - b);
+        break;
+      }
+    }
     const packedPtrs = seg.packedPtrs;
     for (let n = 0; n < liveSlots.length; n++) {
       const slot = liveSlots[n]!;
-      if (n > 0 && liveSlots[n - 1] === slot) continue;
       live++;
       const packed = slot < packedPtrs.length ? packedPtrs[slot]! : -1;
-      const bp = packed < 0 ? null : unpackPointer(BigInt(packed), params);
       const f = fwd.slots.get(slotKey(segment, slot));
       if (f !== undefined) {
-        if (bp === null) continue;
+        if (packed < 0) continue;
         check.checked++;
-        if (bp === f.slotAddress) check.agreeing++;
-        else mismatch(`segment ${segment} slot ${slot}: c_packed_ptr points at ${hex(bp)}, but the slot mapping naming it is at ${hex(f.slotAddress)}`);
+        if (f.pager.packedAt(f.index, pack, step) === packed) check.agreeing++;
+        else {
+          const at = f.pager.slot(f.index)?.address ?? 0n;
+          mismatch(`segment ${segment} slot ${slot}: c_packed_ptr points at ${hex(unpackPointer(BigInt(packed), params))}, but the slot mapping naming it is at ${hex(at)}`);
+        }
         continue;
       }
+      const bp = packed < 0 ? null : unpackPointer(BigInt(packed), params);
       const u: UnownedSlot = { segment, slot, backPointer: bp, pager: null, object: null, objectOffset: null };
       unowned.push(u);
       if (bp === null) continue;
@@ -132,7 +146,10 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
   }
   const none: Owner[] = [];
   return {
-    slotOwners: (segment, slot) => fwd.slots.get(slotKey(segment, slot))?.owners ?? none,
+    slotOwners: (segment, slot) => {
+      const f = fwd.slots.get(slotKey(segment, slot));
+      return f === undefined ? none : ownersOf(fwd, f);
+    },
     svOwners: (i) => fwd.sv.get(i) ?? none,
     unowned,
     check,

@@ -152,7 +152,7 @@ export class PageResolver {
         const l = chain[d]!;
         const off = off0 + l.delta;
         const t = off - (off % kps);
-        const r = l.resident.get(t);
+        const r = l.resident.size === 0 ? undefined : l.resident.get(t);
         if (r !== undefined) {
           code = RESIDENT;
           value = r.phys;

@@ -33,6 +33,20 @@ export interface PagerInfo {
   nonZero(): Array<{ index: number; address: bigint; value: number }>;
   /** the value of slot `i` alone (0 when empty, out of range or in a NULL chunk): the bulk walk's fast path */
   valueAt(i: number): number;
+  /**
+   * Slot `i`'s address as `pack` packs it (a c_packed_ptr value), computed from the array's packed base
+   * when `step` (4 bytes in packed units) is whole: one bigint operation per array, not per slot.
+   * -1 when the slot has no address (NULL chunk, out of range).
+   */
+  packedAt(i: number, pack: (address: bigint) => number, step: number): number;
+}
+
+/** packed value of element `i` of a u32 array at `base`, with the base's packed value cached in `cache` */
+function packedElement(base: bigint, i: number, pack: (a: bigint) => number, step: number, cache: Map<bigint, number>): number {
+  if (!Number.isInteger(step)) return pack(base + BigInt(i * 4));
+  let b = cache.get(base);
+  if (b === undefined) cache.set(base, (b = pack(base)));
+  return b + i * step;
 }
 
 /** what a slot mapping value names */
@@ -90,6 +104,8 @@ export class PagerCache {
     if (this.f.eslots === null) return null;
     for (let i = 0; i < EMBEDDED_SLOTS; i++) {
       const va = slotAddress - BigInt(this.slotsOffset + 4 * i);
+      // pagers are zone elements, at least 16-byte aligned: other candidates are not worth a read
+      if ((va & 0xfn) !== 0n) continue;
       const p = this.get(va);
       if (p !== null && !(p instanceof UnfoldError) && p.storage === 'embedded') return { pager: p, index: i };
     }
@@ -153,6 +169,12 @@ class ArrayPager implements PagerInfo {
     return i >= 0 && i < this.numSlots ? (this.values[i] ?? 0) : 0;
   }
 
+  private readonly packedBases = new Map<bigint, number>();
+
+  packedAt(i: number, pack: (address: bigint) => number, step: number): number {
+    return i >= 0 && i < this.numSlots ? packedElement(this.base, i, pack, step, this.packedBases) : -1;
+  }
+
   nonZero(): Array<{ index: number; address: bigint; value: number }> {
     const out: Array<{ index: number; address: bigint; value: number }> = [];
     for (let i = 0; i < this.numSlots; i++) if (this.values[i] !== 0) out.push({ index: i, address: this.base + BigInt(i * 4), value: this.values[i]! });
@@ -200,6 +222,15 @@ class IndirectPager implements PagerInfo {
     const a = this.chunk(c);
     const k = i % SLOTS_PER_CHUNK;
     return a === null ? { address: 0n, value: 0 } : { address: this.chunkVa(c) + BigInt(k * 4), value: a[k]! };
+  }
+
+  private readonly packedBases = new Map<bigint, number>();
+
+  packedAt(i: number, pack: (address: bigint) => number, step: number): number {
+    if (i < 0 || i >= this.numSlots) return -1;
+    const c = Math.floor(i / SLOTS_PER_CHUNK);
+    if (this.chunk(c) === null) return -1;
+    return packedElement(this.chunkVa(c), i % SLOTS_PER_CHUNK, pack, step, this.packedBases);
   }
 
   valueAt(i: number): number {

@@ -4,7 +4,7 @@
 // pager and map is read once, so the walk costs little beside the compressor walk.
 import { UnfoldError } from '../errors';
 import type { KernelContext } from './kernel';
-import { PagerCache } from './pager';
+import { PagerCache, type PagerInfo } from './pager';
 import { PAGE_STATES, PageResolver, emptyCounts, type PageCounts, type PageHit, type PageState, type SegmentStates } from './page-resolver';
 import { walkProcesses, type ProcessInfo } from './procs';
 import { ObjectCache } from './vmobject';
@@ -53,12 +53,17 @@ export interface ProcessMemory extends ProcessInfo {
 }
 
 export interface ForwardSlot {
-  owners: Owner[];
-  /** where the processes' slot mapping lives (for the back-pointer check) */
-  slotAddress: bigint;
-  pager: bigint;
+  /**
+   * who maps the slot, as (process index, region index, page index) triples into `processes` — kept as
+   * numbers (one array per slot, no object per owner) because nearly every compressed page has one;
+   * slotOwners() turns them into (pid, va)
+   */
+  refs: number[];
+  /** the pager holding the slot mapping the processes reached, and its index there (the back-pointer must name it) */
+  pager: PagerInfo;
+  index: number;
   object: bigint;
-  objectOffset: bigint;
+  objectOffset: number;
 }
 
 export interface ProcessWalkResult {
@@ -114,7 +119,7 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
     }
   };
   const processes: ProcessMemory[] = [];
-  for (const p of walk.processes) {
+  for (const [procIndex, p] of walk.processes.entries()) {
     for (const q of p.problems) note(`pid ${p.pid}: ${q}`);
     const pm: ProcessMemory = { ...p, regions: [], counts: emptyCounts() };
     processes.push(pm);
@@ -124,6 +129,7 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
     const ps = map.pageSize || p.pageSize;
     const PS = BigInt(ps);
     for (const e of map.entries) {
+      const regionIndex = pm.regions.length;
       const r = regionOf(e, ps);
       const { state, ref } = r.pages;
       const pid = p.pid;
@@ -137,13 +143,12 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
             const key = slotKey(segment, slot);
             let f = slots.get(key);
             if (f === undefined) {
-              const at = pager.slot(index);
-              f = { owners: [], slotAddress: at?.address ?? 0n, pager: pager.address, object, objectOffset: BigInt(objectOffset) };
+              f = { refs: [], pager, index, object, objectOffset };
               slots.set(key, f);
-            } else if (f.pager !== pager.address) {
-              note(`segment ${segment} slot ${slot} is named by two pagers (${'0x' + f.pager.toString(16)}, ${'0x' + pager.address.toString(16)})`);
+            } else if (f.pager !== pager || f.index !== index) {
+              note(`segment ${segment} slot ${slot} is named by two slot mappings (pager ${'0x' + f.pager.address.toString(16)} slot ${f.index}, pager ${'0x' + pager.address.toString(16)} slot ${index})`);
             }
-            f.owners.push({ pid, va: e.start + BigInt(i * ps) });
+            f.refs.push(procIndex, regionIndex, i);
           },
           single: (i, svIndex) => {
             let o = sv.get(svIndex);
@@ -159,11 +164,22 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
     }
   }
   for (const q of resolver.objects.problems) note(q);
-  const byOwner = (a: Owner, b: Owner): number => a.pid - b.pid || (a.va < b.va ? -1 : a.va > b.va ? 1 : 0);
-  for (const f of slots.values()) f.owners.sort(byOwner);
   for (const o of sv.values()) o.sort(byOwner);
   return { processes, slots, sv, resolver, problems };
 }
+
+/** the owners of a forward slot as (pid, va), sorted by pid then va */
+export function ownersOf(res: ProcessWalkResult, f: ForwardSlot): Owner[] {
+  const out: Owner[] = [];
+  for (let k = 0; k < f.refs.length; k += 3) {
+    const p = res.processes[f.refs[k]!]!;
+    const r = p.regions[f.refs[k + 1]!]!;
+    out.push({ pid: p.pid, va: r.start + BigInt(f.refs[k + 2]! * r.pageSize) });
+  }
+  return out.length > 1 ? out.sort(byOwner) : out;
+}
+
+const byOwner = (a: Owner, b: Owner): number => a.pid - b.pid || (a.va < b.va ? -1 : a.va > b.va ? 1 : 0);
 
 /** one page of a process, resolved afresh with every detail (the reader and the dump use it) */
 export function resolveProcessPage(res: ProcessWalkResult, p: ProcessMemory, va: bigint): { region: Region | null; hit: PageHit | null } {

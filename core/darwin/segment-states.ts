@@ -4,7 +4,9 @@ import type { SegmentStates } from './page-resolver';
 import type { CompressorPlan } from './plan-types';
 
 export function segmentStates(plan: CompressorPlan): SegmentStates {
-  const byIndex = new Map<number, 'compressed' | 'swapped'>();
-  for (const s of plan.segments) byIndex.set(s.summary.index, s.summary.swap !== null && !s.summary.resident ? 'swapped' : 'compressed');
-  return { stateOf: (segment) => byIndex.get(segment) ?? null };
+  // by index in an array: asked once per compressed page of every process
+  const max = plan.segments.reduce((m, s) => Math.max(m, s.summary.index), -1);
+  const byIndex: Array<'compressed' | 'swapped' | null> = new Array<'compressed' | 'swapped' | null>(max + 1).fill(null);
+  for (const s of plan.segments) byIndex[s.summary.index] = s.summary.swap !== null && !s.summary.resident ? 'swapped' : 'compressed';
+  return { stateOf: (segment) => (segment >= 0 && segment < byIndex.length ? byIndex[segment]! : null) };
 }

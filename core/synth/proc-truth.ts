@@ -117,7 +117,7 @@ export interface SvOwnerTruth {
   slotAddresses: bigint[];
 }
 
-/** which xnu rules the image follows (process-memory.md families), for test names and diagnostics */
+/** which xnu rules the image follows (the eras of docs/process-memory.md), for test names and diagnostics */
 export interface VmRules {
   /** proc → task: P1 (≤10.13 proc.task), P2 (10.14–12.1), P3 (12.2–12.7 + p_proc_ro), P4 (13+: proc + proc_struct_size) */
   procTask: 'P1' | 'P2' | 'P3' | 'P4';
@@ -136,6 +136,10 @@ export interface ProcWorldTruth {
   rules: VmRules;
   /** by pid, ascending; pid 0 first */
   processes: ProcessTruth[];
+  /** processes on zombproc (exited, not reaped): no task, no map; by pid */
+  zombies: Array<{ pid: number; ppid: number; name: string; proc: bigint }>;
+  /** tasks on the `tasks` queue (after every listed process's) whose proc is on neither list; no map entries */
+  strayTasks: Array<{ pid: number; ppid: number; name: string; proc: bigint; task: bigint; map: bigint }>;
   /** every live c_slot of the compressor (all segments), by segment then slot */
   slots: SlotOwnerTruth[];
   /** every entry of c_segment_sv_hash_table the builder wrote, by index */
@@ -180,4 +184,9 @@ export function expectedSlotOwners(t: ProcWorldTruth, segment: number, slot: num
 /** The procdump file name Volatility 3 also uses: pid.<pid>.vma.<0xstart>-<0xend>.dmp */
 export function procdumpFileName(pid: number, r: { start: bigint; end: bigint }): string {
   return `pid.${pid}.vma.${hex(r.start)}-${hex(r.end)}.dmp`;
+}
+
+/** the truth as plain JSON (bigints as "0x…" strings), e.g. to save beside an image as a fixture */
+export function truthToJson(t: ProcWorldTruth, indent?: number): string {
+  return JSON.stringify(t, (_k, v: unknown) => (typeof v === 'bigint' ? hex(v) : v), indent);
 }

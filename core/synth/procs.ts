@@ -6,11 +6,11 @@
 // Call after buildCompressorDetailed (the slots the processes map must exist) and before finish().
 // Every live named c_slot that no process maps is given an orphan pager (an object no map reaches), so
 // every back-pointer lands on a slot mapping naming its (segment + 1, slot).
-import type { UserType } from '../symbols/types';
 import { sha256, valuePage, type BuiltCompressor } from './compressor';
 import type { SynthKernelBuilder } from './kernel';
 import { ARM_PHYS_BASE } from './kernel';
 import { createUserPageTable, type UserPageTable } from './pagetables';
+import { SBuf } from './struct-writer';
 import {
   emptyCounts,
   protString,
@@ -85,131 +85,14 @@ export interface WorldSpec {
   submaps?: SubmapSpec[];
   /** in creation order (pid 0, kernproc, is added first by the builder) */
   procs: ProcSpec[];
+  /** exited, not yet reaped: on zombproc, p_stat SZOMB, no task (13+: P_LHASTASK clear) */
+  zombies?: Array<{ pid: number; ppid: number; comm: string }>;
+  /** tasks on the `tasks` queue whose proc is on no process list (a corpse, a task being set up) */
+  strayTasks?: Array<{ pid: number; ppid: number; comm: string }>;
 }
 
 // =============================================================================================
-// Writing structures by field name
-
-const BASE_SIZES: Record<string, number> = {
-  char: 1,
-  'unsigned char': 1,
-  _Bool: 1,
-  bool: 1,
-  short: 2,
-  'unsigned short': 2,
-  int: 4,
-  'unsigned int': 4,
-  long: 8,
-  'long unsigned int': 8,
-  'unsigned long long': 8,
-  'long long': 8,
-};
-
-interface Resolved {
-  offset: number;
-  /** absolute bit position from the struct start (bitfields) */
-  bit?: number;
-  bits?: number;
-  size: number;
-}
-
-function findField(types: Record<string, UserType>, t: UserType, name: string): { offset: number; type: UserType['fields'][string]['type'] } | null {
-  const f = t.fields[name];
-  if (f) return { offset: f.offset, type: f.type };
-  for (const inner of Object.values(t.fields)) {
-    if (!inner.anonymous || (inner.type.kind !== 'struct' && inner.type.kind !== 'union')) continue;
-    const r = findField(types, types[inner.type.name]!, name);
-    if (r) return { offset: inner.offset + r.offset, type: r.type };
-  }
-  return null;
-}
-
-export function resolvePath(types: Record<string, UserType>, typeName: string, path: string): Resolved {
-  let t = types[typeName];
-  if (!t) throw new Error(`synth procs: no type ${typeName}`);
-  let offset = 0;
-  const parts = path.split('.');
-  for (let i = 0; i < parts.length; i++) {
-    const r = findField(types, t, parts[i]!);
-    if (!r) throw new Error(`synth procs: ${typeName} has no field ${parts.slice(0, i + 1).join('.')}`);
-    offset += r.offset;
-    const ty = r.type;
-    if (i < parts.length - 1) {
-      if (ty.kind !== 'struct' && ty.kind !== 'union') throw new Error(`synth procs: ${parts[i]} is not a struct`);
-      t = types[ty.name]!;
-      continue;
-    }
-    switch (ty.kind) {
-      case 'bitfield':
-        return { offset, bit: offset * 8 + ty.bit_position, bits: ty.bit_length, size: 0 };
-      case 'pointer':
-        return { offset, size: 8 };
-      case 'base':
-        return { offset, size: BASE_SIZES[ty.name] ?? 8 };
-      case 'array':
-        return { offset, size: ty.count * (ty.subtype.kind === 'base' ? (BASE_SIZES[ty.subtype.name] ?? 8) : 8) };
-      case 'struct':
-      case 'union':
-        return { offset, size: types[ty.name]!.size };
-      default:
-        throw new Error(`synth procs: cannot write ${path}`);
-    }
-  }
-  throw new Error('unreachable');
-}
-
-/** one structure being filled in memory before it is written to the kernel */
-class SBuf {
-  readonly buf: Uint8Array;
-  constructor(
-    private readonly types: Record<string, UserType>,
-    readonly typeName: string,
-    readonly va: bigint,
-  ) {
-    this.buf = new Uint8Array(types[typeName]!.size);
-  }
-
-  off(path: string): number {
-    return resolvePath(this.types, this.typeName, path).offset;
-  }
-
-  addr(path: string): bigint {
-    return this.va + BigInt(this.off(path));
-  }
-
-  set(path: string, value: number | bigint): this {
-    const r = resolvePath(this.types, this.typeName, path);
-    const v = BigInt.asUintN(64, BigInt(value));
-    if (r.bit !== undefined) {
-      if (v >> BigInt(r.bits!) !== 0n) throw new Error(`synth procs: ${this.typeName}.${path} = ${value} does not fit ${r.bits} bits`);
-      for (let b = 0; b < r.bits!; b++) {
-        const at = r.bit + b;
-        const mask = 1 << (at & 7);
-        if ((v >> BigInt(b)) & 1n) this.buf[at >> 3]! |= mask;
-        else this.buf[at >> 3]! &= ~mask;
-      }
-      return this;
-    }
-    if (r.size > 8) throw new Error(`synth procs: ${this.typeName}.${path} is not a scalar`);
-    if (r.size < 8 && v >> BigInt(r.size * 8) !== 0n) throw new Error(`synth procs: ${this.typeName}.${path} = ${value} does not fit ${r.size} bytes`);
-    for (let i = 0; i < r.size; i++) this.buf[r.offset + i] = Number((v >> BigInt(8 * i)) & 0xffn);
-    return this;
-  }
-
-  bytes(path: string, b: Uint8Array): this {
-    const r = resolvePath(this.types, this.typeName, path);
-    if (b.length > r.size) throw new Error(`synth procs: ${b.length} bytes do not fit ${this.typeName}.${path}`);
-    this.buf.set(b, r.offset);
-    return this;
-  }
-
-  flush(k: SynthKernelBuilder): void {
-    k.write(this.va, this.buf);
-  }
-}
-
-// =============================================================================================
-// Packing rules (process-memory.md §2.2, §3.2)
+// Packing rules (docs/process-memory.md §4, §5)
 
 /** VM_MIN_KERNEL_AND_KEXT_ADDRESS as these images use it (x86_64 real value; arm64 the large-memory base) */
 export function vmPackBase(arch: 'x86_64' | 'arm64'): bigint {
@@ -516,7 +399,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   const pmapSize = arch === 'x86_64' ? 0x80 : 0x40;
   const procStructSize = Math.ceil(procSize / taskAlign) * taskAlign;
   const allprocVa = G('allproc', 8, { kind: 'struct', name: 'proclist' });
-  G('zombproc', 8, { kind: 'struct', name: 'proclist' });
+  const zombprocVa = G('zombproc', 8, { kind: 'struct', name: 'proclist' });
   const kernprocVa = G('kernproc', 8, { kind: 'pointer', subtype: { kind: 'struct', name: 'proc' } });
   const kernelTaskVa = G('kernel_task', 8, { kind: 'pointer', subtype: { kind: 'struct', name: 'task' } });
   const kernelMapVa = G('kernel_map', 8, { kind: 'pointer', subtype: { kind: 'struct', name: '_vm_map' } });
@@ -560,6 +443,8 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   }
 
   const all: ProcSpec[] = [{ pid: 0, ppid: 0, comm: 'kernel_task', entries: [] }, ...world.procs];
+  const listed = all.length;
+  for (const t of world.strayTasks ?? []) all.push({ ...t, entries: [] });
   const pids = new Set<number>();
   for (const p of all) {
     if (pids.has(p.pid)) throw new Error(`synth procs: pid ${p.pid} twice`);
@@ -604,7 +489,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   const byPid = new Map(ps_.map((s) => [s.spec.pid, s]));
 
   // allproc: newest first (LIST_INSERT_HEAD); p_list.le_prev = address of the previous le_next
-  const order = [...ps_].reverse();
+  const order = ps_.slice(0, listed).reverse();
   k.writeU64(allprocVa, order[0]!.proc.va);
   order.forEach((s, i) => {
     s.proc.set('p_list.le_next', i + 1 < order.length ? order[i + 1]!.proc.va : 0n);
@@ -618,12 +503,13 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   k.writeU64(tasksVa, ps_[0]!.task.va);
   k.writeU64(tasksVa + 8n, ps_[ps_.length - 1]!.task.va);
   k.writeU32(tasksCountVa, ps_.length);
-  k.writeU32(nprocsVa, ps_.length);
+  k.writeU32(nprocsVa, listed);
   k.writeU64(kernprocVa, ps_[0]!.proc.va);
   k.writeU64(kernelTaskVa, ps_[0]!.task.va);
   k.writeU64(kernelMapVa, ps_[0]!.map.va);
 
   const processes: ProcessTruth[] = [];
+  const strayTasks: ProcWorldTruth['strayTasks'] = [];
   const slotOwners = new Map<string, Owner[]>();
   const svOwners = new Map<number, Owner[]>();
   let uniqueId = 100;
@@ -674,7 +560,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
       const sub = e.submap ? subs.get(e.submap) : undefined;
       if (e.submap && !sub) throw new Error(`synth procs: no submap ${e.submap}`);
 
-      // ---- pages of the entry (process-memory.md §3.3; submaps §2.3)
+      // ---- pages of the entry (docs/process-memory.md §5, the shadow-chain rule; submaps §4)
       const pages: PageTruth[] = [];
       const counts = emptyCounts();
       for (let n = 0; n < e.pages; n++) {
@@ -726,6 +612,10 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     s.map.flush(k);
     const counts = emptyCounts();
     for (const r of regions) for (const st of Object.keys(counts) as PageState[]) counts[st] += r.counts[st];
+    if (ps_.indexOf(s) >= listed) {
+      strayTasks.push({ pid: p.pid, ppid: p.ppid, name: comm, proc: s.proc.va, task: s.task.va, map: s.map.va });
+      continue;
+    }
     processes.push({
       pid: p.pid,
       ppid: p.ppid,
@@ -742,6 +632,29 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     });
   }
   processes.sort((a, b) => a.pid - b.pid);
+
+  // ---- zombies: newest first on zombproc, like allproc
+  const zombies: ProcWorldTruth['zombies'] = [];
+  const zs = (world.zombies ?? []).map((z) => {
+    const parent = byPid.get(z.ppid);
+    if (!parent) throw new Error(`synth procs: zombie ${z.pid} has no parent ${z.ppid}`);
+    if (pids.has(z.pid)) throw new Error(`synth procs: pid ${z.pid} twice`);
+    const va = era.procTask === 'P4' ? k.alloc(procStructSize + size('task'), 16) : k.alloc(procSize, 16);
+    return { z, parent, b: S('proc', va) };
+  });
+  const zOrder = [...zs].reverse();
+  k.writeU64(zombprocVa, zOrder.length ? zOrder[0]!.b.va : 0n);
+  zOrder.forEach(({ z, parent, b }, i) => {
+    b.set('p_list.le_next', i + 1 < zOrder.length ? zOrder[i + 1]!.b.va : 0n);
+    b.set('p_list.le_prev', i === 0 ? zombprocVa : zOrder[i - 1]!.b.addr('p_list.le_next'));
+    const enc = (x: string) => new TextEncoder().encode(x + '\0');
+    b.set('p_pid', z.pid).set('p_ppid', z.ppid).set('p_pptr', parent.proc.va).set('p_stat', 5).set('p_flag', P_LP64);
+    b.bytes('p_comm', enc(z.comm.slice(0, 16))).bytes('p_name', enc(z.comm.slice(0, 32)));
+    b.set('p_lflag', 0x400).set('p_xstat', 9);
+    b.flush(k);
+    zombies.push({ pid: z.pid, ppid: z.ppid, name: z.comm.slice(0, 16), proc: b.va });
+  });
+  zombies.sort((a, b) => a.pid - b.pid);
 
   /** one vm_map_entry by the era's encoding; returns its object (null for none or a submap) */
   function writeEntry(va: bigint, e: MapEntrySpec, prev: bigint, next: bigint, who: string): ObjState | null {
@@ -961,6 +874,8 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
       pageSize: ps,
       rules: { procTask: era.procTask, entry: era.entry, pager: era.pager, page: era.page },
       processes,
+      zombies,
+      strayTasks,
       slots: light ? [] : slots,
       sv: light ? [] : sv,
       pagers,

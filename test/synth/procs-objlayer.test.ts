@@ -21,7 +21,7 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s through the object layer'
     );
     const tasks = walkQueue(ctx, { head: ctx.global('tasks'), type: 'task', chain: 'tasks' });
     expect(tasks.problem).toBeNull();
-    expect(tasks.items.map((t) => t.address)).toEqual(p.processes.map((x) => x.task));
+    expect(tasks.items.map((t) => t.address)).toEqual([...p.processes.map((x) => x.task), ...p.strayTasks.map((x) => x.task)]);
     if (p.rules.procTask === 'P4') {
       const size = ctx.u64Global('proc_struct_size');
       for (const x of procs.items) expect(x.address + size).toBe(p.processes.find((q) => q.proc === x.address)!.task);

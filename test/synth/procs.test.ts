@@ -7,7 +7,7 @@ import { walkCompressor } from '../../core/darwin/compressor';
 import { fromIsfObject } from '../../core/symbols/isf';
 import { fieldOffset, hasField, readField, sizeOfStruct } from '../../core/symbols/struct';
 import type { SymbolTable } from '../../core/symbols/types';
-import { expectedMapsRecords, expectedProcsRecords, expectedSlotOwners, procdumpFileName, type PageTruth, type ProcWorldTruth } from '../../core/synth/proc-truth';
+import { expectedMapsRecords, expectedProcsRecords, expectedSlotOwners, procdumpFileName, truthToJson, type PageTruth, type ProcWorldTruth } from '../../core/synth/proc-truth';
 import { buildDemoImage, buildScaleImage, buildScenario, DEMO_SECRET, PROC_SCENARIO_NAMES, SCENARIO_NAMES, type BuiltScenario } from '../../core/synth/scenarios';
 import type { VirtualSpace } from '../../core/translate/types';
 
@@ -94,7 +94,7 @@ function cSlotVa(c: Ctx, segVa: bigint, slot: number): bigint {
 }
 
 /**
- * The slot mapping address a c_slot points back to, by darwin-compressor §3.1 / process-memory §5.1:
+ * c_slot.c_packed_ptr at `slotVa` → slot mapping address, by docs/compressor.md §5.1 / docs/process-memory.md §6.3:
  * x86_64 36 bits from bit 28, arm64 33 bits from bit 31, both (packed << 2) + base; the 12-byte M1
  * popcount slot keeps the pointer itself in 47 bits from bit 49, sign-extended.
  */
@@ -157,8 +157,27 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
     const head = c.g('tasks');
     const tasks: bigint[] = [];
     for (let t = c.space.readU64(head); t !== head && tasks.length < 20; t = c.f('task', t, 'tasks.next')) tasks.push(t);
-    expect(tasks).toEqual([...c.p.processes].map((p) => p.task));
-    expect(c.space.readU64(head + 8n)).toBe(c.p.processes[4]!.task);
+    // every listed process's task, oldest first, then the stray corpse task whose proc is on no list
+    expect(tasks).toEqual([...c.p.processes.map((p) => p.task), ...c.p.strayTasks.map((t) => t.task)]);
+    expect(c.space.readU64(head + 8n)).toBe(c.p.strayTasks[0]!.task);
+    expect(c.p.strayTasks.map((t) => [t.pid, t.ppid, t.name])).toEqual([[480, 1, 'ReportCrash']]);
+    const stray = c.p.strayTasks[0]!;
+    const strayProc = c.p.rules.procTask === 'P4' ? stray.task - c.space.readU64(c.g('proc_struct_size')) : c.f('task', stray.task, 'bsd_info');
+    expect(strayProc).toBe(stray.proc);
+    expect(Number(c.f('proc', stray.proc, 'p_pid'))).toBe(480);
+    expect(order).not.toContain(stray.proc);
+    expect(Number(c.space.readU32(c.g('tasks_count')))).toBe(6);
+    expect(Number(c.space.readU32(c.g('nprocs')))).toBe(5);
+    // zombproc: the exited child, no task
+    expect(c.p.zombies.map((z) => [z.pid, z.ppid, z.name])).toEqual([[260, 212, 'com.apple.WebKit']]);
+    const z = c.space.readU64(c.g('zombproc'));
+    expect(z).toBe(c.p.zombies[0]!.proc);
+    expect(c.f('proc', z, 'p_list.le_next')).toBe(0n);
+    expect(c.f('proc', z, 'p_list.le_prev')).toBe(c.g('zombproc'));
+    expect([Number(c.f('proc', z, 'p_pid')), Number(c.f('proc', z, 'p_stat'))]).toEqual([260, 5]);
+    if (c.p.rules.procTask === 'P4') expect(c.f('proc', z, 'p_lflag') & 2n).toBe(0n);
+    else expect(c.f('proc', z, 'task')).toBe(0n);
+    expect(order).not.toContain(z);
   });
 
   it('proc → task → map → pmap by the version rule, names and pids by field name', () => {
@@ -541,6 +560,9 @@ describe('CLI-shaped expectations from the truth', () => {
       { pid: 212, va: '0x200001000' },
       { pid: 230, va: '0x280001000' },
     ]);
+    const json = JSON.parse(truthToJson(p)) as { processes: Array<{ pid: number; task: string; regions: Array<{ start: string; pages: Array<{ va: string }> }> }> };
+    expect(json.processes[1]!.task).toBe(procs[1]!.task);
+    expect(json.processes[3]!.regions[0]!.pages[1]!.va).toBe('0x280001000');
     expect(procdumpFileName(230, p.processes.find((x) => x.pid === 230)!.regions[2]!)).toBe('pid.230.vma.0x600000000000-0x600000002000.dmp');
   });
 });

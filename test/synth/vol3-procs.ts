@@ -28,6 +28,8 @@ const p = b.procs!;
 const hex = (v: bigint) => '0x' + v.toString(16);
 console.log(JSON.stringify({ scenario: name, banner: b.image.banner, rules: p.rules }));
 for (const pr of p.processes) console.log(['PSLIST', hex(pr.proc), pr.name, pr.pid, pr.ppid].join('\t'));
+// on the tasks queue only: what the tasks method of pslist adds to the allproc list
+for (const t of p.strayTasks) console.log(['STRAY', hex(t.proc), t.name, t.pid, t.ppid].join('\t'));
 for (const pr of p.processes) for (const r of pr.regions) console.log(['MAPS', pr.pid, pr.name, hex(r.start), hex(r.end), r.protection, r.tag].join('\t'));
 
 const dumps = process.argv[4];
