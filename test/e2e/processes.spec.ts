@@ -249,5 +249,12 @@ test('screenshots of the process views at 1440×900 and 1024×768', async ({ pag
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(dir, `process-memory${suffix}.png`) });
     expect(existsSync(path.join(dir, `process-memory${suffix}.png`))).toBe(true);
+    // the slot under the hit, with its owners
+    await page.getByTestId('nav-search').click();
+    await page.getByTestId('hit-row').first().click();
+    await expect(page.getByTestId('view-slots')).toBeVisible();
+    await expect(page.getByTestId('page-owner').first()).toBeVisible();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(dir, `slot-owners${suffix}.png`) });
   }
 });
