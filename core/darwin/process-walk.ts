@@ -6,7 +6,7 @@ import { UnfoldError } from '../errors';
 import type { KernelContext } from './kernel';
 import { PagerCache, type PagerInfo } from './pager';
 import { PAGE_STATES, PageResolver, emptyCounts, type PageCounts, type PageHit, type PageState, type SegmentStates } from './page-resolver';
-import { walkProcesses, type ProcessInfo } from './procs';
+import { walkProcesses, type ProcessInfo, type ProcessWalk } from './procs';
 import { ObjectCache } from './vmobject';
 import { MapCache, type MapEntry } from './vmmap';
 import { PROCESS_TYPES, protString } from './vm-rules';
@@ -72,6 +72,9 @@ export interface ProcessWalkResult {
   slots: Map<number, ForwardSlot>;
   /** sv index → owners */
   sv: Map<number, Owner[]>;
+  /** processes on zombproc, and tasks on the tasks queue without a proc (reported, no memory walked) */
+  zombies: ProcessWalk['zombies'];
+  orphanTasks: bigint[];
   /** the caches, kept for page lookups of the reader and the backward join */
   resolver: PageResolver;
   problems: string[];
@@ -165,7 +168,7 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
   }
   for (const q of resolver.objects.problems) note(q);
   for (const o of sv.values()) o.sort(byOwner);
-  return { processes, slots, sv, resolver, problems };
+  return { processes, slots, sv, resolver, problems, zombies: walk.zombies, orphanTasks: walk.orphanTasks };
 }
 
 /** the owners of a forward slot as (pid, va), sorted by pid then va */

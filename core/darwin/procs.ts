@@ -38,6 +38,8 @@ export interface ProcessWalk {
   problems: string[];
   /** tasks on the `tasks` queue whose proc is not on allproc */
   orphanTasks: bigint[];
+  /** processes on zombproc (exited, not reaped): no task, no map */
+  zombies: Array<{ pid: number; ppid: number; name: string; proc: bigint }>;
 }
 
 /** the task of a proc by the rule of its version; 0 when it has none */
@@ -138,5 +140,14 @@ export function walkProcesses(ctx: KernelContext): ProcessWalk {
       for (const p of out) if (p.task !== 0n && !queued.has(p.task)) problems.push(`pid ${p.pid}: task ${hex(p.task)} is not on the tasks queue`);
     }
   }
-  return { processes: out, problems, orphanTasks };
+  // zombproc: exited processes not yet reaped (their memory may still hold compressed pages, unowned)
+  const zombies: ProcessWalk['zombies'] = [];
+  if (ctx.tryGlobal('zombproc') !== null) {
+    const z = walkBsdList(ctx, { head: ctx.global('zombproc'), type: 'proc', link: 'p_list', backLinks: 'note' });
+    if (z.problem) problems.push(`zombproc: ${z.problem.message}`);
+    for (const p of z.items) zombies.push({ pid: p.num('p_pid'), ppid: hasPpid ? p.num('p_ppid') : -1, name: p.cstring('p_comm'), proc: p.address });
+    zombies.sort((a, b) => a.pid - b.pid);
+  }
+  // a task on the queue without a proc on allproc is also not a zombie's (zombies have released theirs)
+  return { processes: out, problems, orphanTasks, zombies };
 }
