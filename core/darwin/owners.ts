@@ -66,6 +66,8 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
     for (const f of fwd.slots.values()) claimed.set(f.pager, (claimed.get(f.pager) ?? 0) + 1);
     for (const p of pagers.all()) {
       if (p.occupied !== null && p.occupied <= (claimed.get(p) ?? 0)) continue;
+      // an ops-pointer hit of the scan that read as a pager with impossible counts is not one
+      if (p.numSlots <= 0 || (p.occupied !== null && p.occupied > p.numSlots)) continue;
       const nz = attempt(() => p.nonZero());
       if (nz instanceof UnfoldError) continue;
       for (const s of nz) index.set(s.address, { pager: p.address, object: p.object, page: s.index, value: s.value });
