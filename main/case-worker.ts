@@ -135,7 +135,8 @@ function stats(caseId: number): CaseStats {
 
 function segmentExists(cur: NonNullable<typeof current>, segment: number): void {
   if (!cur.facadeCase.segments().some((s) => s.index === segment)) {
-    throw appError('NOT_FOUND', `segment ${segment} is not a segment of this case`, { segment });
+    const count = cur.facadeCase.segments().length;
+    throw appError('NOT_FOUND', `there is no segment ${segment} (the case has ${count} segments)`, { segment, segments: count });
   }
 }
 

@@ -25,6 +25,7 @@ import { AppError, toApiError } from './errors';
 import { withoutFileContent, yaraIncludes } from './content-guard';
 import { PathGrants } from './path-grants';
 import type { Settings } from './settings';
+import { checkRegexSyntax, parseHex } from '../core/search/query';
 
 export interface Dialogs {
   pickImage(): Promise<string | null>;
@@ -142,8 +143,6 @@ function stringList(method: string, name: string, v: unknown, maxLength: number)
   });
 }
 
-const HEX_PATTERN = /^\s*(?:[0-9a-fA-F]{2}|\?\?)(?:\s*(?:[0-9a-fA-F]{2}|\?\?))*\s*$/;
-
 function searchRequest(method: string, v: unknown): SearchRequest {
   const keys = ['requestId', 'caseId', 'strings', 'regexes', 'hex', 'yara', 'utf16', 'ascii', 'ignoreCase', 'maxHits'] as const;
   const o = plainObject(method, 'the search', v, keys, keys.filter((k) => k !== 'maxHits'));
@@ -166,17 +165,10 @@ function searchRequest(method: string, v: unknown): SearchRequest {
   if (req.strings.length + req.regexes.length + req.hex.length + req.yara.length === 0) {
     throw new ArgError(method, 'give at least one string, regular expression, hex pattern or YARA rule');
   }
-  // cheap checks here so a typo is refused before a worker is woken; core checks again in full
-  req.hex.forEach((h, i) => {
-    if (!HEX_PATTERN.test(h)) throw new ArgError(method, `hex[${i}] ${show(h)} is not pairs of hex digits or ?? (e.g. "4d 5a ?? 00")`);
-  });
-  req.regexes.forEach((r, i) => {
-    try {
-      new RegExp(r, req.ignoreCase ? 'gi' : 'g');
-    } catch (e) {
-      throw new ArgError(method, `regexes[${i}] is not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  });
+  // core's own checks, so a typo is refused before a worker is woken, in the CLI's words (which
+  // pattern, which byte or character, why); YARA rules are compiled by the worker
+  req.hex.forEach((h) => parseHex(h));
+  req.regexes.forEach((r) => checkRegexSyntax(r, req.ignoreCase));
   return req;
 }
 

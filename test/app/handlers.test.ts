@@ -156,9 +156,6 @@ describe('handlers: argument validation', () => {
       [{ ...goodSearch(), strings: ['x'.repeat(5000)] }, /longer than/],
       [{ ...goodSearch(), strings: Array(300).fill('a') }, /at most 256/],
       [{ ...goodSearch(), strings: [] }, /at least one/],
-      [{ ...goodSearch(), strings: [], hex: ['4d 5'] }, /hex\[0\]/],
-      [{ ...goodSearch(), strings: [], hex: ['zz'] }, /hex\[0\]/],
-      [{ ...goodSearch(), strings: [], regexes: ['(unclosed'] }, /regexes\[0\] is not a valid regular expression/],
       [{ ...goodSearch(), utf16: 'yes' }, /utf16 must be true or false/],
       [{ ...goodSearch(), ignoreCase: 1 }, /ignoreCase must be true or false/],
       [{ ...goodSearch(), maxHits: 0 }, /maxHits/],
@@ -170,6 +167,29 @@ describe('handlers: argument validation', () => {
     for (const [req, pattern] of cases) await refused(h.search(req), 'BAD_ARGUMENT', pattern);
     const { ascii: _a, ...missing } = goodSearch();
     await refused(h.search(missing), 'BAD_ARGUMENT', /ascii is missing/);
+    expect(host.calls).toEqual([]);
+  });
+
+  it('refuses bad patterns in core\'s words, naming the pattern, the position and the reason', async () => {
+    fresh();
+    const bad = async (req: Record<string, unknown>) => {
+      const r = await h.search({ ...goodSearch(), strings: [], ...req });
+      if (r.ok) throw new Error('accepted');
+      return r.error;
+    };
+    expect(await bad({ hex: ['zz 00'] })).toEqual({
+      code: 'BAD_QUERY',
+      message: 'bad hex pattern "zz 00": byte 1 is "zz", which is not two hex digits or "??"',
+      details: { type: 'hex', pattern: '"zz 00"', reason: 'byte 1 is "zz", which is not two hex digits or "??"' },
+    });
+    expect((await bad({ hex: ['4d 5'] })).message).toBe('bad hex pattern "4d 5": it has 3 hex digits; bytes need pairs of digits (e.g. "4d 5a ?? 00")');
+    expect(await bad({ regexes: ['ab(unclosed'] })).toEqual({
+      code: 'BAD_QUERY',
+      message: 'bad regex pattern /ab(unclosed/: Unterminated group',
+      details: { type: 'regex', pattern: '/ab(unclosed/', reason: 'Unterminated group', position: 3 },
+    });
+    expect((await bad({ regexes: ['a)b'] })).details).toMatchObject({ reason: "Unmatched ')'", position: 2 });
+    expect((await bad({ regexes: ['x[\\]a-'] })).details).toMatchObject({ reason: 'Unterminated character class', position: 2 });
     expect(host.calls).toEqual([]);
   });
 
