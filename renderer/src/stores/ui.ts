@@ -33,6 +33,8 @@ export function routeHash(r: Route): string {
 
 export const useUi = defineStore('ui', () => {
   const view = ref<Screen>('open');
+  /** the single-value table entry a search hit pointed at (shown marked in Single values) */
+  const svEntry = ref<number | null>(null);
   /** the views the app has (App.vue registers them), so a stale or typed hash cannot pick a missing one */
   let known: readonly string[] = [];
   const show = (v: Screen) => {
@@ -51,5 +53,5 @@ export const useUi = defineStore('ui', () => {
     const h = routeHash(r);
     if (location.hash !== h) history.replaceState(history.state, '', `${location.pathname}${location.search}${h}`);
   };
-  return { view, show, setKnown, savedRoute, writeRoute };
+  return { view, svEntry, show, setKnown, savedRoute, writeRoute };
 });
