@@ -158,6 +158,19 @@ describe('errors carry no file contents', () => {
     });
   });
 
+  it('a replaced error keeps its true/false flags (which say what kind of failure it was), never its text', async () => {
+    const error = {
+      code: 'BAD_SYMBOLS',
+      message: `symbol table header was "${FIRST_LINE}"`,
+      details: { source: secret, addressesDoNotFit: true, failures: [FIRST_LINE], bytes: 12 },
+    };
+    expect(await scrubError('openCase', error, [{ label: 'symbol table', path: secret }])).toEqual({
+      code: 'BAD_SYMBOLS',
+      message: `openCase: the symbol table ${secret} could not be used (BAD_SYMBOLS); the error's own words quoted the file, so they are not shown`,
+      details: { addressesDoNotFit: true, path: secret },
+    });
+  });
+
   it('an error that quotes nothing passes unchanged (paths and banners may be named)', async () => {
     const error = { code: 'NO_SYMBOLS', message: `no symbol table in ${secret} matches Darwin Kernel Version 23.0.0: root:x:0:0 build`, details: { path: secret } };
     // the banner text is left out of the comparison even where the file holds it

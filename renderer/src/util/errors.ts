@@ -106,7 +106,7 @@ const WORDS: Record<WordedCode, Wording> = {
     title: 'The symbol table could not be used',
     what: (d) =>
       d.addressesDoNotFit === true
-        ? `The symbol table ${str(d.source) ?? ''} names this kernel's banner, but its addresses do not fit the image, so the KASLR slide and page-table root could not be validated.`
+        ? `The symbol table ${str(d.source) ?? str(d.path) ?? ''} names this kernel's banner, but its addresses do not fit the image, so the KASLR slide and page-table root could not be validated.`
         : 'The symbol file is damaged, is not an ISF (Volatility 3) table, or lacks what Unfold needs.',
     advice: (d) =>
       d.addressesDoNotFit === true
