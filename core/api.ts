@@ -19,6 +19,7 @@ import type { SlotStats } from './darwin/histogram';
 import type { CaseInfo } from './case-info';
 import type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
 import type { ExportRequest, ExportSummary } from './export/types';
+import { DEFAULT_MIN_LENGTH } from './search/string-defaults';
 
 export type { CompressorSummary, SegmentSummary, SlotKind, SlotRecord, SvEntry } from './darwin/types';
 export type { SlotStats } from './darwin/histogram';
@@ -159,7 +160,7 @@ export interface StringsRequest extends CaseRequest {
 export const STRINGS_LIMITS = {
   minLength: 1,
   maxLength: 4096,
-  defaultMin: 6,
+  defaultMin: DEFAULT_MIN_LENGTH,
   filterLength: 256,
   maxStrings: 1_000_000,
   defaultMaxStrings: 200_000,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { openCase, type Case } from '../../core/case';
 import { ensureDemoCase } from '../../core/demo';
 import type { SlotRecord } from '../../core/darwin/types';
-import { HIT_COLUMNS, type StringHit } from '../../core/api';
+import { HIT_COLUMNS, STRINGS_LIMITS, type StringHit } from '../../core/api';
 import { E2E_TMP, E2E_TOKEN, E2E_URL } from './env';
 
 const SECRET = 'UNFOLD-DEMO-SECRET';
@@ -139,7 +139,7 @@ test('strings: extract with a minimum and a filter, see the planted strings, ope
 
   await openDemo(page);
   await page.getByTestId('nav-strings').click();
-  await expect(page.getByTestId('strings-min')).toHaveValue('6');
+  await expect(page.getByTestId('strings-min')).toHaveValue(String(STRINGS_LIMITS.defaultMin));
   await page.getByTestId('strings-min').fill('8');
   await page.getByTestId('strings-filter').fill('unfold-DEMO');
   await page.getByTestId('strings-run').click();

@@ -285,3 +285,36 @@ test('a reload keeps the view, the segment and the slot', async ({ page }) => {
   await page.reload();
   await expect(page.getByTestId('view-search')).toBeVisible();
 });
+
+test('strings: the filter narrows the extracted list at once and marks the match; the default minimum is the CLI’s', async ({ page }) => {
+  const all: string[] = [];
+  await core.strings(8, { onString: (x) => void all.push(x.text) });
+  const containing = all.filter((t) => t.toLowerCase().includes('unfold-demo'));
+  expect(containing.length).toBeGreaterThan(0);
+
+  await openDemo(page);
+  await page.getByTestId('nav-strings').click();
+  await expect(page.getByTestId('strings-min')).toHaveValue('4');
+  await page.getByTestId('strings-min').fill('8');
+  await page.getByTestId('strings-run').click();
+  await expect(page.getByTestId('strings-summary')).toContainText('pages');
+  await expect(page.getByTestId('strings-count')).toHaveText(new Intl.NumberFormat('en-US').format(all.length));
+  const summary = await page.getByTestId('strings-summary').textContent();
+
+  await page.getByTestId('strings-filter').fill('UNFOLD-demo');
+  // no new extraction: the same run's summary, the list narrowed to the strings that contain the text
+  await expect(page.getByTestId('strings-count')).toHaveText(String(containing.length));
+  await expect(page.getByTestId('strings-total')).toHaveText(new Intl.NumberFormat('en-US').format(all.length));
+  await expect(page.getByTestId('strings-progress')).toHaveCount(0);
+  expect((await page.getByTestId('strings-summary').textContent())!.replace(/^[\s\S]*? in /, '')).toBe(summary!.replace(/^[\s\S]*? in /, ''));
+  const rows = page.getByTestId('string-row');
+  await expect(rows).toHaveCount(containing.length);
+  const marks = await rows.first().locator('mark').allTextContents();
+  expect(marks.length).toBeGreaterThan(0);
+  for (const m of marks) expect(m.toLowerCase()).toBe('unfold-demo');
+  await page.screenshot({ path: path.join(SHOTS, 'strings-filter-1440.png') });
+
+  await page.getByTestId('strings-filter').fill('');
+  await expect(rows).toHaveCount(Math.min(all.length, 60), { timeout: 5_000 }).catch(() => undefined);
+  await expect(page.getByTestId('strings-count')).toHaveText(new Intl.NumberFormat('en-US').format(all.length));
+});
