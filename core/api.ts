@@ -176,6 +176,11 @@ export interface OpenRequest {
   symbolsPath?: string;
 }
 
+export interface RecentCase {
+  imagePath: string;
+  symbolsPath?: string;
+}
+
 export interface Environment {
   apiVersion: number;
   mode: 'electron' | 'browser';
@@ -184,6 +189,8 @@ export interface Environment {
   appVersion: string;
   platform: string;
   recentSymbols: string | null;
+  /** cases opened lately, newest first (image and the symbol table it was opened with) */
+  recentCases: RecentCase[];
   /** the case the host already has open (a browser reload keeps it) */
   openCase: OpenCase | null;
   /** what to open on start (`npm start [image]`); given to the first page that asks, then null */

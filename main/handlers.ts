@@ -254,6 +254,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         appVersion: deps.appVersion,
         platform: process.platform,
         recentSymbols: deps.settings.recentSymbols(),
+        recentCases: deps.settings.recentCases(),
         openCase: open,
         startup: start,
       });
@@ -273,6 +274,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       if (req.symbolsPath) await grants.grant(req.symbolsPath, 'read', 'open-form');
       const r = await host.call('openCase', req);
       if (r.ok && req.symbolsPath) deps.settings.rememberSymbols(req.symbolsPath);
+      if (r.ok) deps.settings.rememberCase(req.symbolsPath ? { imagePath: req.imagePath, symbolsPath: req.symbolsPath } : { imagePath: req.imagePath });
       const read = [{ label: 'image', path: req.imagePath }, ...(req.symbolsPath ? [{ label: 'symbol table', path: req.symbolsPath }] : [])];
       return withoutFileContent(m, r, read);
     }),

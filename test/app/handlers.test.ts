@@ -145,6 +145,8 @@ describe('handlers: argument validation', () => {
     expect(host.calls).toEqual([{ method: 'openCase', args: [{ requestId: 'o1', imagePath: image, symbolsPath: isf }] }]);
     const recent = await h.getRecentSymbols();
     expect(recent).toEqual({ ok: true, value: isf });
+    const env = await h.environment();
+    expect(env.ok && env.value.recentCases).toEqual([{ imagePath: image, symbolsPath: isf }]);
   });
 
   it('refuses bad searches', async () => {

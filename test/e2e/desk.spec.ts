@@ -148,6 +148,11 @@ test('an empty file says it is empty; an ISF whose addresses do not fit says so;
   await page.getByRole('button', { name: 'Open…' }).click();
   await expect(page.getByTestId('symbols-path')).toHaveValue(demo.symbolsPath);
   await expect(page.getByTestId('image-path')).toHaveValue(demo.imagePath);
+  // remembered as a recent case, with the ISF it was opened with (the failed opens are not)
+  const recent = page.getByTestId('recent-case');
+  await expect(recent.first()).toHaveText(`${demo.imagePath} · ${path.basename(demo.symbolsPath)}`);
+  await expect(page.getByTestId('recent-cases')).not.toContainText('empty.raw');
+  await page.screenshot({ path: path.join(SHOTS, 'open-form-1440.png') });
 });
 
 test('hex view: arrows move the cursor, shift selects, Ctrl+C copies hex, text or UTF-16; go to offset', async ({ page, context }) => {
@@ -315,6 +320,5 @@ test('strings: the filter narrows the extracted list at once and marks the match
   await page.screenshot({ path: path.join(SHOTS, 'strings-filter-1440.png') });
 
   await page.getByTestId('strings-filter').fill('');
-  await expect(rows).toHaveCount(Math.min(all.length, 60), { timeout: 5_000 }).catch(() => undefined);
   await expect(page.getByTestId('strings-count')).toHaveText(new Intl.NumberFormat('en-US').format(all.length));
 });
