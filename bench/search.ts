@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, writeSync, closeSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { compileMatcher } from '../core/search/matcher';
+import { compileMatcher, type MatcherOptions } from '../core/search/matcher';
+import { yaraEngineAvailable, yaraEngineInfo } from '../core/search/yara';
 import type { SearchQuery } from '../core/search/query';
 
 export interface PageSource {
@@ -126,8 +127,8 @@ export function syntheticPages(count: number, seed = 0x5eed): Uint8Array[] {
   return pages;
 }
 
-async function timeScan(source: PageSource, query: SearchQuery): Promise<{ mbps: number; hits: number; bytes: number }> {
-  const m = compileMatcher(query);
+async function timeScan(source: PageSource, query: SearchQuery, opts: MatcherOptions = {}): Promise<{ mbps: number; hits: number; bytes: number }> {
+  const m = compileMatcher(query, opts);
   let hits = 0;
   let bytes = 0;
   const onHit = (): void => {
@@ -179,7 +180,13 @@ export async function run(opts: SearchBenchOptions): Promise<Record<string, numb
   }
   const literal = await timeScan(source, { strings: [BENCH_LITERAL] });
   const regex = await timeScan(source, { regexes: [BENCH_REGEX] });
-  const yara = await timeScan(source, { yara: [{ source: BENCH_YARA, origin: 'bench' }] });
+  const yaraQuery: SearchQuery = { yara: [{ source: BENCH_YARA, origin: 'bench' }] };
+  const yara = await timeScan(source, yaraQuery);
+  // Both engines on the same pages: the native YARA-X binding where one is installed, and the portable
+  // libyara WebAssembly build every platform has; their hit counts must agree.
+  const native = yaraEngineAvailable('native') ? await timeScan(source, yaraQuery, { yaraEngine: 'native' }) : null;
+  const wasm = await timeScan(source, yaraQuery, { yaraEngine: 'wasm' });
+  if (native && native.hits !== wasm.hits) throw new Error(`YARA engines disagree: native ${native.hits} hits, wasm ${wasm.hits}`);
 
   const dir = mkdtempSync(path.join(tmpdir(), 'unfold-bench-search-'));
   const file = path.join(dir, 'pages.bin');
@@ -199,6 +206,10 @@ export async function run(opts: SearchBenchOptions): Promise<Record<string, numb
       scanLiteralMBps: round(literal.mbps),
       scanRegexMBps: round(regex.mbps),
       scanYaraMBps: round(yara.mbps),
+      yaraEngine: yaraEngineInfo().label,
+      // absent where no native binding exists for this platform
+      ...(native ? { yaraNativeMBps: round(native.mbps) } : {}),
+      yaraWasmMBps: round(wasm.mbps),
       grepSynthLiteralMBps: round(gl.mbps),
       grepSynthRegexMBps: round(gr.mbps),
       searchBenchMB: round(bytes / 1e6),
@@ -206,7 +217,7 @@ export async function run(opts: SearchBenchOptions): Promise<Record<string, numb
     if (!opts.json) {
       console.log(
         `search over ${out.searchBenchMB} MB: literal ${out.scanLiteralMBps} MB/s (${literal.hits} hits), regex ${out.scanRegexMBps} MB/s (${regex.hits}), ` +
-          `YARA ${out.scanYaraMBps} MB/s (${yara.hits}); grep -F ${out.grepSynthLiteralMBps} MB/s (${gl.count} lines), grep -P ${out.grepSynthRegexMBps} MB/s (${gr.count} lines)`,
+          `YARA ${out.scanYaraMBps} MB/s (${yara.hits}; ${out.yaraEngine}; native ${out.yaraNativeMBps ?? '–'} MB/s, wasm ${out.yaraWasmMBps} MB/s); grep -F ${out.grepSynthLiteralMBps} MB/s (${gl.count} lines), grep -P ${out.grepSynthRegexMBps} MB/s (${gr.count} lines)`,
       );
     }
     return out;

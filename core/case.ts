@@ -7,16 +7,22 @@ import { totalmem } from 'node:os';
 import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
-import { planCompressor, readSegmentBuffer, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
+import { planCompressor, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
 import { holeIn } from './translate/present';
 import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads, newRunGroup, PageTimeoutError } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
-import { runJob, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
+import { readSwapKeys, describeCipher } from './darwin/swap-crypto';
+import { planSwap, type SwapSetup } from './darwin/swap-plan';
+import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
+import { sha256File } from './darwin/swapfiles';
+import type { SwapFileInfo } from './case-info';
+import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
+import { yaraEngineInfo } from './search/yara';
 import type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
 import { exportPages } from './export/export';
 import type { ExportRequest, ExportResult } from './export/types';
@@ -37,6 +43,8 @@ export interface Progress {
 export interface OpenOptions {
   /** ISF file or folder of ISFs */
   symbols?: string;
+  /** swap files, or folders of them, copied from the Mac (matched to the kernel's list by name) */
+  swap?: string[];
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   /** decode threads; 0 decodes on the calling thread; default all cores */
@@ -100,6 +108,9 @@ export class Case {
   private planBySegment = new Map<number, SegmentPlan>();
   private segmentList: SegmentSummary[] = [];
   private imageHash: string | null = null;
+  private swap: SwapSetup = { keys: null, files: [], problems: [], bySegment: new Map(), undecoded: new Map() };
+  private swapProblemList: string[] = [];
+  private swapHashes: Promise<SwapFileInfo[]> | null = null;
   /** pages the walk's own search (OpenOptions.during.search) gave up on */
   private walkGaveUp: GaveUp[] = [];
   info!: CaseInfo;
@@ -134,6 +145,11 @@ export class Case {
       const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
       const c = new Case(image, kernel, plan, threads, pool);
       c.keepBudget = opts.bufferCacheBytes ?? 0;
+      const keys = plan.segments.some((s) => s.sealedSlots)
+        ? readSwapKeys(kernel.space, kernel.symbolTable, kernel.slide, kernel.version.major)
+        : null;
+      c.swap = planSwap(plan, keys, opts.swap);
+      plan.problems.push(...c.swap.problems);
       await c.walk(opts);
       return c;
     } catch (e) {
@@ -149,9 +165,27 @@ export class Case {
     return this.pool;
   }
 
-  /** resident segments that have slots to decode, in segment order */
+  /** segments that have slots to decode (resident, or sealed with a way to read them), in segment order */
   private decodable(): SegmentPlan[] {
-    return this.plan.segments.filter((s) => s.bufferVa !== null && s.slots.length > 0);
+    return this.plan.segments.filter((s) => this.swap.bySegment.has(s.summary.index) || (s.bufferVa !== null && s.slots.length > 0));
+  }
+
+  /**
+   * The job of one segment before any bytes are read: from a kept buffer, or to be read (from RAM,
+   * or for a sealed segment from its swap file) by whichever thread runs it.
+   */
+  private baseJob(seg: SegmentPlan, keep: boolean): SegmentJob {
+    const idx = seg.summary.index;
+    const sp = this.swap.bySegment.get(idx);
+    const ctx = decodeContext(this.plan, seg);
+    const slots = sp ? sp.slots : seg.slots;
+    const k = this.kept.get(idx);
+    // a fresh copy of the sealed part per job: loading marks it (plain, failed)
+    const sealed = sp ? { sealed: { ...sp.job, ...(k ? { plain: true } : {}) } } : {};
+    if (k) return { ctx, slots, bytes: k.bytes, ...(k.holes ? { holes: k.holes } : {}), ...sealed };
+    if (sp?.job.file) return { ctx, slots, keep, ...sealed };
+    const length = sp ? sp.job.length : seg.readLength;
+    return { ctx, slots, read: { spec: this.spaceSpec(), va: '0x' + seg.bufferVa!.toString(16), length }, keep, ...sealed };
   }
 
   private spaceSpec(): SpaceSpec {
@@ -159,18 +193,19 @@ export class Case {
     return { imagePath: this.image.path, arch: k.arch, dtb: k.dtb, ...(k.t1sz !== undefined ? { t1sz: k.t1sz } : {}) };
   }
 
-  private jobFor(seg: SegmentPlan, keep = false): SegmentJob {
-    const k = this.kept.get(seg.summary.index);
-    const { bytes, holes } = k ?? readSegmentBuffer(this.kernel.space, seg);
-    const gaps = holes && holes.length > 0 ? { holes } : {};
-    if (keep && !k) this.kept.set(seg.summary.index, { bytes, ...gaps });
-    return { ctx: decodeContext(this.plan, seg), bytes, ...gaps, slots: seg.slots };
+  /** the job with its bytes read on this thread (and decrypted, for a sealed segment) */
+  private jobFor(seg: SegmentPlan, keep = false): SegmentJob & { problems: string[] } {
+    const job = this.baseJob(seg, keep);
+    const problems = job.read ? loadJobBuffer(job, this.kernel.space) : [];
+    openSealed(job);
+    return Object.assign(job, { problems });
   }
 
   /** during the walk: whether this segment's buffer still fits the cache budget */
   private reserveKeep(seg: SegmentPlan): boolean {
-    if (this.keepBudget < seg.readLength) return false;
-    this.keepBudget -= seg.readLength;
+    const len = this.swap.bySegment.get(seg.summary.index)?.job.length ?? seg.readLength;
+    if (this.keepBudget < len) return false;
+    this.keepBudget -= len;
     return true;
   }
 
@@ -193,23 +228,18 @@ export class Case {
       const seg = segs[next++]!;
       let p: Promise<R>;
       const keep = phase === 'decode' && this.reserveKeep(seg);
-      const k = this.kept.get(seg.summary.index);
       if (pool) {
         // a kept buffer is shared memory: posting it shares it, nothing is copied or read again;
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
-        const job = make(
-          k
-            ? { ctx: decodeContext(this.plan, seg), slots: seg.slots, bytes: k.bytes, ...(k.holes ? { holes: k.holes } : {}) }
-            : {
-                ctx: decodeContext(this.plan, seg),
-                slots: seg.slots,
-                read: { spec: this.spaceSpec(), va: '0x' + seg.bufferVa!.toString(16), length: seg.readLength },
-                keep,
-              },
-        );
-        p = this.runBudgeted<R>(pool, job, group);
+        p = this.runBudgeted<R>(pool, make(this.baseJob(seg, keep)), group);
       } else {
-        p = Promise.resolve().then(() => runJob(make(this.jobFor(seg, keep))).result as R);
+        p = Promise.resolve().then(() => {
+          const base = this.jobFor(seg, keep);
+          const { problems, ...job } = base;
+          const r = runJob(make(job)).result as unknown as R & JobProblems;
+          if (problems.length) r.problems = [...problems, ...(r.problems ?? [])];
+          return r;
+        });
       }
       p.catch(() => {}); // awaited in order below; this only keeps an abandoned run from warning
       pending.push(p);
@@ -275,7 +305,9 @@ export class Case {
   }
 
   private async walk(opts: OpenOptions): Promise<void> {
-    for (const seg of this.plan.segments) this.undecoded.set(seg.summary.index, [...seg.undecoded]);
+    for (const seg of this.plan.segments) {
+      this.undecoded.set(seg.summary.index, [...(this.swap.undecoded.get(seg.summary.index) ?? seg.undecoded)]);
+    }
     const search = opts.during?.search;
     const strings = opts.during?.strings;
     if (search) validateQuery(search.query);
@@ -287,6 +319,9 @@ export class Case {
       (b) => ({ ...b, task: 'records', ...also }),
       (seg, r) => {
         if (r.problems) seg.summary.problems.push(...r.problems);
+        if (r.problems && this.swap.bySegment.has(seg.summary.index)) {
+          for (const p of r.problems) this.swapProblemList.push(`segment ${seg.summary.index}: ${p}`);
+        }
         if (r.hits) for (const h of r.hits) search!.onHit(h);
         if (r.gaveUp) this.walkGaveUp.push(...r.gaveUp);
         if (r.strings) for (const x of r.strings) strings!.onString(x);
@@ -303,6 +338,8 @@ export class Case {
       if (c) compactKindCounts(c, kinds);
       seg.summary.kinds = kinds;
     }
+    const swapFiles = this.swapFileReport();
+    this.swapProblemList.unshift(...this.swap.problems);
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
     summary.compressor.consistency = withReadChecks(summary.compressor.consistency, this.readCounts());
     this.segmentList = summary.segments;
@@ -327,7 +364,53 @@ export class Case {
         xnu: k.version.xnu ?? 'unknown',
       },
       compressor: summary.compressor,
+      swap: { cipher: this.swap.keys ? describeCipher(this.swap.keys.cipher) : null, files: swapFiles, problems: this.swapProblemList },
     };
+  }
+
+  /**
+   * Per swap file given: its SHA-256 and how many segments were read from it; a file none of whose
+   * segments decrypt to what the image's slot metadata describes is named as a problem.
+   */
+  private swapFileReport(): SwapFileInfo[] {
+    const out: SwapFileInfo[] = [];
+    for (const f of this.swap.files) {
+      let read = 0;
+      let mismatched = 0;
+      for (const [idx, sp] of this.swap.bySegment) {
+        if (sp.job.file?.path !== f.path) continue;
+        if (this.compact.get(idx)?.origin) read++;
+        else if (this.planBySegment.get(idx)?.summary.problems.some((p) => p.includes(REFUSED_MISMATCH))) mismatched++;
+      }
+      if (read === 0 && mismatched > 0) {
+        const p = `swap file ${f.path}: no segment the image places in it decrypts to what its slot metadata describes (${mismatched} tried): the file is from another machine or another boot, or damaged`;
+        this.plan.problems.push(p);
+        this.swapProblemList.push(p);
+      }
+      out.push({ path: f.path, index: f.index, kernelPath: f.kernelPath, size: f.size, sha256: null, segments: read });
+    }
+    return out;
+  }
+
+  /** info.swapFiles with the SHA-256 of every swap file filled in (streamed once, then remembered) */
+  swapFilesHashed(run: RunOptions = {}): Promise<SwapFileInfo[]> {
+    this.swapHashes ??= (async () => {
+      for (const f of this.info.swap.files) {
+        throwIfAborted(run.signal);
+        f.sha256 ??= await sha256File(f.path, run.signal);
+      }
+      return this.info.swap.files;
+    })();
+    const p = this.swapHashes;
+    p.catch(() => {
+      if (this.swapHashes === p) this.swapHashes = null; // a cancelled or failed pass may be asked again
+    });
+    return p;
+  }
+
+  /** what went wrong with swap files and swap decryption (also among the compressor's problems) */
+  swapProblems(): string[] {
+    return this.swapProblemList;
   }
 
   /** live slots, slots whose bytes were absent, and segments read against c_segment_count */
@@ -371,18 +454,30 @@ export class Case {
     const record = this.slots(segment).find((r) => r.slot === slot);
     if (!record) throw new RangeError(`segment ${segment} has no live slot ${slot}`);
     const seg = this.planBySegment.get(segment);
-    const meta = seg?.slots.find((m) => m.slot === slot);
-    if (!seg || !meta || seg.bufferVa === null) return { record, page: null, compressed: null };
-    const job = this.jobFor({ ...seg, slots: [meta] }) as SegmentJob & { bytes: Uint8Array };
+    const sp = this.swap.bySegment.get(segment);
+    const meta = (sp ? sp.slots : seg?.slots)?.find((m) => m.slot === slot);
+    if (!seg || !meta || (!sp && seg.bufferVa === null)) return { record, page: null, compressed: null };
     let page: Uint8Array | null = null;
-    decodeSegmentSlots(job.bytes, job.holes, [meta], job.ctx, (_r, p) => {
-      page = p ? p.slice() : null;
-    });
+    const take = (r: SlotRecord, p: Uint8Array | null) => {
+      if (r.slot === slot) page = p ? p.slice() : null;
+    };
+    let job: SegmentJob;
+    if (sp) {
+      // a sealed segment is only believed as a whole: judge every slot, keep this one's page
+      job = this.jobFor(seg);
+      if (job.sealed?.failed !== undefined || !job.bytes) return { record, page: null, compressed: null };
+      decodeSealedSlots(job.bytes, job.holes, job.slots, job.ctx, sp.job.origin, sp.job.refusedKind, take);
+      if (page === null) return { record, page: null, compressed: null };
+    } else {
+      job = this.jobFor({ ...seg, slots: [meta] });
+      decodeSegmentSlots(job.bytes!, job.holes, [meta], job.ctx, take);
+    }
+    const bytes = job.bytes!;
     // the compressed bytes up to the first absent page they touch (all of them when none is absent)
     const end = meta.offset + meta.size;
     const gap = holeIn(job.holes ?? [], meta.offset, end);
-    const avail = Math.min(end, gap ? Math.max(meta.offset, gap.from) : end, job.bytes.length);
-    const compressed = job.bytes.slice(meta.offset, Math.max(meta.offset, avail));
+    const avail = Math.min(end, gap ? Math.max(meta.offset, gap.from) : end, bytes.length);
+    const compressed = bytes.slice(meta.offset, Math.max(meta.offset, avail));
     return { record, page, compressed };
   }
 
@@ -411,7 +506,16 @@ export class Case {
     };
     const result = (cancelled: boolean): SearchResult => {
       const limited = limit.signal.aborted;
-      return { hits, singleValueHits, pagesScanned, cancelled: cancelled && !limited, limited, seconds: (Date.now() - t0) / 1000, gaveUp };
+      return {
+        hits,
+        singleValueHits,
+        pagesScanned,
+        cancelled: cancelled && !limited,
+        limited,
+        seconds: (Date.now() - t0) / 1000,
+        gaveUp,
+        ...(query.yara?.length ? { yaraEngine: yaraEngineInfo().label } : {}),
+      };
     };
     try {
       await this.forEachSegment<SearchJobResult>(
@@ -585,6 +689,7 @@ export class Case {
   async export(req: ExportRequest, run: RunOptions = {}): Promise<ExportResult> {
     run.onProgress?.({ phase: 'hash', done: 0, total: 1, message: 'hashing the evidence file' });
     const imageSha256 = await this.imageSha256(run);
+    const swapFiles = await this.swapFilesHashed(run);
     const liveSlots = this.segmentList.reduce((n, s) => n + s.liveSlots, 0);
     return exportPages(this.pages(run), {
       out: req.out,
@@ -611,6 +716,7 @@ export class Case {
           consistency: this.info.compressor.consistency,
         },
         sv: this.info.compressor.singleValue,
+        swapFiles: swapFiles.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256!, segments: f.segments })),
         caseProblems: [...this.info.compressor.problems],
       },
     });

@@ -104,6 +104,8 @@ export interface BrowserServer {
   token: string;
   /** event streams open now */
   eventStreams(): number;
+  /** connections open now */
+  connections(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -267,6 +269,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     port,
     token,
     eventStreams: () => streams,
+    connections: () => new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n))),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -8,6 +8,7 @@
 //    appears there, the message and details are replaced by a plain one that names the path only.
 // The paths the client sent and a Darwin kernel banner (named on purpose: it says which symbol table to
 // get) are left out of the comparison. A false alarm costs only detail in one error message; a miss would leak, so the check errs that way.
+import { constants } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiError, ApiResult } from '../core/api';
@@ -34,7 +35,8 @@ export function withoutJsonQuote(message: string): string {
 async function head(file: string): Promise<string | null> {
   let fh;
   try {
-    fh = await open(file, 'r');
+    // non-blocking: a FIFO put in the file's place must not hang the call (it is then skipped, not a file)
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
     const st = await fh.stat();
     if (!st.isFile()) return null;
     const buf = Buffer.alloc(Math.min(HEAD_BYTES, st.size));

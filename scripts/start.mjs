@@ -48,7 +48,7 @@ if (electron) {
   const startup = image ? { imagePath: path.resolve(image), ...(symbols ? { symbolsPath: path.resolve(symbols) } : {}) } : 'demo';
   const server = await startBrowserMode({ port: port ? Number(port) : undefined, startup });
   console.log(`\nNo Electron binary on this machine: started browser mode at ${server.url}`);
-  console.log('Open that URL in a browser on this machine (the token is required). Ctrl+C stops the server.\n');
+  console.log('Open that URL in a browser on this machine: the page keeps the token for its tab and takes it out of the address bar (a new tab needs the URL again). Ctrl+C stops the server.\n');
   const stop = () => {
     server.close().finally(() => process.exit(0));
   };

@@ -8,7 +8,8 @@ import { validateQuery } from '../search/query';
 import type { SearchHit } from '../search/hits';
 import { EXIT, type CliIo } from './io';
 import type { SearchQuery } from '../search/query';
-import { loadYaraRules } from '../search/yara';
+import { loadYaraRules, yaraEngineInfo } from '../search/yara';
+import { delimiter } from 'node:path';
 import { HITS_CSV_HEADER, hitCsvLine } from '../search/csv';
 import { slotStats } from '../darwin/histogram';
 import { AtomicFile } from '../export/atomic';
@@ -17,8 +18,16 @@ import { openImage } from '../image/detect';
 
 interface CaseOpts {
   symbols?: string;
+  swap?: string[];
   threads?: string;
   json?: boolean;
+}
+
+/** --swap, else UNFOLD_SWAP (one path, or several joined by the platform's path delimiter) */
+function swapInputs(o: CaseOpts): string[] | undefined {
+  if (o.swap && o.swap.length > 0) return o.swap;
+  const env = process.env.UNFOLD_SWAP;
+  return env ? env.split(delimiter).filter(Boolean) : undefined;
 }
 
 /** a whole-number option value, or OptionError naming the option (exit 64) */
@@ -89,7 +98,8 @@ async function withCase(image: string, o: CaseOpts, io: CliIo, fn: (c: Case) => 
   const symbols = o.symbols ?? (process.env.UNFOLD_SYMBOLS || undefined);
   let c: Case;
   try {
-    c = await openCase(image, { symbols, threads, onProgress: progressPrinter(io, Boolean(o.json)), ...extra });
+    const swap = swapInputs(o);
+    c = await openCase(image, { symbols, threads, onProgress: progressPrinter(io, Boolean(o.json)), ...(swap ? { swap } : {}), ...extra });
   } catch (e) {
     throw fromErrno(e, (e as NodeJS.ErrnoException | null)?.path ?? image, 'open');
   }
@@ -138,6 +148,7 @@ export function infoJson(c: Case): Record<string, unknown> {
     uncompressedBytes: compressor.uncompressedBytes,
     compressionRatio: ratio,
     problems: compressor.problems,
+    swapFiles: c.info.swap.files.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256, segments: f.segments })),
   };
 }
 
@@ -182,6 +193,7 @@ export async function infoCommand(image: string, o: CaseOpts & { json?: boolean 
 
 async function infoCase(image: string, o: CaseOpts & { json?: boolean }, io: CliIo): Promise<number> {
   return withCase(image, o, io, async (c) => {
+    await c.swapFilesHashed();
     const j = infoJson(c);
     if (o.json) {
       out(io, JSON.stringify(j));
@@ -204,6 +216,8 @@ async function infoCase(image: string, o: CaseOpts & { json?: boolean }, io: Cli
     out(io, `Single value   ${cs.singleValue.length} table entries, ${cs.singleValue.reduce((n, e) => n + e.refCount, 0)} pages`);
     out(io, `Consistency    ${cs.consistency.ok ? 'ok' : 'MISMATCH'}`);
     for (const ch of cs.consistency.checks) out(io, `  ${ch.ok ? 'ok ' : 'BAD'} ${ch.name}: expected ${ch.expected}, found ${ch.found}${ch.note ? ' — ' + ch.note : ''}`);
+    if (c.info.swap.cipher) out(io, `Swap cipher    ${c.info.swap.cipher}`);
+    for (const f of c.info.swap.files) out(io, `Swap file      ${f.path} (index ${f.index}, ${f.kernelPath}): ${f.segments} segment(s) read, SHA-256 ${f.sha256}`);
     for (const p of cs.problems) out(io, `Problem        ${p}`);
     return EXIT.ok;
   });
@@ -254,6 +268,7 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
   validateQuery(query);
   const { compileMatcher } = await import('../search/matcher');
   compileMatcher(query);
+  const yaraEngine = query.yara?.length ? announceYaraEngine(io) : null;
   // the file is claimed before the (possibly long) walk: an existing one is refused up front
   const file = typeof o.out === 'string' ? await cliWords(() => AtomicFile.create(o.out as string, { overwrite: Boolean(o.overwrite) }), '--overwrite replaces it') : null;
   const csv = o.csv ? csvSink(file ? (s) => file.write(s) : (s) => io.stdout.write(s)) : null;
@@ -261,7 +276,7 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
   const onHit = (h: SearchHit) => {
     hits++;
     if (csv) csv.line(hitCsvLine(h));
-    else if (o.json) out(io, JSON.stringify(h));
+    else if (o.json) out(io, JSON.stringify(yaraEngine && h.pattern.startsWith('yara:') ? { ...h, yaraEngine } : h));
     else out(io, `segment ${h.segment} slot ${h.slot} +0x${h.offset.toString(16)}  ${h.pattern}  ${h.match}`);
   };
   try {
@@ -294,6 +309,16 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
     await file?.abort();
     throw e;
   }
+}
+
+/**
+ * Says on stderr which YARA engine runs (the rules were compiled just before, so a syntax error or an
+ * include has already been refused with exit 2); YARA hits in JSON carry it as `yaraEngine`.
+ */
+function announceYaraEngine(io: CliIo): string {
+  const { label } = yaraEngineInfo();
+  io.stderr.write(`YARA engine: ${label}\n`);
+  return label;
 }
 
 /**
@@ -369,7 +394,13 @@ export async function segmentsCommand(image: string, o: CaseOpts & { json?: bool
       if (o.json) out(io, JSON.stringify(s));
       else {
         const kinds = Object.entries(s.kinds).map(([k, n]) => `${k} ${n}`).join(', ');
-        const where = s.swap ? `swap file ${s.swap.fileIndex} @0x${s.swap.offset.toString(16)}` : s.possiblyEncrypted ? 'possibly encrypted' : '';
+        // sealed segments read back say so; those still sealed keep the old wording
+        const sealedLeft = (s.kinds.swapped ?? 0) + (s.kinds['encrypted?'] ?? 0) > 0;
+        const where = s.swap
+          ? `swap file ${s.swap.fileIndex} @0x${s.swap.offset.toString(16)}${sealedLeft || s.liveSlots === 0 ? '' : ' (read back)'}`
+          : s.possiblyEncrypted
+            ? sealedLeft ? 'possibly encrypted' : 'decrypted in RAM'
+            : '';
         out(io, `${s.index}\t${s.stateName}\t${s.liveSlots} slots\t${s.compressedBytes} bytes\t${kinds}${where ? '\t' + where : ''}${s.problems.length ? '\t' + s.problems.join('; ') : ''}`);
       }
     }
@@ -401,7 +432,8 @@ export async function pageCommand(
     const p = c.page(segment, slot);
     const bytes = o.compressed ? p.compressed : p.page;
     if (!bytes) {
-      io.stderr.write(`unfold: segment ${segment} slot ${slot} (${p.record.kind}) has no ${o.compressed ? 'stored bytes in the image' : 'decoded page'}${p.record.error ? ': ' + p.record.error : ''}\n`);
+      const hint = p.record.kind === 'swapped' && !p.record.error ? ' (its segment is in a swap file: give it with --swap)' : '';
+      io.stderr.write(`unfold: segment ${segment} slot ${slot} (${p.record.kind}) has no ${o.compressed ? 'stored bytes in the image' : 'decoded page'}${p.record.error ? ': ' + p.record.error : hint}\n`);
       return EXIT.badData;
     }
     if (o.output) {

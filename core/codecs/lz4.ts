@@ -1,5 +1,5 @@
 // LZ4 block format (bare block: no frame, no size prefix), as arm64 kernels store hybrid-mode slots
-// (osfmk/vm/lz4.c lz4raw_decode_buffer; docs/darwin-compressor.md §4.6).
+// (osfmk/vm/lz4.c lz4raw_decode_buffer; docs/codecs.md §4).
 // A block is a run of sequences: token (high nibble literal count, low nibble match length - 4, 15 =
 // "more bytes follow", each 255 continuing), literals, 2-byte little-endian offset, and the last
 // sequence carries literals only.

@@ -1,5 +1,5 @@
 // One entry point that turns a slot's bytes into a page, whatever the kind of slot
-// (docs/darwin-compressor.md §4.2–§4.4).
+// (docs/compressor.md §6, docs/codecs.md §3).
 
 import { CodecError } from '../errors';
 import { lz4DecodeBlock } from './lz4';

@@ -5,7 +5,7 @@
 //   header: w0 = end of full patterns, w1 = end of dictionary indices, w2 = end of low bits
 //   tags: 2 bits per page word (pageWords / 16 words), then full patterns, packed 4-bit
 //   dictionary indices, packed 10-bit low bits.
-// See docs/darwin-compressor.md §4.5 and §10 for the facts this file relies on.
+// See docs/codecs.md §1–§2 for the facts this file relies on.
 //
 // Split of work: this file checks everything about a stream (header words, area sizes against the
 // tag counts) and handles MZV, single-value detection, budgets and early abort; the per-word loops

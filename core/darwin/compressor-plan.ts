@@ -1,4 +1,4 @@
-// Planning the VM compressor walk (darwin-compressor §8): globals → c_segments table → validated
+// Planning the VM compressor walk (docs/compressor.md §9): globals → c_segments table → validated
 // segments (segment-plan.ts) → swap-file names and the single-value table. All the I/O except the
 // segment buffers, through the kernel-object layer: structures by type and field name from the ISF
 // when it has the compressor's types, else from the family's built-in layout (layouts.ts).

@@ -1,4 +1,4 @@
-// The VM compressor walk (darwin-compressor §8), composed from its parts so decoding can run in
+// The VM compressor walk (docs/compressor.md §9), composed from its parts so decoding can run in
 // worker threads:
 //   planCompressor      (compressor-plan.ts, segment-plan.ts, swap-list.ts, svtable.ts) reads every
 //                       kernel structure through the kernel-object layer and decides per slot what to

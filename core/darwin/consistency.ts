@@ -1,4 +1,4 @@
-// Cross-checks between what the walk found and the kernel's own counters (darwin-compressor §8.7):
+// Cross-checks between what the walk found and the kernel's own counters (docs/compressor.md §9):
 // live slots vs c_slots_used (F4+), the 4-byte-rounded sizes of live slots vs c_bytes_used, and live
 // slots plus single-value pages vs c_segment_pages_compressed. A mismatch is a finding to report
 // (image taken while the compressor was busy, smeared pages, wrong layout), never an exception.

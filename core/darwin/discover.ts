@@ -8,7 +8,8 @@
 // at BootPML4 (phys = sym(BootPML4) − base + shift) at VA sym(IdlePML4) + shift. macOS 15 zeroes
 // BootPML4 and may slide static data virtually apart from its physical load, so the virtual slide is
 // also taken from lowGlo.lgVersion (a slid pointer to `version`) and the DTB also from IdlePML4 read
-// physically, kernel_pmap_store.pm_cr3 (+0x40) and lowGlo → kdp_jtag_coredump.kernel_pmap_pml4.
+// physically, kernel_pmap_store.pm_cr3 and lowGlo → kdp_jtag_coredump.kernel_pmap_pml4 (fields read by
+// name: the ISF's types, else the built-in ones of kernel-layouts.ts).
 //
 // arm64 (no public tool does this): the kernel image is physically contiguous and statically mapped
 // with VA = PA − gPhysBase + gVirtBase. From the banner's physical address P, any kernel global X lies
@@ -28,11 +29,13 @@ import { CancelledError, DiscoveryError, NotPresentError, TruncatedImageError } 
 import type { PhysicalImage, PhysRange } from '../image/types';
 import { IsfSymbolTable, parseIsfText } from '../symbols/isf';
 import { indexSymbols, loadTable, matchEntries, noSymbolsError, type IsfEntry } from '../symbols/pack';
-import { hasField, resolveField } from '../symbols/struct';
 import type { SymbolTable } from '../symbols/types';
 import { Arm64Space } from '../translate/arm64';
 import type { Arch, VirtualSpace } from '../translate/types';
 import { X86_64Space } from '../translate/x86_64';
+import { JTAG_COREDUMP_SIGNATURE, LOWGLO_SIGNATURE, kernelFallbackTypes } from './kernel-layouts';
+import type { KObject } from './kobject';
+import { KernelTypes } from './ktypes';
 import { BANNER_PREFIX, parseBanner, type DarwinVersion } from './version';
 
 export const X86_KERNEL_BASE = 0xffffff8000000000n;
@@ -40,8 +43,7 @@ const TWO_MIB = 0x200000;
 /** fast path: shifts probed (k × 2 MiB up to this), and the most ISFs probed before scanning instead */
 const FAST_PATH_SPAN = 1024 * 1024 * 1024;
 const FAST_PATH_MAX_ISFS = 16;
-const CATFISH = Buffer.from('Catfish \0\0\0\0\0\0\0\0', 'latin1');
-const JTAG_SIGNATURE = 0x434f524544554d50n;
+const CATFISH = Buffer.from(LOWGLO_SIGNATURE, 'latin1');
 const BANNER_RE = /^Darwin Kernel Version \d{1,3}\.\d{1,3}\.\d{1,3}: [^\x00]+$/;
 const SCAN_CHUNK = 4 * 1024 * 1024;
 const SCAN_OVERLAP = 512;
@@ -132,6 +134,12 @@ function physU32(image: PhysicalImage, phys: number): number | null {
 function physU64(image: PhysicalImage, phys: number): bigint | null {
   const b = physRead(image, phys, 8);
   return b === null ? null : new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+}
+
+/** the struct `typeName` read at a physical address (kernel VA `va`), fields by name; null when absent */
+function physObject(image: PhysicalImage, types: KernelTypes, typeName: string, phys: number, va: bigint): KObject | null {
+  const b = physRead(image, phys, types.sizeOf(typeName));
+  return b === null ? null : types.view(typeName, va, b);
 }
 
 /** the banner text starting at `at` in `buf`, if a complete NUL-terminated banner is there */
@@ -303,13 +311,14 @@ function tryX86(image: PhysicalImage, table: SymbolTable, hit: BannerHit, v: Dar
 
   // virtual slide: the physical shift (Volatility 3), or lowGlo.lgVersion − sym(version) when they differ
   const slides: Array<{ slide: bigint; how: string }> = [{ slide: BigInt(shift), how: 'slide = physical shift' }];
+  const types = new KernelTypes(table, 'x86_64', kernelFallbackTypes('x86_64'));
   const lowGlo = table.symbolAddress('lowGlo');
-  let lowGloPhys = -1;
+  let lowGloObj: KObject | null = null;
   if (lowGlo !== undefined) {
-    const lg = physRead(image, physOf(lowGlo), 0x940);
-    if (lg !== null && Buffer.compare(lg.subarray(0, 16), CATFISH) === 0) {
-      lowGloPhys = physOf(lowGlo);
-      const lgVersion = new DataView(lg.buffer, lg.byteOffset).getBigUint64(0x30, true);
+    const lg = physObject(image, types, 'lowglo', physOf(lowGlo), lowGlo);
+    if (lg !== null && Buffer.compare(Buffer.concat([lg.raw('lgVerCode'), lg.raw('lgZero')]), CATFISH) === 0) {
+      lowGloObj = lg;
+      const lgVersion = lg.u64('lgVersion');
       const s = lgVersion - vsym;
       if (lgVersion >= X86_KERNEL_BASE && s !== BigInt(shift) && s % 4096n === 0n) slides.push({ slide: s, how: 'slide from lowGlo.lgVersion' });
     }
@@ -340,21 +349,20 @@ function tryX86(image: PhysicalImage, table: SymbolTable, hit: BannerHit, v: Dar
   if (idle !== undefined) addDtb(physU64(image, physOf(idle)), 'IdlePML4 read physically');
   const kps = table.symbolAddress('kernel_pmap_store');
   if (kps !== undefined) {
-    const off = hasField(table, 'pmap', 'pm_cr3') ? resolveField(table, 'pmap', 'pm_cr3').offset : 0x40;
-    addDtb(physU64(image, physOf(kps) + off), 'kernel_pmap_store.pm_cr3');
+    addDtb(physU64(image, physOf(kps) + types.field('pmap', 'pm_cr3').offset), 'kernel_pmap_store.pm_cr3');
   }
   let jtag = table.symbolAddress('kdp_jtag_coredump');
   let jtagPhys = jtag !== undefined ? physOf(jtag) : -1;
-  if (jtag === undefined && lowGloPhys >= 0) {
-    const p = physU64(image, lowGloPhys + 0x938);
-    if (p !== null && p >= X86_KERNEL_BASE) {
+  if (jtag === undefined && lowGloObj !== null) {
+    const p = lowGloObj.u64('lgKdpJtagCoredumpAddr');
+    if (p >= X86_KERNEL_BASE) {
       jtag = p;
       jtagPhys = Number(p - X86_KERNEL_BASE) + shift; // a slid pointer; correct when slides agree
     }
   }
-  if (jtagPhys >= 0) {
-    const sig = physU64(image, jtagPhys);
-    if (sig === JTAG_SIGNATURE) addDtb(physU64(image, jtagPhys + 0x20), 'kdp_jtag_coredump.kernel_pmap_pml4');
+  if (jtagPhys >= 0 && jtag !== undefined) {
+    const j = physObject(image, types, '_kdp_jtag_coredump_t', jtagPhys, jtag);
+    if (j !== null && j.u64('signature') === JTAG_COREDUMP_SIGNATURE) addDtb(j.u64('kernel_pmap_pml4'), 'kdp_jtag_coredump.kernel_pmap_pml4');
   }
   if (dtbs.length === 0) {
     return { ok: false, reason: `banner at ${hex(hit.offset)} (shift ${hex(shift)}): no page-table root found (BootPML4, IdlePML4, kernel_pmap_store, kdp_jtag_coredump all empty or absent)` };
@@ -420,7 +428,7 @@ function tryArm64(image: PhysicalImage, table: SymbolTable, hit: BannerHit, v: D
   };
   const ttep = sym('cpu_ttep');
   if (ttep !== null) addRoot(physU64(image, ttep), 'cpu_ttep');
-  const ttepOff = hasField(table, 'pmap', 'ttep') ? resolveField(table, 'pmap', 'ttep').offset : 8;
+  const ttepOff = new KernelTypes(table, 'arm64', kernelFallbackTypes('arm64')).field('pmap', 'ttep').offset;
   const kps = sym('kernel_pmap_store');
   if (kps !== null) addRoot(physU64(image, kps + ttepOff), 'kernel_pmap_store.ttep');
   const kp = sym('kernel_pmap');

@@ -1,4 +1,4 @@
-// Which compressor layout family (F1–F9, darwin-compressor §0) a kernel belongs to: from the xnu
+// Which compressor layout family (F1–F9, docs/compressor.md §1) a kernel belongs to: from the xnu
 // version in its banner, cross-checked against the symbols that only exist from some release on.
 import type { SymbolTable } from '../symbols/types';
 import { FAMILIES, FAMILY_RANGES, FAMILY_START } from './layouts';

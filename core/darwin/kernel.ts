@@ -10,19 +10,21 @@
 // Errors: a symbol, type or field the table lacks is MissingSymbolError (naming it); memory the image
 // lacks is NotPresentError (naming the address). `attempt()` turns either into a value to report.
 import { MissingSymbolError, UnfoldError } from '../errors';
-import { compileField64, type FieldReader64, type ResolvedField } from '../symbols/struct';
-import type { BaseType, SymbolTable, UserType } from '../symbols/types';
+import type { ResolvedField } from '../symbols/struct';
+import type { SymbolTable, UserType } from '../symbols/types';
 import type { VirtualSpace } from '../translate/types';
+import type { DiscoveredKernel } from './discover';
 import { detectFamily, parseXnuVersion, type VersionInput } from './family';
-import { KObject, resolveNamed, type ObjectTypes, type Tables } from './kobject';
-import { FALLBACK_BASE_TYPES, fallbackUserTypes, isKernelPointer, type DarwinArch } from './layouts';
+import { kernelFallbackTypes } from './kernel-layouts';
+import { KObject } from './kobject';
+import { KernelTypes } from './ktypes';
+import { fallbackUserTypes, isKernelPointer, type DarwinArch } from './layouts';
 import {
   KERNEL_VA_BITS,
   PACKING_GLOBALS,
   VM_PAGE_FROM_ARRAY,
   cSlotVariant,
   defaultPacking,
-  stripPointer,
   unpackPointer,
   type CSlotVariant,
   type PackedKind,
@@ -76,7 +78,7 @@ export function attempt<T>(fn: () => T): T | UnfoldError {
   }
 }
 
-export class KernelContext implements ObjectTypes {
+export class KernelContext {
   readonly space: VirtualSpace;
   readonly symbols: SymbolTable;
   readonly slide: bigint;
@@ -92,14 +94,11 @@ export class KernelContext implements ObjectTypes {
   readonly familyReason: string;
   /** bits of a kernel VA (pointer-authentication bits sit above them) */
   readonly vaBits: number;
-  readonly tables: Tables;
-  readonly typesSource: string;
+  /** the ISF's types with the built-in layouts, field lookups cached */
+  readonly types: KernelTypes;
   /** how packing parameters and other per-version choices were made (for reports) */
   readonly notes: string[] = [];
 
-  private readonly builtIn: Set<string>;
-  private readonly resolved = new Map<string, ResolvedField>();
-  private readonly readers = new Map<string, FieldReader64>();
   private readonly packings = new Map<PackedKind, PackingInfo>();
   private variant: CSlotVariant | null = null;
 
@@ -130,20 +129,16 @@ export class KernelContext implements ObjectTypes {
     const guess = this.slotVariantFromIsf() ?? cSlotVariant(this.arch, this.xnu, this.soc);
     const fallback: Record<string, UserType> = {
       vm_packing_params: VM_PACKING_PARAMS,
+      ...kernelFallbackTypes(this.arch),
       ...fallbackUserTypes(this.family, this.arch, guess),
       ...(opts.fallbackTypes ?? {}),
     };
-    const override = opts.overrideTypes ?? {};
-    const userTypes: Record<string, UserType> = { ...fallback, ...opts.symbols.userTypes, ...override };
-    this.builtIn = new Set([...Object.keys(fallback).filter((n) => opts.symbols.userTypes[n] === undefined), ...Object.keys(override)]);
-    const baseTypes: Record<string, BaseType> = { ...FALLBACK_BASE_TYPES, ...opts.symbols.baseTypes };
-    this.tables = { baseTypes, userTypes, enums: opts.symbols.enums };
-    this.typesSource = opts.symbols.source;
+    this.types = new KernelTypes(opts.symbols, this.arch, fallback, opts.overrideTypes ?? {}, this.vaBits);
     // the kernel's c_slot_packing_params (readable only now that the types exist) may name the
     // 47-bit popcount slot where SoC and version could not; the built-in c_slot follows it
     const settled = this.slotVariant;
-    if (settled !== guess && this.builtIn.has('c_slot') && opts.overrideTypes?.['c_slot'] === undefined && opts.fallbackTypes?.['c_slot'] === undefined) {
-      userTypes['c_slot'] = fallbackUserTypes(this.family, this.arch, settled)['c_slot']!;
+    if (settled !== guess && this.types.typeSource('c_slot') === 'built-in' && opts.overrideTypes?.['c_slot'] === undefined && opts.fallbackTypes?.['c_slot'] === undefined) {
+      this.types.replaceBuiltIn('c_slot', fallbackUserTypes(this.family, this.arch, settled)['c_slot']!);
       this.notes.push(`c_slot_packing_params says ${settled} c_slot; built-in c_slot follows it`);
     }
   }
@@ -168,55 +163,29 @@ export class KernelContext implements ObjectTypes {
   }
 
   hasType(name: string): boolean {
-    return this.tables.userTypes[name] !== undefined;
+    return this.types.hasType(name);
   }
 
   /** 'isf' when the symbol table brings the type, 'built-in' for a fallback layout, null when neither */
   typeSource(name: string): 'isf' | 'built-in' | null {
-    if (!this.hasType(name)) return null;
-    return this.builtIn.has(name) ? 'built-in' : 'isf';
+    return this.types.typeSource(name);
   }
 
   /** the types (of those named) that neither the ISF nor a built-in layout provides */
   missingTypes(names: readonly string[]): string[] {
-    return names.filter((n) => !this.hasType(n));
+    return this.types.missingTypes(names);
   }
 
   hasField(typeName: string, field: string): boolean {
-    try {
-      this.field(typeName, field);
-      return true;
-    } catch (err) {
-      if (err instanceof MissingSymbolError) return false;
-      throw err;
-    }
+    return this.types.hasField(typeName, field);
   }
 
   sizeOf(typeName: string): number {
-    const t = this.tables.userTypes[typeName];
-    if (t === undefined) throw new MissingSymbolError('type', typeName, this.typesSource);
-    return t.size;
+    return this.types.sizeOf(typeName);
   }
 
   field(typeName: string, field: string): ResolvedField {
-    const key = typeName + '\u0000' + field;
-    let r = this.resolved.get(key);
-    if (r === undefined) {
-      r = resolveNamed(this.tables, this.typesSource, typeName, field);
-      this.resolved.set(key, r);
-    }
-    return r;
-  }
-
-  reader64(typeName: string, field: string): FieldReader64 {
-    const key = typeName + '\u0000' + field;
-    let r = this.readers.get(key);
-    if (r === undefined) {
-      this.field(typeName, field);
-      r = compileField64(this.tables, typeName, field);
-      this.readers.set(key, r);
-    }
-    return r;
+    return this.types.field(typeName, field);
   }
 
   // ------------------------------------------------------------------ memory
@@ -263,7 +232,7 @@ export class KernelContext implements ObjectTypes {
   /** the struct `typeName` at `address` (its whole size read at once) */
   object(typeName: string, address: bigint): KObject {
     const size = this.sizeOf(typeName);
-    return new KObject(this, typeName, address, this.space.read(address, size));
+    return new KObject(this.types, typeName, address, this.space.read(address, size));
   }
 
   /** object(), or the error (absent memory, unknown type) as a value */
@@ -292,7 +261,7 @@ export class KernelContext implements ObjectTypes {
   // ------------------------------------------------------------------ pointers
 
   strip(v: bigint): bigint {
-    return stripPointer(this.arch, v, this.vaBits);
+    return this.types.strip(v);
   }
 
   isKernelPointer(v: bigint): boolean {
@@ -390,4 +359,9 @@ export class KernelContext implements ObjectTypes {
 
 export function createKernelContext(opts: KernelContextOptions): KernelContext {
   return new KernelContext(opts);
+}
+
+/** the context of a kernel found by discoverKernel (core/darwin/discover.ts) */
+export function contextOfKernel(k: Pick<DiscoveredKernel, 'space' | 'symbolTable' | 'slide' | 'version'>, opts: Partial<KernelContextOptions> = {}): KernelContext {
+  return new KernelContext({ space: k.space, symbols: k.symbolTable, slide: k.slide, version: k.version, ...opts });
 }

@@ -8,7 +8,7 @@
 // a field the symbol table lacks (MissingSymbolError, naming type and field) or using a field as
 // what it is not (a struct as a number): both are programming or symbol-table problems, not evidence.
 import { MissingSymbolError, UnfoldError } from '../errors';
-import { StructError, resolveField, readField, type FieldReader64, type FieldValue, type ResolvedField } from '../symbols/struct';
+import { StructError, resolveField, readField, type FieldReader, type FieldReader64, type FieldValue, type ResolvedField } from '../symbols/struct';
 import type { SymbolTable, TypeRef } from '../symbols/types';
 
 export type Tables = Pick<SymbolTable, 'baseTypes' | 'userTypes' | 'enums'>;
@@ -20,8 +20,12 @@ export interface ObjectTypes {
   readonly typesSource: string;
   /** a field resolved once and cached (throws MissingSymbolError) */
   field(typeName: string, field: string): ResolvedField;
+  /** whether the type has the field (cached, never throws for a missing one) */
+  hasField(typeName: string, field: string): boolean;
   /** a compiled reader of an integer field (cached) */
   reader64(typeName: string, field: string): FieldReader64;
+  /** a compiled number reader of an integer field of ≤ 32 bits, null for wider ones (cached) */
+  reader32(typeName: string, field: string): FieldReader | null;
   /** strip pointer-authentication bits of a raw pointer value */
   strip(v: bigint): bigint;
 }
@@ -52,13 +56,7 @@ export class KObject {
 
   /** the field exists in this type (dotted paths and anonymous members included) */
   has(field: string): boolean {
-    try {
-      this.types.field(this.type, field);
-      return true;
-    } catch (err) {
-      if (err instanceof MissingSymbolError) return false;
-      throw err;
-    }
+    return this.types.hasField(this.type, field);
   }
 
   resolve(field: string): ResolvedField {
@@ -105,7 +103,10 @@ export class KObject {
    * values that may be larger, pointer() for pointers.
    */
   num(field: string): number {
-    return Number(this.u64(field));
+    const r32 = this.types.reader32(this.type, field);
+    if (r32 === null) return Number(this.u64(field));
+    this.inside(this.resolve(field));
+    return r32(this.view, 0);
   }
 
   bool(field: string): boolean {

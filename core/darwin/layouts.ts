@@ -2,7 +2,7 @@
 // compressor's types. Everything is expressed in the ISF's own shapes (UserType / TypeRef), so the
 // same field reader serves a real ISF and these fallbacks, and no offset lives anywhere else.
 //
-// Sources: darwin-compressor.md §2–§5 ([P] = read from Volatility 2 profiles made from Apple KDKs,
+// Sources: docs/compressor.md §3–§8 ([P] = read from Volatility 2 profiles made from Apple KDKs,
 // [H] = derived from the xnu headers of the tag). F1–F4 c_segment offsets are [P] (F4 bitfields from
 // HighSierra_10.13_17A264c); F5–F9 are [H]. `struct swapfile` is identical in every xnu tag read
 // (2422 → 8020: swp_queue, swp_path, …, swp_index @0x3c).
@@ -288,7 +288,7 @@ const C_SLOT_ARM64 = ut(8, {
 
 /**
  * arm64 M1-family (H13) kernels of xnu 7195–8792: a packed 12-byte c_slot whose back-pointer is
- * stored whole in 47 bits after an 18-bit inline popcount (darwin-compressor §3.1).
+ * stored whole in 47 bits after an 18-bit inline popcount (docs/compressor.md §5.1).
  */
 const C_SLOT_ARM64_POPCOUNT = ut(12, {
   c_offset: f(0, bits(0, 16, U64)),
@@ -477,7 +477,7 @@ export function familyConstants(family: Family, arch: DarwinArch, xnu?: readonly
   };
 }
 
-/** darwin-compressor §3.2: the computed values, for when c_seg_fixed_array_len is unreadable */
+/** docs/compressor.md §5.3: the computed values, for when c_seg_fixed_array_len is unreadable */
 function defaultFixedArrayLen(family: Family, arch: DarwinArch, bufSize: number): number {
   if (arch === 'arm64') return bufSize >= 256 * KiB ? 16 : 4;
   switch (family) {

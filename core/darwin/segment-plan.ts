@@ -61,6 +61,14 @@ export function slotBits(start: number, length: number): SlotBits | null {
     if (word === 1) return (_w0, w1) => ((w1 >>> shift) & mask) >>> 0;
     return (_w0, _w1, w2) => ((w2 >>> shift) & mask) >>> 0;
   }
+  if (parts.length === 2) {
+    // the common straddling case (x86_64 c_packed_ptr 28–63, popcount 49–95): two words, no loop
+    const [a, b] = parts as [(typeof parts)[0], (typeof parts)[0]];
+    const pick = (w: number) => (w === 0 ? (w0: number) => w0 : w === 1 ? (_: number, w1: number) => w1 : (_: number, __: number, w2: number) => w2);
+    const wa = pick(a.word);
+    const wb = pick(b.word);
+    return (w0, w1, w2) => (((wa(w0, w1, w2) >>> a.shift) & a.mask) >>> 0) + (((wb(w0, w1, w2) >>> b.shift) & b.mask) >>> 0) * b.scale;
+  }
   return (w0, w1, w2) => {
     let v = 0;
     for (const p of parts) {
@@ -171,6 +179,7 @@ export function planSegment(ctx: SegmentPlanContext, index: number, seg: KObject
   const { words, errors } = readSlotWords(ctx, seg, nextSlot, problems);
 
   const slots: SlotMeta[] = [];
+  const sealedSlots: SlotMeta[] = [];
   const undecoded: SlotRecord[] = [];
   const packedPtrs = new Float64Array(nextSlot);
   let live = 0;
@@ -199,6 +208,7 @@ export function planSegment(ctx: SegmentPlanContext, index: number, seg: KObject
     rounded += (size + 3) & ~3;
     compressedBytes += size;
     if (disp.mode !== 'decode') {
+      if (disp.mode === 'swapped' || disp.mode === 'encrypted') sealedSlots.push({ slot: s, offset, size, codec });
       undecoded.push(
         disp.mode === 'swapped'
           ? slotRecord(index, s, name, 'swapped', offset, size)
@@ -248,7 +258,17 @@ export function planSegment(ctx: SegmentPlanContext, index: number, seg: KObject
     uncompressedBytes: live * pageSize,
     problems,
   };
-  return { summary, bufferVa, readLength, slots, undecoded, liveSlots: live, roundedBytes: rounded, packedPtrs };
+  return {
+    summary,
+    bufferVa,
+    readLength,
+    slots,
+    undecoded,
+    liveSlots: live,
+    roundedBytes: rounded,
+    packedPtrs,
+    ...(disp.mode === 'swapped' || disp.mode === 'encrypted' ? { sealedSlots } : {}),
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 // The single-value page table (10.11+): c_segment_sv_hash_table[1024] of struct c_sv_hash_entry
 // {he_ref, he_data}. Pages made of one repeated 32-bit word live only here (no slot): each entry with
-// a non-zero reference count is a value and the number of pages filled with it (darwin-compressor §4.4).
+// a non-zero reference count is a value and the number of pages filled with it (docs/compressor.md §6.3).
 // The entry layout is read by field name (ISF, else the built-in c_sv_hash_entry).
 import { UnfoldError } from '../errors';
 import type { KernelContext } from './kernel';

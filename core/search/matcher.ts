@@ -15,7 +15,7 @@ import { makeHit } from './hits';
 import type { SlotRecord } from '../darwin/types';
 import type { SearchHit } from './types';
 import { compileRegex, formatHex, validateQuery, type SearchQuery, type ValidatedQuery } from './query';
-import { compileYara, type YaraScanner } from './yara';
+import { compileYara, type YaraEngineKind, type YaraScanner } from './yara';
 
 export { makeHit } from './hits';
 export type { SearchHit } from './types';
@@ -97,7 +97,12 @@ function hexMatcher(p: { text: string; bytes: Uint8Array; mask: Uint8Array }, or
 /** Labels of literal patterns, as hits and the CLI show them. */
 export const stringLabel = (s: string, utf16: boolean): string => (utf16 ? 'utf16:' : 'string:') + JSON.stringify(s);
 
-export function compileMatcher(query: SearchQuery | ValidatedQuery): Matcher {
+export interface MatcherOptions {
+  /** the YARA engine to compile rules for (default: native where it loads, else wasm; see yara.ts) */
+  yaraEngine?: YaraEngineKind;
+}
+
+export function compileMatcher(query: SearchQuery | ValidatedQuery, opts: MatcherOptions = {}): Matcher {
   const q: ValidatedQuery = 'encodings' in query ? query : validateQuery(query);
   const patterns: string[] = [];
   let order = 0;
@@ -131,7 +136,7 @@ export function compileMatcher(query: SearchQuery | ValidatedQuery): Matcher {
     hexes.push(m);
     order++;
   }
-  const yara: YaraScanner | null = q.yara.length ? compileYara(q.yara) : null;
+  const yara: YaraScanner | null = q.yara.length ? compileYara(q.yara, opts.yaraEngine) : null;
   const yaraOrder = order;
   if (yara) patterns.push('yara:*');
   const anyFolded = literals.some((l) => l.folded);

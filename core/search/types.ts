@@ -36,6 +36,8 @@ export interface SearchResult {
   seconds: number;
   /** pages whose search ran past the per-page time budget and was stopped (their hits may be missing) */
   gaveUp: GaveUp[];
+  /** the YARA engine that ran, when the query had rules ("yara-x 1.7.1 (native)", "libyara 4.5.8 (wasm)") */
+  yaraEngine?: string;
 }
 
 /** a page a search did not finish (a runaway regex stopped at its time budget), reported beside the hits */

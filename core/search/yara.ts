@@ -1,69 +1,81 @@
 // The YARA engine adapter: loads rule files (main thread, I/O) and compiles them into a page scanner
-// (any thread, no I/O) on top of YARA-X (@litko/yara-x, native, napi).
-//
-// Cost model, measured on this machine (x86_64, 2 cores, Node 20, @litko/yara-x 0.3.0): one `scan()` call
-// costs 1.1 µs when idle (about 2 µs under load) whatever the data size, and a realistic 4 KiB page with a
-// rule that matches nothing costs about 2.6 µs in all, so per-call overhead is most of YARA's cost per
-// page (about 0.1–0.2 s per 100k pages). Pages must still be scanned one call each: gluing pages into one
-// buffer would let string matches span unrelated pages and make conditions (`#a > 3`, `filesize`) count
-// over the wrong data. A compiled rule set holds its scanner and reuses it between calls, so a Matcher
-// compiles once and calls `scan()` per page. Each match that YARA-X returns becomes a JS object, so rules
-// whose strings hit thousands of times per page are much slower than silent ones.
+// (any thread, no I/O) on one of two engines (yara-engine.ts):
+// - native: YARA-X through its napi binding, where a platform package is installed (Linux x64 today);
+// - wasm: libyara 4.5 compiled to WebAssembly, shipped in the repository, which runs everywhere.
+// The native engine is preferred; UNFOLD_YARA_ENGINE=native|wasm forces one (a forced engine that cannot
+// be loaded is an error, not a silent fallback). Both report the same hits for the same rules and pages
+// (test/search/yara-engines.test.ts); yaraEngineInfo() says which one runs, for the app and the CLI.
 //
 // Several files are compiled into ONE rule set (one scan per page) when their rule names do not clash;
 // if they do (two files both define `rule x`), each file gets its own rule set and the page is scanned once
-// per file. Each file is first compiled alone so that a syntax error names that file, line and column.
-// `include` statements are not followed (rules are compiled from text; pass the included file too).
+// per file. Each file is first checked alone so that a syntax error names that file and line.
+//
+// `include` statements are refused by both engines (YARA-X with includes disabled, libyara without an
+// include callback): rules are compiled from the text given and Unfold never opens a file a rule names,
+// so `include "/etc/passwd"` cannot leak a line of that file into an error and `include "/dev/zero"`
+// cannot exhaust memory. The included file can be given as another rules file instead.
 
-import { createRequire } from 'node:module';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { QueryError, type YaraSource } from './query';
+import { YaraCompileFailure, type YaraEngine, type YaraEngineInfo, type YaraEngineKind, type YaraProblem, type YaraRuleSet } from './yara-engine';
+import { loadNativeEngine } from './yara-native';
+import { loadWasmEngine } from './yara-wasm';
 
-interface YaraMatchData {
-  offset: number;
-  length: number;
-  identifier: string;
-}
-interface YaraRuleMatch {
-  ruleIdentifier: string;
-  namespace: string;
-  matches: YaraMatchData[];
-}
-interface YaraRules {
-  scan(data: Buffer): YaraRuleMatch[];
-}
-interface YaraCompileError {
-  code: string;
-  message: string;
-  line?: number;
-  column?: number;
-}
-interface YaraModule {
-  compile(source: string): YaraRules;
-  validate(source: string): { warnings: YaraCompileError[]; errors: YaraCompileError[] };
-}
+export type { YaraEngineInfo, YaraEngineKind } from './yara-engine';
 
-let engine: YaraModule | null = null;
+/** The environment variable that forces an engine. */
+export const YARA_ENGINE_ENV = 'UNFOLD_YARA_ENGINE';
 
-/** Loads the native engine on first use, so search without YARA works even where the addon is missing. */
-function yaraModule(): YaraModule {
-  if (engine) return engine;
-  // YARA-X's per-platform napi binding is loaded directly: its wrapper package names optional
-  // platform packages that were never published, which breaks `npm ci` on a clean machine.
-  const require = createRequire(import.meta.url);
-  const libc = process.platform === 'linux' ? '-gnu' : process.platform === 'win32' ? '-msvc' : '';
-  const candidates = [`@litko/yara-x-${process.platform}-${process.arch}${libc}`, '@litko/yara-x'];
-  const failures: string[] = [];
-  for (const name of candidates) {
+const engines = new Map<YaraEngineKind, YaraEngine | string>();
+
+function load(kind: YaraEngineKind): YaraEngine | string {
+  let e = engines.get(kind);
+  if (e === undefined) {
     try {
-      engine = require(name) as YaraModule;
-      return engine;
-    } catch (e) {
-      failures.push(`${name}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      e = kind === 'native' ? loadNativeEngine() : loadWasmEngine();
+    } catch (err) {
+      e = err instanceof Error ? err.message : String(err);
     }
+    engines.set(kind, e);
   }
-  throw new QueryError('yara', '(engine)', `the YARA engine (YARA-X) is not available on ${process.platform}-${process.arch}: ${failures.join('; ')}`);
+  return e;
+}
+
+/** The engine asked for (argument, else UNFOLD_YARA_ENGINE), else native where it loads, else wasm. */
+function yaraEngine(kind?: YaraEngineKind): YaraEngine {
+  const forced = kind ?? forcedKind();
+  if (forced) {
+    const e = load(forced);
+    if (typeof e === 'string') {
+      throw new QueryError('yara', '(engine)', `the ${forced} YARA engine is not available on ${process.platform}-${process.arch}: ${e}`);
+    }
+    return e;
+  }
+  const native = load('native');
+  if (typeof native !== 'string') return native;
+  const wasm = load('wasm');
+  if (typeof wasm === 'string') {
+    throw new QueryError('yara', '(engine)', `no YARA engine is available on ${process.platform}-${process.arch}: native: ${native}; wasm: ${wasm}`);
+  }
+  return wasm;
+}
+
+function forcedKind(): YaraEngineKind | undefined {
+  const v = process.env[YARA_ENGINE_ENV]?.trim().toLowerCase();
+  if (!v || v === 'auto') return undefined;
+  if (v === 'native' || v === 'wasm') return v;
+  throw new QueryError('yara', '(engine)', `${YARA_ENGINE_ENV} must be native, wasm or auto, not "${process.env[YARA_ENGINE_ENV]}"`);
+}
+
+/** Which engine a YARA search runs on here (loading it if needed); throws a QueryError when none can. */
+export function yaraEngineInfo(kind?: YaraEngineKind): YaraEngineInfo {
+  return yaraEngine(kind).info;
+}
+
+/** Whether an engine of this kind loads on this machine (for tests and benchmarks). */
+export function yaraEngineAvailable(kind: YaraEngineKind): boolean {
+  return typeof load(kind) !== 'string';
 }
 
 const RULE_EXTENSIONS = new Set(['.yar', '.yara']);
@@ -126,26 +138,37 @@ function ioReason(e: unknown): string {
   return err && err.code ? `${err.code} (${err.message})` : String(e);
 }
 
+/** The words for a refused include, the same for both engines; no path and nothing of any file. */
+export const INCLUDE_REFUSED =
+  'include statements are refused: Unfold compiles rules only from the text it is given and never opens a file a rule names; give the included file as another rules file';
+
+function queryErrorFor(origin: string, p: YaraProblem): QueryError {
+  if (p.include) {
+    return new QueryError('yara', origin, `${INCLUDE_REFUSED}${p.line ? ` (line ${p.line})` : ''}`, { code: p.code ?? 'include', line: p.line });
+  }
+  // The engines point at "line:L:C" (YARA-X) or give a bare line (libyara); name the file so the reader can open it.
+  let msg = p.message.replace(/-->\s*line:/, `--> ${origin}:`);
+  if (p.line !== undefined && !msg.includes(`${origin}:`)) msg = `${origin}:${p.line}: ${msg}`;
+  return new QueryError('yara', origin, msg, { code: p.code, line: p.line, column: p.column });
+}
+
 /** Checks one source and throws a QueryError naming the origin, line and the engine's reason. */
-export function checkYaraSource(src: YaraSource): void {
-  const y = yaraModule();
-  let result;
+export function checkYaraSource(src: YaraSource, kind?: YaraEngineKind): void {
+  const y = yaraEngine(kind);
+  let problem: YaraProblem | null;
   try {
-    result = y.validate(src.source);
+    problem = y.check(src.source);
   } catch (e) {
     throw new QueryError('yara', src.origin, e instanceof Error ? e.message : String(e));
   }
-  const first = result.errors[0];
-  if (first) {
-    // The engine's message points at "line:L:C"; name the file instead so the reader can open it.
-    const msg = first.message.replace(/-->\s*line:/, `--> ${src.origin}:`);
-    throw new QueryError('yara', src.origin, msg, { code: first.code, line: first.line, column: first.column });
-  }
+  if (problem) throw queryErrorFor(src.origin, problem);
 }
 
 /** Compiled rules that scan one page and report each string match as (offset, length, 'yara:<rule>'). */
 export interface YaraScanner {
   readonly ruleSets: number;
+  /** the engine the rules were compiled for */
+  readonly engine: YaraEngineInfo;
   /**
    * Matches of a rule that has strings are reported one by one. A rule that matched without any string
    * match (a condition such as `filesize == 4096`) is reported once, at offset 0 with length 0.
@@ -153,10 +176,10 @@ export interface YaraScanner {
   scan(page: Uint8Array, push: (offset: number, length: number, label: string) => void): void;
 }
 
-export function compileYara(sources: YaraSource[]): YaraScanner {
-  const y = yaraModule();
-  for (const s of sources) checkYaraSource(s);
-  let sets: YaraRules[];
+export function compileYara(sources: YaraSource[], kind?: YaraEngineKind): YaraScanner {
+  const y = yaraEngine(kind);
+  for (const s of sources) checkYaraSource(s, kind);
+  let sets: YaraRuleSet[];
   try {
     // Newline between files so a file without a final newline cannot glue onto the next one.
     sets = [y.compile(sources.map((s) => s.source).join('\n'))];
@@ -166,6 +189,7 @@ export function compileYara(sources: YaraSource[]): YaraScanner {
       try {
         return y.compile(s.source);
       } catch (e) {
+        if (e instanceof YaraCompileFailure) throw queryErrorFor(s.origin, e.problem);
         throw new QueryError('yara', s.origin, e instanceof Error ? e.message : String(e));
       }
     });
@@ -178,17 +202,9 @@ export function compileYara(sources: YaraSource[]): YaraScanner {
   };
   return {
     ruleSets: sets.length,
+    engine: y.info,
     scan(page, push) {
-      // A Buffer view over the same memory: the engine reads the page in place, nothing is copied.
-      const buf = Buffer.isBuffer(page) ? page : Buffer.from(page.buffer, page.byteOffset, page.byteLength);
-      for (const set of sets) {
-        const rules = set.scan(buf);
-        for (const r of rules) {
-          const l = label(r.ruleIdentifier);
-          if (r.matches.length === 0) push(0, 0, l);
-          else for (const m of r.matches) push(m.offset, m.length, l);
-        }
-      }
+      for (const set of sets) set.scan(page, (offset, length, rule) => push(offset, length, label(rule)));
     },
   };
 }

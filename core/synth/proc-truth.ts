@@ -115,7 +115,7 @@ export interface SvOwnerTruth {
   slotAddresses: bigint[];
 }
 
-/** which xnu rules the image follows (process-memory.md families), for test names and diagnostics */
+/** which xnu rules the image follows (the eras of docs/process-memory.md), for test names and diagnostics */
 export interface VmRules {
   /** proc → task: P1 (≤10.13 proc.task), P2 (10.14–12.1), P3 (12.2–12.7 + p_proc_ro), P4 (13+: proc + proc_struct_size) */
   procTask: 'P1' | 'P2' | 'P3' | 'P4';

@@ -197,7 +197,7 @@ class SBuf {
 }
 
 // =============================================================================================
-// Packing rules (process-memory.md §2.2, §3.2)
+// Packing rules (docs/process-memory.md §4, §5)
 
 /** VM_MIN_KERNEL_AND_KEXT_ADDRESS as these images use it (x86_64 real value; arm64 the large-memory base) */
 export function vmPackBase(arch: 'x86_64' | 'arm64'): bigint {
@@ -626,7 +626,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
       if (o?.spec.trueShare) eb.set('is_shared', 1);
       eb.flush(k);
 
-      // ---- pages of the entry (process-memory.md §3.3)
+      // ---- pages of the entry (docs/process-memory.md §5, the shadow-chain rule)
       const pages: PageTruth[] = [];
       const counts = emptyCounts();
       for (let n = 0; n < e.pages; n++) {

@@ -3,9 +3,9 @@
 // shape dwarf2json gives them: named struct types, anonymous members as `unnamed_field_<hex offset>`
 // with `anonymous: true` and types `unnamed_<16 hex>`, bitfields at their containing byte.
 //
-// Which fields exist and in which order follows the xnu headers per tag (process-memory.md §1–§4);
+// Which fields exist and in which order follows the xnu headers per tag (docs/process-memory.md §2–§6);
 // offsets are this builder's own natural-alignment layout, so a walker must read them by name (as it
-// must with a real ISF). The eras (P1–P4, E1–E5, C1–C4, G1–G3) are those of process-memory.md.
+// must with a real ISF). The eras (P1–P4, E1–E5, C1–C4, G1–G3) are those of docs/process-memory.md.
 import { createHash } from 'node:crypto';
 import type { TypeRef, UserType } from '../symbols/types';
 import type { VmRules } from './proc-truth';
@@ -190,7 +190,7 @@ export function vmUserTypes(era: VmEra): VmTypes {
   t['smr_node'] = new Layout().add('smrn_next', ptr(struct('smr_node')), 8).add('smrn_cb', VOIDP, 8).done();
   t['timeval'] = new Layout().add('tv_sec', base('long'), 8).add('tv_usec', I32, 4).done();
 
-  // ---- proc (process-memory.md §1.2, §1.3)
+  // ---- proc (docs/process-memory.md §2)
   const proc = new Layout();
   if (era.pListUnion) {
     const u = unnamedTypeName('union { LIST_ENTRY(proc) p_list; struct smr_node p_smr_node; }');
@@ -294,7 +294,7 @@ export function vmUserTypes(era: VmEra): VmTypes {
   task.pad(Math.max(task.size, 0x2f8)).add('task_flags', U32, 4);
   t['task'] = task.done(0, 16);
 
-  // ---- vm_map (§2.1)
+  // ---- vm_map (docs/process-memory.md §4)
   t['vm_map_links'] = new Layout()
     .add('prev', ptr(struct('vm_map_entry')), 8)
     .add('next', ptr(struct('vm_map_entry')), 8)
@@ -323,7 +323,7 @@ export function vmUserTypes(era: VmEra): VmTypes {
     .add('map_refcnt', I32, 4)
     .done(0x100);
 
-  // ---- vm_map_entry (§2.2)
+  // ---- vm_map_entry (docs/process-memory.md §4)
   const entry = new Layout().add('links', struct('vm_map_links'), 32).add('store', struct('vm_map_store'), 24);
   const prot = era.prot4 ? 4 : 3;
   const tpro = era.arch === 'arm64' && (era.entry === 'E4' || era.entry === 'E5') && ge(era.xnu, 8792);
@@ -387,7 +387,7 @@ export function vmUserTypes(era: VmEra): VmTypes {
   entry.add('wired_count', U16, 2).add('user_wired_count', U16, 2);
   t['vm_map_entry'] = entry.done();
 
-  // ---- vm_object (§3.1)
+  // ---- vm_object (docs/process-memory.md §5)
   const packed = era.page !== 'G1';
   t['vm_page_queue_entry'] = new Layout().add('next', U32, 4).add('prev', U32, 4).done();
   const un1 = unnamedTypeName('union vo_un1');
@@ -437,7 +437,7 @@ export function vmUserTypes(era: VmEra): VmTypes {
   ]);
   t['vm_object'] = obj.done(0xc0, 64);
 
-  // ---- vm_page (§3.2)
+  // ---- vm_page (docs/process-memory.md §5)
   const pg = new Layout();
   if (era.page === 'G1') {
     pg.add('pageq', struct('queue_entry'), 16).add('listq', struct('queue_entry'), 16).add('next', VOIDP, 8).add('object', ptr(struct('vm_object')), 8).add('offset', U64, 8);
@@ -459,7 +459,7 @@ export function vmUserTypes(era: VmEra): VmTypes {
   // ---- packing parameters (11+)
   t['vm_packing_params'] = new Layout().add('vmpp_base', ULONG, 8).add('vmpp_bits', U8, 1).add('vmpp_shift', U8, 1).add('vmpp_base_relative', base('_Bool'), 1).done();
 
-  // ---- pagers (§4)
+  // ---- pagers (docs/process-memory.md §6.1)
   t['memory_object_pager_ops'] = new Layout()
     .add('memory_object_reference', VOIDP, 8)
     .add('memory_object_deallocate', VOIDP, 8)

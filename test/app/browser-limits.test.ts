@@ -3,7 +3,7 @@
 // its stream is dropped once its unsent bytes pass the cap instead of being buffered without bound.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { request, type IncomingMessage } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,7 +32,8 @@ interface Reply {
   body: string;
 }
 
-/** one request over a raw socket, so nothing is normalized on the way (the path is sent as written) */
+/** one request over a raw socket, so nothing is normalized on the way (the path is sent as written);
+ * every request says Connection: close, so the server ends the connection after its answer */
 function raw(lines: string, body: Buffer | string = ''): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const sock = connect(server.port, '127.0.0.1');
@@ -44,8 +45,9 @@ function raw(lines: string, body: Buffer | string = ''): Promise<Reply> {
       resolve({ status: Number(m[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) });
     });
     sock.on('error', reject);
+    // no half-close: Node's server ends a connection whose client has stopped sending before it answers
     sock.write(lines.replace(/\n/g, '\r\n') + '\r\n');
-    sock.end(body);
+    sock.write(body);
   });
 }
 
@@ -68,9 +70,9 @@ function openStream(s: BrowserServer): Promise<{ res: IncomingMessage; close(): 
   });
 }
 
-const until = async (what: () => boolean, ms = 20_000): Promise<void> => {
+const until = async (what: () => boolean, ms = 20_000, refresh?: () => Promise<unknown>): Promise<void> => {
   const t0 = Date.now();
-  while (!what()) {
+  while ((await refresh?.(), !what())) {
     if (Date.now() - t0 > ms) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -173,5 +175,26 @@ describe('browser-mode server limits', () => {
     await until(() => got > before);
     reader.close();
     await until(() => server.eventStreams() === 0);
+  });
+
+  it('holds at most 64 connections at once: the next one is closed unanswered until one ends', async () => {
+    let connections = -1;
+    const idle = await Promise.all(
+      Array.from({ length: 64 }, () => new Promise<Socket>((resolve, reject) => {
+        const sock = connect(server.port, '127.0.0.1', () => resolve(sock));
+        sock.on('error', reject);
+      })),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = await raw(`GET / HTTP/1.1\nHost: 127.0.0.1:${server.port}\nConnection: close\n`).then(
+      (r) => `answered ${r.status}`,
+      (e: Error) => e.message,
+    );
+    expect(refused).toMatch(/^no HTTP status in ""$|ECONNRESET|EPIPE/);
+    expect(await server.connections()).toBe(64);
+    idle.pop()!.destroy();
+    await until(() => connections === 63, 5000, async () => (connections = await server.connections()));
+    expect((await raw(`GET / HTTP/1.1\nHost: 127.0.0.1:${server.port}\nConnection: close\n`)).status).toBe(200);
+    for (const s of idle) s.destroy();
   });
 });

@@ -80,6 +80,20 @@ describe('case host (worker thread)', () => {
     expect(streamed.map((h) => `${h.segment}/${h.slot}/${h.offset}`)).toEqual(expected);
   });
 
+  it('a YARA search in the app says which engine ran; a search without rules names none', async () => {
+    const rules = 'rule demo_secret { strings: $a = "UNFOLD-DEMO-SECRET" ascii wide condition: $a }';
+    const req = { requestId: 'search-yara', caseId: info.caseId, strings: [], regexes: [], hex: [], yara: [rules], utf16: false, ascii: false, ignoreCase: false };
+    const expected: string[] = [];
+    await core.search({ yara: [{ source: rules, origin: 'same rules' }] }, { onHit: (h) => expected.push(`${h.segment}/${h.slot}/${h.offset}`) });
+    expect(expected.length).toBeGreaterThan(1);
+    const r = value(await host.call('search', req));
+    expect(r.hits).toBe(expected.length);
+    // the case worker runs YARA on this machine's engine: the native binding here (Linux x64), wasm elsewhere
+    expect(r.yaraEngine).toMatch(/^(yara-x 1\.7\.1 \(native\)|libyara 4\.5\.8 \(wasm\))$/);
+    const plain = value(await host.call('search', { ...req, requestId: 'search-plain', yara: [], strings: ['UNFOLD-DEMO-SECRET'], utf16: true, ascii: true }));
+    expect(plain).not.toHaveProperty('yaraEngine');
+  });
+
   it('stops at the hit limit and says so', async () => {
     const req = { requestId: 'search-2', caseId: info.caseId, strings: ['UNFOLD-DEMO-SECRET'], regexes: [], hex: [], yara: [], utf16: true, ascii: true, ignoreCase: false, maxHits: 1 };
     const r = value(await host.call('search', req));

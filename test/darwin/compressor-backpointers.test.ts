@@ -1,8 +1,8 @@
 // The c_slot layout and back-pointer of every family scenario: M1-family (H13) kernels of xnu
 // 7195–8792 (F6–F8 on arm64: T8101, T6000) use the 12-byte popcount c_slot with the back-pointer
 // stored unpacked in 47 bits; everything else the 8-byte slot with (packed << 2) + base. The walk
-// plan exposes each live slot's back-pointer as a kernel VA: it must be the address of the slot
-// mapping (in a compressor pager) that the builder's process truth names for that slot.
+// plan exposes each live slot's back-pointer as a kernel VA: it must be the address of the pager's
+// slot mapping the builder placed for that slot (its process truth, b.procs.slots[].slotAddress).
 import { describe, expect, it } from 'vitest';
 import { planCompressor, slotBackPointer, walkCompressor } from '../../core/darwin/compressor';
 import { SCENARIO_NAMES, buildScenario } from '../../core/synth/scenarios';
@@ -28,12 +28,18 @@ describe.each(SCENARIO_NAMES)('c_slot layout and back-pointers, scenario %s', (n
         expect(plan.header.slotPacking).toEqual({ base: '0xfffffe0000000000', bits: 47, shift: 0, baseRelative: false, source: 'global c_slot_packing_params' });
       }
       const bySeg = new Map(plan.segments.map((s) => [s.summary.index, s]));
+      const owners = new Map(b.procs!.slots.map((x) => [`${x.segment}:${x.slot}`, x.slotAddress]));
       let checked = 0;
-      const mapping = new Map(b.procs!.slots.map((x) => [`${x.segment}:${x.slot}`, x.slotAddress]));
       for (const t of b.truth.slots) {
         const seg = bySeg.get(t.segment)!;
         expect(seg, `segment ${t.segment}`).toBeDefined();
-        expect(slotBackPointer(plan, seg, t.slot), `${t.name} (segment ${t.segment} slot ${t.slot})`).toBe(mapping.get(`${t.segment}:${t.slot}`));
+        const want = owners.get(`${t.segment}:${t.slot}`);
+        expect(want, `${t.name}: the builder placed a slot mapping`).toBeDefined();
+        const got = slotBackPointer(plan, seg, t.slot);
+        expect(got, `${t.name} (segment ${t.segment} slot ${t.slot})`).toBe(want);
+        // the mapping there names this slot: s_cseg = segment + 1, s_cindx = slot
+        const v = o.space.readU32(got!);
+        expect([v & 0x3fffff, v >>> 22], t.name).toEqual([t.segment + 1, t.slot]);
         checked++;
       }
       expect(checked).toBe(b.truth.slots.length);

@@ -287,3 +287,22 @@ describe('pointers: packed pointers by version', () => {
     expect(ctx.unpack('c_slot', 0x7e10_0000_4ab4n)).toBe(0xffff_fe10_0000_4ab4n);
   });
 });
+
+describe('context of a discovered kernel', () => {
+  it('contextOfKernel takes space, symbols, slide and version from discovery', async () => {
+    const { discoverKernel } = await import('../../core/darwin/discover');
+    const { memoryImage } = await import('../../core/synth/kernel');
+    const { fromIsfObject } = await import('../../core/symbols/isf');
+    const { contextOfKernel } = await import('../../core/darwin/kernel');
+    const k = createSynthKernel({ arch: 'x86_64', banner: sampleBanner(19), slide: 0x2200000n });
+    const va = k.global('answer', 8);
+    k.writeU64(va, 42n);
+    const img = k.finish();
+    const found = await discoverKernel(memoryImage(img.memory), fromIsfObject(img.isf, 'synthetic ISF'));
+    const ctx = contextOfKernel(found);
+    expect(ctx.slide).toBe(0x2200000n);
+    expect(ctx.global('answer')).toBe(va);
+    expect(ctx.u64Global('answer')).toBe(42n);
+    expect(ctx.xnu).toEqual([6153, 141, 1]);
+  });
+});

@@ -348,3 +348,73 @@ describe('vm_map entry walk', () => {
     expect(r.problem?.at).toBe(hole);
   });
 });
+
+describe('damaged lists never throw and never hang', () => {
+  /** xorshift PRNG, deterministic */
+  const prng = (seed: number) => () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+
+  it('200 random corruptions of proc lists, task queues and map entry lists', () => {
+    const k = kernel();
+    const lists = Array.from({ length: 8 }, (_, i) => {
+      const head = k.global(`allproc_${i}`, 8);
+      const procs = Array.from({ length: 12 }, () => k.alloc(0x40, 16));
+      procs.forEach((p, j) => {
+        k.writeU64(p, procs[j + 1] ?? 0n);
+        k.writeU64(p + 8n, j === 0 ? head : procs[j - 1]!);
+      });
+      k.writeU64(head, procs[0]!);
+      return { head, procs };
+    });
+    const queues = Array.from({ length: 8 }, (_, i) => {
+      const head = k.global(`tasks_${i}`, 16);
+      const tasks = Array.from({ length: 10 }, () => k.alloc(0x40, 16));
+      tasks.forEach((t, j) => {
+        k.writeU64(t + 0x18n, tasks[j + 1] ?? head);
+        k.writeU64(t + 0x20n, j === 0 ? head : tasks[j - 1]!);
+      });
+      k.writeU64(head, tasks[0]!);
+      return { head, tasks };
+    });
+    const maps = Array.from({ length: 8 }, () => vmMap(k, Array.from({ length: 10 }, (_, j) => [BigInt(j) << 20n, (BigInt(j) << 20n) + 0x4000n] as [bigint, bigint])));
+    const hole = k.reserve(0x4000);
+    const rand = prng(12345);
+    // every link word of every element, to be corrupted at random
+    const words: bigint[] = [
+      ...lists.flatMap((l) => l.procs.flatMap((p) => [p, p + 8n])),
+      ...queues.flatMap((q) => q.tasks.flatMap((t) => [t + 0x18n, t + 0x20n])),
+      ...maps.flatMap((m) => [m.header + 0x20n, ...m.entries.flatMap((e) => [e, e + 8n])]),
+    ];
+    const everything = [...lists.flatMap((l) => l.procs), ...queues.flatMap((q) => q.tasks), ...maps.flatMap((m) => m.entries)];
+    const junk = () => {
+      const r = rand();
+      if (r < 0.2) return 0n;
+      if (r < 0.5) return everything[Math.floor(rand() * everything.length)]!;
+      if (r < 0.6) return hole + BigInt(Math.floor(rand() * 0x4000));
+      if (r < 0.8) return everything[Math.floor(rand() * everything.length)]! + BigInt(Math.floor(rand() * 64) - 32);
+      return BigInt(Math.floor(rand() * 2 ** 32)) * BigInt(Math.floor(rand() * 2 ** 32));
+    };
+    for (let n = 0; n < 200; n++) k.writeU64(words[Math.floor(rand() * words.length)]!, junk() & 0xffff_ffff_ffff_ffffn);
+    const ctx = contextOf(k);
+    const results = [
+      ...lists.map((l) => walkBsdList(ctx, { head: l.head, type: 'proc', link: 'p_list', max: 64, backLinks: 'note' })),
+      ...queues.map((q) => walkQueue(ctx, { head: q.head, type: 'task', chain: 'tasks', max: 64, backLinks: 'note' })),
+      ...maps.map((m) => walkMapEntries(ctx, { map: m.map, max: 64, backLinks: 'note' })),
+    ];
+    let broken = 0;
+    for (const r of results) {
+      expect(r.items.length).toBeLessThanOrEqual(64);
+      expect(new Set(r.items.map((o) => o.address)).size).toBe(r.items.length);
+      if (r.problem) {
+        broken++;
+        expect(['cycle', 'unreadable', 'bound', 'smeared', 'bad-pointer', 'count']).toContain(r.problem.reason);
+        expect(r.problem.message.length).toBeGreaterThan(10);
+      }
+    }
+    expect(broken).toBeGreaterThan(5);
+  });
+});

@@ -1,15 +1,15 @@
-// The built-in layouts against darwin-compressor.md §2–§3 (tables typed here independently of
+// The built-in layouts against docs/compressor.md §4–§5 (tables typed here independently of
 // core/darwin/layouts.ts), and family detection from xnu versions and symbols.
 import { describe, expect, it } from 'vitest';
 import { KObject, resolveNamed, type ObjectTypes } from '../../core/darwin/kobject';
-import { compileField64 } from '../../core/symbols/struct';
+import { compileField, compileField64 } from '../../core/symbols/struct';
 import { detectFamily, familyBoundsFromSymbols, familyForXnu, parseXnuVersion } from '../../core/darwin/family';
 import { FAMILIES, fallbackUserTypes, familyConstants, isKernelPointer, FALLBACK_BASE_TYPES } from '../../core/darwin/layouts';
 import type { Family } from '../../core/darwin/types';
 import { parseBanner } from '../../core/darwin/version';
 import type { SymbolTable, UserType } from '../../core/symbols/types';
 
-// §2.2: field → byte offset per family (F1 … F9; the doc's F2/F3 column twice); '-' = absent
+// docs/compressor.md §4.2: field → byte offset per family (F1 … F9; the doc's F2/F3 column twice); '-' = absent
 const DOC_OFFSETS: Record<string, Array<number | '-'>> = {
   c_lock: [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
   c_age_list: [0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10],
@@ -35,7 +35,7 @@ const DOC_OFFSETS: Record<string, Array<number | '-'>> = {
 };
 const DOC_SIZES = [0x90, 0x70, 0x70, 0x78, 0x80, 0x78, 0x80, 0x80, 0x88];
 
-// §2.3: absolute bit (dword offset*8 + bit) and width of the flag/state bits
+// docs/compressor.md §4.3: absolute bit (dword offset*8 + bit) and width of the flag/state bits
 const F1_BITS: Record<string, [number, number]> = {
   c_mysegno: [0x40 * 8, 19],
   c_busy: [0x40 * 8 + 20, 1],
@@ -71,7 +71,7 @@ function absBit(t: UserType, name: string): [number, number] {
   throw new Error(`${name} is not a bitfield`);
 }
 
-describe('built-in c_segment layouts match darwin-compressor §2.2', () => {
+describe('built-in c_segment layouts match docs/compressor.md §4.2', () => {
   FAMILIES.forEach((fam, i) => {
     it(`${fam}: offsets, size, flag/state bits`, () => {
       for (const arch of ['x86_64', 'arm64'] as const) {
@@ -118,7 +118,7 @@ describe('built-in c_segment layouts match darwin-compressor §2.2', () => {
   });
 });
 
-describe('family constants (§1, §3.2, §3.3)', () => {
+describe('family constants (docs/compressor.md §1, §5.3)', () => {
   it('page size, dictionary preset, segment and allocation sizes, fixed array length', () => {
     const c = (f: Family, a: 'x86_64' | 'arm64', xnu?: number[]) => {
       const k = familyConstants(f, a, xnu);
@@ -163,7 +163,7 @@ function fakeSymbols(names: string[], userTypes: Record<string, UserType> = {}, 
 }
 
 describe('family detection', () => {
-  it('maps xnu versions by their first two parts (§0 and the ISF banner table)', () => {
+  it('maps xnu versions by their first two parts (docs/compressor.md §1)', () => {
     const cases: Array<[string, Family]> = [
       ['2422.115.15', 'F1'],
       ['2782.50.9', 'F1'],
@@ -257,7 +257,9 @@ describe('generic bitfield reading', () => {
         tables,
         typesSource: 'test',
         field: (ty, f) => resolveNamed(tables, 'test', ty, f),
+        hasField: (ty, f) => f in (tables.userTypes[ty as 'c_segment']?.fields ?? {}),
         reader64: (ty, f) => compileField64(tables, ty, f),
+        reader32: (ty, f) => compileField(tables, ty, f),
         strip: (v) => v,
       };
       return new KObject(types, 'c_segment', 0xffffff8012340000n, bytes);

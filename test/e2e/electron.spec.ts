@@ -4,12 +4,12 @@
 // no Node, only the bridge, cannot navigate away and gets no screen capture. Where there is no Electron
 // binary (as on machines that could not download it), the test is skipped and says so.
 import { test, expect, _electron as electron } from '@playwright/test';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { openCase } from '../../core/case';
 import { ensureDemoCase } from '../../core/demo';
+import { display } from './xvfb';
 
 function electronBinary(): string | null {
   try {
@@ -24,35 +24,26 @@ const binary = electronBinary();
 const built = existsSync('out/main/index.js') && existsSync('out/renderer/index.html');
 const fmt = (n: number) => new Intl.NumberFormat('en-US').format(n);
 
-/** a display for the window: the current one, or a fresh Xvfb on Linux */
-async function display(): Promise<{ env: Record<string, string>; stop(): void } | string> {
-  if (process.platform !== 'linux' || process.env.DISPLAY) return { env: {}, stop: () => undefined };
-  if (spawnSync('sh', ['-c', 'command -v Xvfb']).status !== 0) return 'no display and no Xvfb (apt-get install xvfb; .ci/run does)';
-  const n = 90 + (process.pid % 900);
-  const xvfb: ChildProcess = spawn('Xvfb', [`:${n}`, '-screen', '0', '1440x900x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !existsSync(`/tmp/.X11-unix/X${n}`); i++) await new Promise((r) => setTimeout(r, 50));
-  return { env: { DISPLAY: `:${n}` }, stop: () => xvfb.kill() };
-}
-
 test('Electron: the desktop app opens the demo case from app:// with a locked-down renderer', async () => {
   if (binary === null) console.log('electron.spec: SKIPPED: no Electron binary on this machine (npm run get-electron fetches it where the network allows)');
   test.skip(binary === null, 'no Electron binary on this machine');
   if (!built) console.log('electron.spec: SKIPPED: the app is not built (npx electron-vite build)');
   test.skip(!built, 'the app is not built: run `npx electron-vite build` first');
-  const d = await display();
-  if (typeof d === 'string') console.log(`electron.spec: SKIPPED: ${d}`);
-  test.skip(typeof d === 'string', String(d));
-  const screen = d as Exclude<typeof d, string>;
-
   const demo = await ensureDemoCase();
   const core = await openCase(demo.imagePath, { symbols: demo.symbolsPath, threads: 0 });
   const segments = core.segments().length;
   await core.close();
 
+  const d = await display();
+  if (typeof d === 'string') console.log(`electron.spec: SKIPPED: ${d}`);
+  test.skip(typeof d === 'string', String(d));
+  const screen = d as Exclude<typeof d, string>;
+
   // Chromium refuses its sandbox as root (CI containers); everything else runs as shipped
   const rootArgs = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
-  const app = await electron.launch({ executablePath: binary!, args: [...rootArgs, '.'], env: { ...process.env, ...screen.env } as Record<string, string> });
+  let app: Awaited<ReturnType<typeof electron.launch>> | null = null;
   try {
+    app = await electron.launch({ executablePath: binary!, args: [...rootArgs, '.'], env: { ...process.env, ...screen.env } as Record<string, string> });
     const win = await app.firstWindow();
     await expect(win.getByTestId('view-overview')).toBeVisible({ timeout: 90_000 });
     await expect(win.getByTestId('case-title')).toContainText(path.basename(demo.imagePath));
@@ -83,7 +74,7 @@ test('Electron: the desktop app opens the demo case from app:// with a locked-do
     await win.waitForTimeout(500);
     expect(win.url()).toBe('app://unfold/index.html');
   } finally {
-    await app.close();
+    await app?.close();
     screen.stop();
   }
 });

@@ -90,7 +90,7 @@ function cSlotVa(c: Ctx, segVa: bigint, slot: number): bigint {
   return arr + BigInt((slot & 63) * stride);
 }
 
-/** c_slot.c_packed_ptr at `slotVa` → slot mapping address, by darwin-compressor §3.1 / process-memory §5.1 */
+/** c_slot.c_packed_ptr at `slotVa` → slot mapping address, by docs/compressor.md §5.1 / docs/process-memory.md §6.3 */
 function backPointerAt(c: Ctx, slotVa: bigint): bigint {
   const raw = BigInt(readField(c.sym, c.space.read(slotVa, sizeOfStruct(c.sym, 'c_slot')), 0, 'c_slot', 'c_packed_ptr') as bigint | number);
   if (sizeOfStruct(c.sym, 'c_slot') === 12) return BigInt.asUintN(64, BigInt.asIntN(47, raw)); // stored unpacked, sign-extended
