@@ -286,6 +286,8 @@ export const API = {
   /** a save dialog for a hit list; null when cancelled */
   pickHitsFile: method<[format: HitsFormat], string | null>(),
   getRecentSymbols: method<[], string | null>(),
+  /** Electron: shows a file or folder in Finder / the file manager; NO_DIALOGS in browser mode */
+  showInFolder: method<[path: string], null>(),
 };
 
 export type ApiMethod = keyof typeof API;

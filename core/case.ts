@@ -690,6 +690,8 @@ export class Case {
     run.onProgress?.({ phase: 'hash', done: 0, total: 1, message: 'hashing the evidence file' });
     const imageSha256 = await this.imageSha256(run);
     const swapFiles = await this.swapFilesHashed(run);
+    // the ISF is evidence of how the pages were read: name it by hash (null when built in or unreadable)
+    const symbolsSha256 = await sha256File(this.info.kernel.symbols, run.signal).catch(() => null);
     const liveSlots = this.segmentList.reduce((n, s) => n + s.liveSlots, 0);
     return exportPages(this.pages(run), {
       out: req.out,
@@ -707,6 +709,8 @@ export class Case {
         imageSha256,
         toolVersion: VERSION,
         symbols: this.info.kernel.symbols,
+        symbolsSha256,
+        ...(req.caseFields ? { caseFields: req.caseFields } : {}),
         kernel: { ...this.info.kernel },
         compressor: {
           family: this.info.compressor.family,

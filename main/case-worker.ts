@@ -265,7 +265,7 @@ async function runExport(req: CaseRequest & ExportRequest): Promise<ExportSummar
   const t0 = Date.now();
   try {
     const r = await cur.facadeCase.export(
-      { out: req.out, layout: req.layout, overwrite: req.overwrite },
+      { out: req.out, layout: req.layout, overwrite: req.overwrite, ...(req.caseFields ? { caseFields: req.caseFields } : {}) },
       { signal: controller.signal, onProgress: progressSink(req.requestId) },
     );
     return summarizeExport(r, (Date.now() - t0) / 1000);

@@ -224,16 +224,24 @@ describe('handlers: argument validation', () => {
     await refused(h.export({ ...good, out: path.join(image, 'x') }), 'NOT_FOUND');
     const { overwrite: _o, ...missing } = good;
     await refused(h.export(missing), 'BAD_ARGUMENT', /overwrite is missing/);
+    await refused(h.export({ ...good, caseFields: { caseNo: '1' } }), 'BAD_ARGUMENT', /caseFields has an unknown field "caseNo"/);
+    await refused(h.export({ ...good, caseFields: { examiner: 7 } }), 'BAD_ARGUMENT', /caseFields.examiner must be text/);
+    await refused(h.export({ ...good, caseFields: { notes: 'x'.repeat(4001) } }), 'BAD_ARGUMENT', /caseFields.notes is longer than 4000/);
     expect(host.calls).toEqual([]);
     await h.export(good);
     expect(host.calls).toEqual([{ method: 'export', args: [good] }]);
+    // case fields are trimmed, empty ones left out
+    await h.export({ ...good, caseFields: { caseNumber: ' 2024-117 ', examiner: '', notes: 'seized 3 Dec' } });
+    expect(host.calls[1]).toEqual({ method: 'export', args: [{ ...good, caseFields: { caseNumber: '2024-117', notes: 'seized 3 Dec' } }] });
   });
 
   it('dialogs: NO_DIALOGS in browser mode, kind checked, results passed through in Electron', async () => {
     fresh(null);
     await refused(h.pickImage(), 'NO_DIALOGS');
     await refused(h.pickExportFolder(), 'NO_DIALOGS');
+    await refused(h.showInFolder(dir), 'NO_DIALOGS');
     const asked: string[] = [];
+    const shown: string[] = [];
     fresh({
       pickImage: async () => '/evidence/mem.raw',
       pickSymbols: async (k) => {
@@ -242,7 +250,12 @@ describe('handlers: argument validation', () => {
       },
       pickExportFolder: async () => '/out',
       pickHitsFile: async (f) => `/out/hits.${f}`,
+      showInFolder: (p) => void shown.push(p),
     });
+    expect(await h.showInFolder(path.join(dir, '.', 'mem.raw'))).toEqual({ ok: true, value: null });
+    await refused(h.showInFolder('relative/x'), 'BAD_ARGUMENT', /full path/);
+    await refused(h.showInFolder(path.join(dir, 'no-such')), 'NOT_FOUND');
+    expect(shown).toEqual([path.join(dir, 'mem.raw')]);
     await refused(h.pickSymbols('anything'), 'BAD_ARGUMENT', /kind must be/);
     await refused(h.pickSymbols(), 'BAD_ARGUMENT', /expects 1 argument/);
     expect(await h.pickImage()).toEqual({ ok: true, value: '/evidence/mem.raw' });

@@ -84,6 +84,7 @@ describe('handlers: writes only over what was chosen', () => {
       pickSymbols: async () => null,
       pickExportFolder: async () => target,
       pickHitsFile: async () => null,
+      showInFolder: () => undefined,
     };
     const host = okHost();
     const h = createHandlers({ host, mode: 'electron', appVersion: 't', dialogs, settings: memorySettings() });
