@@ -2,6 +2,7 @@
 // exactly what is wrong and only the advice that applies, the hex view's keyboard and copy, its layout
 // at 1024×768, tables moved with the keyboard, and a reload that comes back to the same view.
 import { test, expect, type Page } from '@playwright/test';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openCase, type Case } from '../../core/case';
@@ -321,4 +322,29 @@ test('strings: the filter narrows the extracted list at once and marks the match
 
   await page.getByTestId('strings-filter').fill('');
   await expect(page.getByTestId('strings-count')).toHaveText(new Intl.NumberFormat('en-US').format(all.length));
+});
+
+test('export: the manifest holds the ISF’s SHA-256 and the case fields; the folder’s path can be copied', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: E2E_ORIGIN });
+  await openDemo(page);
+  const out = path.join(E2E_TMP, 'desk', 'export-case');
+  mkdirSync(path.dirname(out), { recursive: true });
+  await page.getByTestId('nav-export').click();
+  await page.getByTestId('export-out').fill(out);
+  await page.getByTestId('case-number').fill(' 2024-117 ');
+  await page.getByTestId('case-examiner').fill('A. Examiner');
+  await page.getByTestId('case-notes').fill('seized 3 Dec; line two');
+  await page.getByTestId('export-run').click();
+  await expect(page.getByTestId('export-summary')).toBeVisible({ timeout: 90_000 });
+  const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  expect(manifest.symbols).toBe(demo.symbolsPath);
+  expect(manifest.symbolsSha256).toBe(createHash('sha256').update(readFileSync(demo.symbolsPath)).digest('hex'));
+  expect(manifest.case).toEqual({ caseNumber: '2024-117', examiner: 'A. Examiner', notes: 'seized 3 Dec; line two' });
+  await expect(page.getByTestId('manifest-sha256')).toHaveText(createHash('sha256').update(readFileSync(path.join(out, 'manifest.json'))).digest('hex'));
+
+  await expect(page.getByTestId('export-show')).toHaveText('Copy path');
+  await page.getByTestId('export-show').click();
+  await expect(page.getByTestId('export-shown')).toHaveText('path copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(out);
+  await page.screenshot({ path: path.join(SHOTS, 'export-1440.png'), fullPage: true });
 });
