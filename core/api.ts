@@ -91,6 +91,8 @@ export interface PageView {
   page: string | null;
   /** the slot's stored bytes, base64; null when not in the image (swapped, single value, unreadable) */
   compressed: string | null;
+  /** where the stored bytes' first byte is (kernel virtual, and physical when in the image) */
+  storedAt?: { virtual: string; physical: string | null };
 }
 
 // ───────────────────────────── search ─────────────────────────────

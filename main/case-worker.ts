@@ -158,6 +158,7 @@ function page(caseId: number, segment: number, slot: number): PageView {
     pageSize: cur.info.compressor.pageSize,
     page: b64(p.page),
     compressed: b64(p.compressed),
+    ...(p.storedAt ? { storedAt: p.storedAt } : {}),
   };
 }
 

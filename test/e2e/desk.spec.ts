@@ -348,3 +348,20 @@ test('export: the manifest holds the ISF’s SHA-256 and the case fields; the fo
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(out);
   await page.screenshot({ path: path.join(SHOTS, 'export-1440.png'), fullPage: true });
 });
+
+test('slot details: the physical address of the stored bytes, which hold exactly those bytes in the image', async ({ page }) => {
+  await openDemo(page);
+  const r = decodedSlot();
+  const p = core.page(r.segment, r.slot);
+  expect(p.storedAt?.physical).toMatch(/^0x[0-9a-f]+$/);
+  // the demo image is raw (file offset = physical address): the stored bytes are there, byte for byte
+  const phys = Number(p.storedAt!.physical);
+  const first = Math.min(p.compressed!.length, 4096 - (phys % 4096));
+  const inFile = Buffer.alloc(first);
+  const fd = (await import('node:fs')).openSync(demo.imagePath, 'r');
+  (await import('node:fs')).readSync(fd, inFile, 0, first, phys);
+  (await import('node:fs')).closeSync(fd);
+  expect(hexOf(inFile)).toBe(hexOf(p.compressed!.subarray(0, first)));
+  await showSlot(page, r);
+  await expect(page.getByTestId('stored-at')).toHaveText(`physical ${p.storedAt!.physical} · virtual ${p.storedAt!.virtual}`);
+});
