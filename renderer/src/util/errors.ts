@@ -79,7 +79,7 @@ const WORDS: Record<WordedCode, Wording> = {
   },
   BAD_OPTION: {
     title: 'A value is not acceptable',
-    what: (d, m) => (m ? sentence(m) : 'A number or option given to Unfold is outside what it accepts.'),
+    what: (d, m) => (m ? `Not accepted: ${sentence(m)}` : 'A number or option given to Unfold is outside what it accepts.'),
     advice: (d) => (str(d.option) ? `Correct ${String(d.option)} and try again.` : 'Correct the value named above and try again.'),
   },
   INCONSISTENT: {
@@ -168,7 +168,7 @@ const WORDS: Record<WordedCode, Wording> = {
       const seg = num(d.segment);
       if (seg !== null && num(d.slot) !== null) return `Segment ${seg} has no live slot ${String(d.slot)}.`;
       if (seg !== null) return `There is no segment ${seg}${num(d.segments) !== null ? `: the case has ${String(d.segments)} segments` : ''}.`;
-      return m ? sentence(m) : 'There is no such file, folder, segment or slot.';
+      return m ? `Not found: ${sentence(m)}` : 'There is no such file, folder, segment or slot.';
     },
     advice: (d) =>
       num(d.segment) !== null
@@ -185,7 +185,7 @@ const WORDS: Record<WordedCode, Wording> = {
   },
   BAD_ARGUMENT: {
     title: 'The request was refused',
-    what: (d, m) => (m ? sentence(m) : 'Unfold refused a request with a missing or malformed value.'),
+    what: (d, m) => (m ? `Refused: ${sentence(m)}` : 'Unfold refused a request with a missing or malformed value.'),
     advice: 'Correct the value named above and try again.',
   },
   CANCELLED: {
@@ -298,7 +298,7 @@ export function explain(error: ApiError, context: ErrorContext, hadCase: boolean
     case 'search':
     case 'strings': {
       const what = context === 'search' ? (kept === 1 ? 'hit' : 'hits') : kept === 1 ? 'string' : 'strings';
-      if (kept > 0) recovered = `The ${int(kept)} ${what} found before the stop are kept in the list.`;
+      if (kept > 0) recovered = kept === 1 ? `The ${what} found before the stop is kept in the list.` : `The ${int(kept)} ${what} found before the stop are kept in the list.`;
       else recovered = error.code === 'BAD_QUERY' || error.code === 'BAD_ARGUMENT' ? 'Nothing was searched; no page was read.' : '';
       break;
     }
