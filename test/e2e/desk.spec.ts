@@ -365,3 +365,31 @@ test('slot details: the physical address of the stored bytes, which hold exactly
   await showSlot(page, r);
   await expect(page.getByTestId('stored-at')).toHaveText(`physical ${p.storedAt!.physical} · virtual ${p.storedAt!.virtual}`);
 });
+
+test('UTF-16 hits show their context as text; a single-value hit opens its table entry', async ({ page }) => {
+  await openDemo(page);
+  await page.getByTestId('nav-search').click();
+  await page.getByTestId('search-strings').fill('UNFOLD-DEMO-SECRET-wide');
+  await page.getByTestId('search-utf16').check();
+  await page.getByTestId('search-run').click();
+  await expect(page.getByTestId('search-summary')).toContainText('pages', { timeout: 60_000 });
+  const ctx = page.getByTestId('hit-row').first().getByTestId('hit-context');
+  await expect(ctx.locator('mark')).toHaveText('UNFOLD-DEMO-SECRET-wide');
+  await expect(ctx).not.toContainText('U.N.F.O');
+
+  // a value the single-value table holds, searched as its bytes: the sv-table hit comes last
+  const sv = core.info.compressor.singleValue.find((e) => Number(e.value) !== 0)!;
+  const le = [0, 8, 16, 24].map((s) => ((Number(sv.value) >>> s) & 0xff).toString(16).padStart(2, '0')).join(' ');
+  await page.getByTestId('search-strings').fill('');
+  await page.getByTestId('search-utf16').uncheck();
+  await page.getByTestId('search-hex').fill(`${le} ${le}`);
+  await page.getByTestId('search-run').click();
+  await expect(page.getByTestId('search-summary')).toContainText('pages', { timeout: 60_000 });
+  await page.getByTestId('view-search').locator('[data-row-index="0"]').focus();
+  await page.keyboard.press('End');
+  const last = page.getByTestId('view-search').locator('[data-row-index]:focus [data-testid=hit-row]');
+  await expect(last).toHaveClass(/\bsv\b/);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('view-single')).toBeVisible();
+  await expect(page.locator(`[data-testid=sv-row][data-entry="${sv.index}"]`)).toHaveClass(/active/);
+});
