@@ -307,6 +307,27 @@ export interface OwnedString extends StringHit {
   owners: OwnerJson[];
 }
 
+export interface SaveStringsRequest {
+  caseId: number;
+  /** the request id of the strings pass whose list is saved (the case worker keeps the last pass's strings) */
+  stringsId: string;
+  /** the view's narrowing filter (case-insensitive substring, as the list shows it); '' saves the whole list */
+  filter: string;
+  /** full path of the file to write */
+  out: string;
+  format: HitsFormat;
+  /** replace an existing file (otherwise an existing file is refused with EXISTS) */
+  overwrite: boolean;
+}
+
+export interface SaveStringsResult {
+  out: string;
+  format: HitsFormat;
+  strings: number;
+  bytes: number;
+  sha256: string;
+}
+
 export interface StringsEvent {
   type: 'strings';
   requestId: string;
@@ -345,6 +366,8 @@ export const API = {
   strings: method<[req: StringsRequest], StringsResult>(),
   /** writes the hits of a finished search (by its request id) to a new file */
   saveHits: method<[req: SaveHitsRequest], SaveHitsResult>(),
+  /** writes the strings of a finished strings pass (by its request id), narrowed by the view's filter, to a new file */
+  saveStrings: method<[req: SaveStringsRequest], SaveStringsResult>(),
   export: method<[req: CaseRequest & ExportRequest], ExportSummary>(),
   /** every process of the case (NOT_FOUND naming why when the symbols lack the process types) */
   getProcesses: method<[caseId: number], ProcessSummary[]>(),

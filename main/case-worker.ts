@@ -19,6 +19,8 @@ import type {
   SaveHitsRequest,
   VirtualView,
   SaveHitsResult,
+  SaveStringsRequest,
+  SaveStringsResult,
   SearchHit,
   SearchRequest,
   SearchResult,
@@ -31,6 +33,7 @@ import { REGION_PAGES_MAX, SEARCH_LIMITS, STRINGS_LIMITS } from '../core/api';
 import { slotStats } from '../core/darwin/histogram';
 import { hitsToCsv } from '../core/search/csv';
 import { HIT_COLUMNS } from '../core/search/types';
+import { filterStrings, STRING_COLUMNS, stringsToCsv } from '../core/search/strings-list';
 import { summarizeExport } from '../core/export/types';
 import { Batcher } from '../core/work/batch';
 import type { CaseWorkerData, FromWorker, ToWorker, WorkerArgs, WorkerCallName, WorkerValue } from './protocol';
@@ -54,6 +57,8 @@ let nextCaseId = 1;
 const running = new Map<string, Running>();
 /** the hits of the last search, kept so "Save hits" writes what the search found, not what a renderer sends */
 let lastSearch: { requestId: string; caseId: number; hits: SearchHit[]; finished: boolean } | null = null;
+/** the last strings pass's list, kept so "Save strings" writes what the view listed */
+let lastStrings: { requestId: string; caseId: number; strings: OwnedString[]; finished: boolean } | null = null;
 
 function abortAll(kind: Running['kind']): void {
   for (const [id, r] of running) if (r.kind === kind) {
@@ -120,6 +125,7 @@ async function open(req: OpenRequest, demo: boolean): Promise<OpenCase> {
       abortAll('export');
       abortAll('procdump');
       lastSearch = null;
+      lastStrings = null;
       const old = current.facadeCase;
       current = null;
       await old.close().catch(() => {});
@@ -210,6 +216,8 @@ async function strings(req: StringsRequest): Promise<StringsResult> {
   abortAll('strings');
   const controller = new AbortController();
   running.set(req.requestId, { controller, kind: 'strings' });
+  const kept: OwnedString[] = [];
+  lastStrings = { requestId: req.requestId, caseId: req.caseId, strings: kept, finished: false };
   const batch = new Batcher<OwnedString>({ size: 1000, delayMs: data.hitBatchMs ?? 50, send: (strings) => emit({ type: 'strings', requestId: req.requestId, strings }) });
   try {
     return await cur.facadeCase.strings(req.min, {
@@ -219,11 +227,16 @@ async function strings(req: StringsRequest): Promise<StringsResult> {
       utf16: req.utf16,
       ...(req.filter ? { filter: req.filter } : {}),
       maxStrings: req.maxStrings ?? STRINGS_LIMITS.defaultMaxStrings,
-      onString: (s) => batch.push({ ...s, owners: cur.facadeCase.slotOwners(s.segment, s.slot) }),
+      onString: (s) => {
+        const owned = { ...s, owners: cur.facadeCase.slotOwners(s.segment, s.slot) };
+        kept.push(owned);
+        batch.push(owned);
+      },
     });
   } finally {
     batch.flush();
     running.delete(req.requestId);
+    if (lastStrings?.requestId === req.requestId) lastStrings.finished = true;
   }
 }
 
@@ -259,6 +272,37 @@ async function saveHits(req: SaveHitsRequest): Promise<SaveHitsResult> {
   const { writeFileAtomic } = await import('../core/export/atomic');
   const w = await writeFileAtomic(req.out, text, { overwrite: req.overwrite });
   return { out: w.path, format: req.format, hits: hits.length, bytes: w.bytes, sha256: w.sha256 };
+}
+
+async function saveStrings(req: SaveStringsRequest): Promise<SaveStringsResult> {
+  const cur = requireCase(req.caseId);
+  const last = lastStrings;
+  if (!last || last.requestId !== req.stringsId || last.caseId !== req.caseId) {
+    throw appError('NOT_FOUND', `no strings of pass ${req.stringsId} are kept (only the last pass's are); extract again`, { stringsId: req.stringsId });
+  }
+  if (!last.finished) throw appError('BUSY', 'the strings pass is still running; wait for it to finish or cancel it first');
+  const real = async (p: string): Promise<string> => realpath(p).catch(() => path.resolve(p));
+  if ((await real(req.out)) === (await real(cur.info.image.path))) {
+    throw appError('BAD_ARGUMENT', `${req.out} is the evidence file of this case; it is never written`, { file: req.out });
+  }
+  const list = filterStrings(last.strings, req.filter);
+  const text =
+    req.format === 'csv'
+      ? stringsToCsv(list)
+      : JSON.stringify(
+          {
+            tool: 'Unfold',
+            image: cur.info.image.path,
+            savedAt: new Date().toISOString(),
+            filter: req.filter,
+            strings: list.map((x) => ({ ...Object.fromEntries(STRING_COLUMNS.map((k) => [k, x[k]])), owners: x.owners })),
+          },
+          null,
+          1,
+        ) + '\n';
+  const { writeFileAtomic } = await import('../core/export/atomic');
+  const w = await writeFileAtomic(req.out, text, { overwrite: req.overwrite });
+  return { out: w.path, format: req.format, strings: list.length, bytes: w.bytes, sha256: w.sha256 };
 }
 
 async function runExport(req: CaseRequest & ExportRequest): Promise<ExportSummary> {
@@ -338,6 +382,7 @@ function closeCase(): Promise<null> {
   abortAll('export');
   abortAll('procdump');
   lastSearch = null;
+  lastStrings = null;
   const old = current;
   current = null;
   return old ? old.facadeCase.close().then(() => null) : Promise.resolve(null);
@@ -370,6 +415,7 @@ const methods: { [M in WorkerCallName]: (...args: WorkerArgs<M>) => WorkerValue<
   search,
   strings,
   saveHits,
+  saveStrings,
   export: runExport,
   getProcesses: (caseId) => withProcesses(caseId, (c) => c.processes()),
   getMaps: (caseId, pid) => withProcesses(caseId, (c) => c.maps(pid)),

@@ -19,6 +19,7 @@ import {
   type OpenRequest,
   type ProcDumpRequest,
   type SaveHitsRequest,
+  type SaveStringsRequest,
   type SearchRequest,
   type StringsRequest,
 } from '../core/api';
@@ -381,6 +382,30 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const save: SaveHitsRequest = {
         caseId: index(m, 'caseId', o.caseId, 1),
         searchId: requestId(m, o.searchId),
+        out: pathArg(m, 'out', o.out),
+        format: hitsFormat(m, o.format),
+        overwrite: bool(m, 'overwrite', o.overwrite),
+      };
+      if (path.dirname(save.out) === save.out || /[\\/]$/.test(save.out)) throw new ArgError(m, 'out must name a file, not a folder');
+      await existing(m, 'the folder that will hold the file', path.dirname(save.out), 'folder');
+      await grants.checkWrite(m, 'out', save.out, save.overwrite, deps.dialogs !== null);
+      const r = await host.call(m, save);
+      if (r.ok) await grants.grant(save.out, 'write', 'written');
+      return r;
+    }),
+
+    saveStrings: guard<'saveStrings'>(async (...args) => {
+      const m = 'saveStrings';
+      argCount(m, args, 1);
+      const keys = ['caseId', 'stringsId', 'filter', 'out', 'format', 'overwrite'] as const;
+      const o = plainObject(m, 'the request', args[0], keys, keys);
+      if (typeof o.filter !== 'string') throw new ArgError(m, `filter must be text (got ${show(o.filter)})`);
+      if (o.filter.length > STRINGS_LIMITS.filterLength) throw new ArgError(m, `filter is longer than ${STRINGS_LIMITS.filterLength} characters`);
+      if (o.filter.includes('\0')) throw new ArgError(m, 'filter contains a NUL character');
+      const save: SaveStringsRequest = {
+        caseId: index(m, 'caseId', o.caseId, 1),
+        stringsId: requestId(m, o.stringsId),
+        filter: o.filter,
         out: pathArg(m, 'out', o.out),
         format: hitsFormat(m, o.format),
         overwrite: bool(m, 'overwrite', o.overwrite),

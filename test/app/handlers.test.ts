@@ -6,7 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApiResult } from '../../core/api';
-import { API_METHODS } from '../../core/api';
+import { API_METHODS, STRINGS_LIMITS } from '../../core/api';
 import type { CaseHostLike } from '../../main/case-host';
 import type { WorkerArgs, WorkerCall, WorkerCallName, WorkerValue } from '../../main/protocol';
 import { createHandlers, dispatch, type Dialogs, type Handlers } from '../../main/handlers';
@@ -326,6 +326,38 @@ describe('handlers: argument validation', () => {
     expect(host.calls).toEqual([]);
     await h.saveHits({ ...good, out: path.join(dir, 'exports', '.', 'x', '..', 'hits.csv') });
     expect(host.calls).toEqual([{ method: 'saveHits', args: [good] }]);
+  });
+
+  it('saveStrings: refuses bad paths, filters, formats and fields; passes a good request through normalized', async () => {
+    fresh();
+    const out = path.join(dir, 'exports', 'strings.csv');
+    const good = { caseId: 1, stringsId: 'strings-1', filter: 'Http', out, format: 'json', overwrite: false };
+    const bad: [Record<string, unknown>, RegExp, string?][] = [
+      [{ ...good, out: 'strings.csv' }, /full path/],
+      [{ ...good, out: '' }, /must be a file path/],
+      [{ ...good, out: path.join(dir, 'a\0b.csv') }, /NUL/],
+      [{ ...good, out: '/' }, /must name a file/],
+      [{ ...good, out: path.join(dir, 'exports') + '/' }, /must name a file/],
+      [{ ...good, out: path.join(dir, 'nowhere', 'strings.csv') }, /nothing at/, 'NOT_FOUND'],
+      [{ ...good, format: 'txt' }, /format must be "csv" or "json"/],
+      [{ ...good, overwrite: 1 }, /overwrite must be true or false/],
+      [{ ...good, stringsId: '../x' }, /requestId/],
+      [{ ...good, caseId: 0 }, /caseId/],
+      [{ ...good, filter: 5 }, /filter must be text \(got number 5\)/],
+      [{ ...good, filter: 'a\0' }, /filter contains a NUL character/],
+      [{ ...good, filter: 'x'.repeat(STRINGS_LIMITS.filterLength + 1) }, new RegExp(`filter is longer than ${STRINGS_LIMITS.filterLength} characters`)],
+      [{ ...good, strings: [] }, /unknown field "strings"/],
+      [{ caseId: 1, stringsId: 'strings-1', out, format: 'csv', overwrite: false }, /filter is missing/],
+    ];
+    for (const [req, pattern, code] of bad) await refused(h.saveStrings(req), code ?? 'BAD_ARGUMENT', pattern);
+    await refused(h.saveStrings(), 'BAD_ARGUMENT', /expects 1 argument/);
+    expect(host.calls).toEqual([]);
+    await h.saveStrings({ ...good, out: path.join(dir, 'exports', '.', 'y', '..', 'strings.csv') });
+    await h.saveStrings({ ...good, filter: '' });
+    expect(host.calls).toEqual([
+      { method: 'saveStrings', args: [good] },
+      { method: 'saveStrings', args: [{ ...good, filter: '' }] },
+    ]);
   });
 
   it('environment reports the mode and no open case', async () => {
