@@ -24,12 +24,12 @@ import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
 import { yaraEngineInfo } from './search/yara';
 import type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
-import { exportPages } from './export/export';
+import { exportPages, normalizeSelection, type ExportSelection } from './export/export';
 import type { ExportRequest, ExportResult } from './export/types';
 import type { CaseInfo } from './case-info';
 
 export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
-import { CancelledError, UnfoldError } from './errors';
+import { CancelledError, OptionError, UnfoldError } from './errors';
 import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
 import { ProcessView, regionSummary, type OwnerJson, type PageSource, type ProcessSummary, type ReadVirtualResult, type RegionSummary } from './process-view';
@@ -243,8 +243,8 @@ export class Case {
    * The results of `make(job)` over every decodable segment, in segment order (exports and streamed
    * hits stay ordered), with a bounded number of segments in flight so memory stays bounded.
    */
-  private async *segmentResults<R>(make: (base: SegmentJob) => Job, run: RunOptions, phase: Progress['phase']): AsyncGenerator<[SegmentPlan, R]> {
-    const segs = this.decodable();
+  private async *segmentResults<R>(make: (base: SegmentJob) => Job, run: RunOptions, phase: Progress['phase'], only?: ReadonlySet<number>): AsyncGenerator<[SegmentPlan, R]> {
+    const segs = only ? this.decodable().filter((s) => only.has(s.summary.index)) : this.decodable();
     const total = segs.length;
     const pool = this.workers();
     const window = Math.max(2, (pool?.size ?? 1) * 3);
@@ -842,12 +842,14 @@ export class Case {
   }
 
   /** every live slot with its decoded page, in (segment, slot) order; undecoded slots come with page null */
-  async *pages(run: RunOptions = {}): AsyncGenerator<{ record: SlotRecord; page: Uint8Array | null }> {
+  /** every live slot with its decoded page (null when none); `only`: just these segments */
+  async *pages(run: RunOptions = {}, only?: ReadonlySet<number>): AsyncGenerator<{ record: SlotRecord; page: Uint8Array | null }> {
     const ps = this.plan.header.pageSize;
-    const results = this.segmentResults<PagesResult>((b) => ({ ...b, task: 'pages' }), run, 'export');
+    const results = this.segmentResults<PagesResult>((b) => ({ ...b, task: 'pages' }), run, 'export', only);
     let next = await results.next();
     try {
       for (const s of this.segmentList) {
+        if (only && !only.has(s.index)) continue;
         if (next.done || next.value[0].summary.index !== s.index) {
           // nothing to decode here (swapped out, encrypted?, unreadable): the records alone
           for (const record of this.slots(s.index)) yield { record, page: null };
@@ -874,13 +876,16 @@ export class Case {
   }
 
   async export(req: ExportRequest, run: RunOptions = {}): Promise<ExportResult> {
+    const selection = req.selection ? this.checkSelection(req.selection) : null;
     run.onProgress?.({ phase: 'hash', done: 0, total: 1, message: 'hashing the evidence file' });
     const imageSha256 = await this.imageSha256(run);
     const swapFiles = await this.swapFilesHashed(run);
     // the ISF is evidence of how the pages were read: name it by hash (null when built in or unreadable)
     const symbolsSha256 = await sha256File(this.info.kernel.symbols, run.signal).catch(() => null);
-    const liveSlots = this.segmentList.reduce((n, s) => n + s.liveSlots, 0);
-    return exportPages(this.pages(run), {
+    const liveSlots = selection ? selection.slots.length : this.segmentList.reduce((n, s) => n + s.liveSlots, 0);
+    const pages = selection ? this.pages(run, new Set(selection.slots.map((p) => p.segment))) : this.pages(run);
+    return exportPages(pages, {
+      ...(selection ? { selection } : {}),
       out: req.out,
       layout: req.layout,
       overwrite: req.overwrite,
@@ -911,6 +916,23 @@ export class Case {
         caseProblems: [...this.info.compressor.problems],
       },
     });
+  }
+
+  /** a selection of live slots of this case, each once and in order; a slot that is not there is named */
+  private checkSelection(sel: ExportSelection): ExportSelection {
+    const n = normalizeSelection(sel);
+    if (n.slots.length === 0) throw new OptionError('selection', 'the selection names no slot');
+    const live = new Map<number, Set<number>>();
+    for (const p of n.slots) {
+      let slots = live.get(p.segment);
+      if (!slots) {
+        if (!this.segmentList.some((s) => s.index === p.segment)) throw new UnfoldError('NOT_FOUND', `segment ${p.segment} is not a segment of this case`, { segment: p.segment });
+        slots = new Set(this.slots(p.segment).map((r) => r.slot));
+        live.set(p.segment, slots);
+      }
+      if (!slots.has(p.slot)) throw new UnfoldError('NOT_FOUND', `slot ${p.slot} of segment ${p.segment} is not a live slot`, { segment: p.segment, slot: p.slot });
+    }
+    return n;
   }
 
   async close(): Promise<void> {

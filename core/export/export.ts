@@ -16,9 +16,9 @@ import type { SlotKind, SlotRecord } from '../darwin/types';
 import { guardEvidence } from './guard';
 import { AtomicDir, flushFiles, HashingWriter, nodeFs, writeFailed, writeNewFile, type ExportFs } from './atomic';
 
-import type { CaseFields, ExportedFile, ExportLayout, ExportResult } from './types';
+import type { CaseFields, ExportedFile, ExportLayout, ExportResult, ExportSelection, SlotPair } from './types';
 
-export type { ExportedFile, ExportLayout, ExportResult } from './types';
+export type { ExportedFile, ExportLayout, ExportResult, ExportSelection, SlotPair } from './types';
 
 export interface ExportMeta {
   imagePath: string;
@@ -66,6 +66,12 @@ export interface ExportOptions {
    * records were hashed over these very bytes by the thread that decoded them may turn it off.
    */
   verifyPageHashes?: boolean;
+  /**
+   * Export only these slots: pages of other slots are passed over (neither exported nor skipped), the
+   * counts are of the selection (liveSlots should then be the number of slots selected), and the manifest
+   * carries the selection. Absent: every slot received, and the manifest has no `selection`.
+   */
+  selection?: ExportSelection;
   /** for tests: file system calls and clock */
   fs?: ExportFs;
   now?: () => Date;
@@ -92,6 +98,8 @@ export interface ManifestJson {
   compressor?: Record<string, unknown>;
   sv?: unknown[];
   layout: ExportLayout;
+  /** present only when the export holds a selection of slots rather than every live slot */
+  selection?: ExportSelection;
   counts: {
     liveSlots: number;
     slotsReceived: number;
@@ -115,6 +123,14 @@ const SKIP_KINDS = new Set<SlotKind>(['swapped', 'encrypted?', 'corrupt']);
 const WINDOW = 8;
 const PROGRESS_EVERY = 64;
 
+/** a selection's slots, each once, sorted by segment then slot */
+export function normalizeSelection(sel: ExportSelection): ExportSelection {
+  const seen = new Map<string, SlotPair>();
+  for (const p of sel.slots) seen.set(`${p.segment}:${p.slot}`, { segment: p.segment, slot: p.slot });
+  const slots = [...seen.values()].sort((a, b) => a.segment - b.segment || a.slot - b.slot);
+  return { ...(sel.label ? { label: sel.label } : {}), slots };
+}
+
 const csvField = (v: string | number): string => {
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -126,6 +142,8 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
   const verify = options.verifyPageHashes !== false;
   const now = options.now ?? (() => new Date());
   const { meta, layout, signal } = options;
+  const selection = options.selection ? normalizeSelection(options.selection) : null;
+  const wanted = selection ? new Set(selection.slots.map((p) => `${p.segment}:${p.slot}`)) : null;
   if (layout !== 'slots' && layout !== 'concat') throw new ExportError('WRITE_FAILED', `unknown export layout "${String(layout)}" (slots or concat)`);
   const out = path.resolve(options.out);
   guardEvidence(out, [meta.imagePath, ...(meta.evidenceFiles ?? [])]);
@@ -164,6 +182,7 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
     for await (const { record, page } of items) {
       if (signal?.aborted) throw cancelled();
       if (failure) throw failure;
+      if (wanted && !wanted.has(`${record.segment}:${record.slot}`)) continue;
       received++;
       const ref: SlotRef = { segment: record.segment, slot: record.slot, kind: record.kind };
       if (record.error !== undefined) ref.error = record.error;
@@ -260,6 +279,7 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
       ...(meta.compressor !== undefined ? { compressor: meta.compressor } : {}),
       ...(meta.sv !== undefined ? { sv: meta.sv } : {}),
       layout,
+      ...(selection ? { selection } : {}),
       counts: { liveSlots, slotsReceived: received, exported, skipped: skippedCounts, corrupt: corrupt.length, accountedFor, complete },
       skipped,
       corrupt,

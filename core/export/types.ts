@@ -12,6 +12,25 @@ export interface CaseFields {
 /** the longest text accepted per case field (notes may be a paragraph; the others are one line) */
 export const CASE_FIELD_LIMITS = { caseNumber: 200, examiner: 200, notes: 4000 } as const;
 
+/** one slot of the case, as a selection names it */
+export interface SlotPair {
+  segment: number;
+  slot: number;
+}
+
+/** the most slots one selection may name (a search's hits, deduplicated by page, stay well below) */
+export const EXPORT_SELECTION_MAX = 1_000_000;
+/** the longest label a selection may carry */
+export const EXPORT_LABEL_MAX = 200;
+
+/** which slots an export holds when it does not hold every live slot; written into the manifest */
+export interface ExportSelection {
+  /** what the examiner picked, in words ("slot 3 of segment 12", "pages of the hits of a search for …") */
+  label?: string;
+  /** the slots asked for, each once, sorted by segment then slot */
+  slots: SlotPair[];
+}
+
 export interface ExportRequest {
   /** the folder to create */
   out: string;
@@ -20,6 +39,8 @@ export interface ExportRequest {
   overwrite: boolean;
   /** written into the manifest as `case` */
   caseFields?: CaseFields;
+  /** export only these slots (every one must be a live slot of the case); absent: every live slot */
+  selection?: ExportSelection;
 }
 
 export interface ExportedFile {
