@@ -315,7 +315,13 @@ async function runExport(req: CaseRequest & ExportRequest): Promise<ExportSummar
   const t0 = Date.now();
   try {
     const r = await cur.facadeCase.export(
-      { out: req.out, layout: req.layout, overwrite: req.overwrite, ...(req.caseFields ? { caseFields: req.caseFields } : {}) },
+      {
+        out: req.out,
+        layout: req.layout,
+        overwrite: req.overwrite,
+        ...(req.caseFields ? { caseFields: req.caseFields } : {}),
+        ...(req.selection ? { selection: req.selection } : {}),
+      },
       { signal: controller.signal, onProgress: progressSink(req.requestId) },
     );
     return summarizeExport(r, (Date.now() - t0) / 1000);

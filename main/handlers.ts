@@ -29,7 +29,7 @@ import { withoutFileContent, yaraIncludes } from './content-guard';
 import { PathGrants } from './path-grants';
 import type { Settings } from './settings';
 import { checkRegexSyntax, parseHex } from '../core/search/query';
-import { CASE_FIELD_LIMITS, type CaseFields } from '../core/export/types';
+import { CASE_FIELD_LIMITS, EXPORT_LABEL_MAX, EXPORT_SELECTION_MAX, type CaseFields, type ExportSelection } from '../core/export/types';
 
 export interface Dialogs {
   pickImage(): Promise<string | null>;
@@ -179,6 +179,26 @@ function searchRequest(method: string, v: unknown): SearchRequest {
 }
 
 /** the examiner's case fields: each optional text within its limit, without NUL; empty ones left out */
+/** which slots an export holds: a non-empty list of { segment, slot } and an optional label */
+function exportSelection(method: string, v: unknown): ExportSelection {
+  const o = plainObject(method, 'selection', v, ['label', 'slots'], ['slots']);
+  if (!Array.isArray(o.slots)) throw new ArgError(method, `selection.slots must be a list of { segment, slot } (got ${show(o.slots)})`);
+  if (o.slots.length === 0) throw new ArgError(method, 'selection.slots names no slot');
+  if (o.slots.length > EXPORT_SELECTION_MAX) throw new ArgError(method, `selection.slots names more than ${EXPORT_SELECTION_MAX} slots`);
+  const slots = o.slots.map((p: unknown, i: number) => {
+    const q = plainObject(method, `selection.slots[${i}]`, p, ['segment', 'slot'], ['segment', 'slot']);
+    return { segment: index(method, `selection.slots[${i}].segment`, q.segment), slot: index(method, `selection.slots[${i}].slot`, q.slot) };
+  });
+  const sel: ExportSelection = { slots };
+  if (o.label !== undefined) {
+    if (typeof o.label !== 'string') throw new ArgError(method, `selection.label must be text (got ${show(o.label)})`);
+    if (o.label.length > EXPORT_LABEL_MAX) throw new ArgError(method, `selection.label is longer than ${EXPORT_LABEL_MAX} characters`);
+    if (o.label.includes('\0')) throw new ArgError(method, 'selection.label contains a NUL character');
+    if (o.label.trim()) sel.label = o.label.trim();
+  }
+  return sel;
+}
+
 function caseFields(method: string, v: unknown): CaseFields {
   const names = Object.keys(CASE_FIELD_LIMITS) as (keyof CaseFields)[];
   const o = plainObject(method, 'caseFields', v, names, []);
@@ -421,8 +441,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     export: guard<'export'>(async (...args) => {
       const m = 'export';
       argCount(m, args, 1);
-      const keys = ['requestId', 'caseId', 'out', 'layout', 'overwrite', 'caseFields'] as const;
-      const o = plainObject(m, 'the export', args[0], keys, keys.filter((k) => k !== 'caseFields'));
+      const keys = ['requestId', 'caseId', 'out', 'layout', 'overwrite', 'caseFields', 'selection'] as const;
+      const o = plainObject(m, 'the export', args[0], keys, keys.filter((k) => k !== 'caseFields' && k !== 'selection'));
       if (o.layout !== 'slots' && o.layout !== 'concat') throw new ArgError(m, `layout must be "slots" or "concat" (got ${show(o.layout)})`);
       const req: CaseRequest & ExportRequest = {
         requestId: requestId(m, o.requestId),
@@ -432,6 +452,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         overwrite: bool(m, 'overwrite', o.overwrite),
       };
       if (o.caseFields !== undefined) req.caseFields = caseFields(m, o.caseFields);
+      if (o.selection !== undefined) req.selection = exportSelection(m, o.selection);
       if (path.dirname(req.out) === req.out) throw new ArgError(m, 'out cannot be the root folder');
       await existing(m, 'the folder that will hold the export', path.dirname(req.out), 'folder');
       await grants.checkWrite(m, 'out', req.out, req.overwrite, deps.dialogs !== null);

@@ -235,6 +235,31 @@ describe('handlers: argument validation', () => {
     expect(host.calls[1]).toEqual({ method: 'export', args: [{ ...good, caseFields: { caseNumber: '2024-117', notes: 'seized 3 Dec' } }] });
   });
 
+  it('export selection: a list of { segment, slot } and an optional label, checked field by field', async () => {
+    fresh();
+    const good = { requestId: 'e2', caseId: 1, out: path.join(dir, 'exports', 'sel'), layout: 'concat', overwrite: false };
+    const sel = (selection: unknown) => h.export({ ...good, selection });
+    await refused(sel([]), 'BAD_ARGUMENT', /selection must be an object \(got/);
+    await refused(sel({}), 'BAD_ARGUMENT', /selection\.slots is missing/);
+    await refused(sel({ slots: 'all' }), 'BAD_ARGUMENT', /selection\.slots must be a list of \{ segment, slot \}/);
+    await refused(sel({ slots: [] }), 'BAD_ARGUMENT', /selection\.slots names no slot/);
+    await refused(sel({ slots: [{ segment: 1 }] }), 'BAD_ARGUMENT', /selection\.slots\[0\]\.slot is missing/);
+    await refused(sel({ slots: [{ segment: 1, slot: 2 }, { segment: -1, slot: 0 }] }), 'BAD_ARGUMENT', /selection\.slots\[1\]\.segment must be a whole number/);
+    await refused(sel({ slots: [{ segment: 1, slot: 2.5 }] }), 'BAD_ARGUMENT', /selection\.slots\[0\]\.slot must be a whole number/);
+    await refused(sel({ slots: [{ segment: 1, slot: 2, kind: 'x' }] }), 'BAD_ARGUMENT', /selection\.slots\[0\] has an unknown field "kind"/);
+    await refused(sel({ slots: [{ segment: 1, slot: 2 }], label: 3 }), 'BAD_ARGUMENT', /selection\.label must be text/);
+    await refused(sel({ slots: [{ segment: 1, slot: 2 }], label: 'x'.repeat(201) }), 'BAD_ARGUMENT', /selection\.label is longer than 200 characters/);
+    await refused(sel({ slots: [{ segment: 1, slot: 2 }], label: 'a\0' }), 'BAD_ARGUMENT', /selection\.label contains a NUL character/);
+    await refused(sel({ slots: [{ segment: 1, slot: 2 }], all: true }), 'BAD_ARGUMENT', /selection has an unknown field "all"/);
+    expect(host.calls).toEqual([]);
+    await sel({ slots: [{ segment: 3, slot: 9 }, { segment: 0, slot: 1 }], label: ' slot 9 of segment 3 ' });
+    await sel({ slots: [{ segment: 3, slot: 9 }], label: '  ' });
+    expect(host.calls).toEqual([
+      { method: 'export', args: [{ ...good, selection: { slots: [{ segment: 3, slot: 9 }, { segment: 0, slot: 1 }], label: 'slot 9 of segment 3' } }] },
+      { method: 'export', args: [{ ...good, selection: { slots: [{ segment: 3, slot: 9 }] } }] },
+    ]);
+  });
+
   it('dialogs: NO_DIALOGS in browser mode, kind checked, results passed through in Electron', async () => {
     fresh(null);
     await refused(h.pickImage(), 'NO_DIALOGS');
