@@ -2,6 +2,10 @@
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
 import type { ExportLayout, ExportSummary, ProgressEvent, UnfoldEvent } from '../../../core/api';
+import type { ExportSelection } from '../../../core/export/types';
+
+/** what an export holds: every live slot, the slot open in the Slots view, or the pages of the search hits */
+export type ExportScope = 'all' | 'slot' | 'hits';
 import { api, asApiError, call, newRequestId } from '../api/client';
 import { explain, type Explained } from '../util/errors';
 
@@ -9,6 +13,7 @@ export const useExport = defineStore('export', () => {
   const out = ref('');
   const layout = ref<ExportLayout>('slots');
   const overwrite = ref(false);
+  const scope = ref<ExportScope>('all');
   /** written into the manifest as `case` (empty fields are left out) */
   const caseFields = reactive({ caseNumber: '', examiner: '', notes: '' });
   const shown = ref('');
@@ -39,7 +44,7 @@ export const useExport = defineStore('export', () => {
     }
   }
 
-  async function run(caseId: number): Promise<void> {
+  async function run(caseId: number, selection?: ExportSelection): Promise<void> {
     const id = newRequestId('export');
     requestId.value = id;
     running.value = true;
@@ -49,7 +54,10 @@ export const useExport = defineStore('export', () => {
     try {
       const fields = Object.fromEntries(Object.entries(caseFields).filter(([, v]) => v.trim() !== ''));
       const r = await call(
-        api().export({ requestId: id, caseId, out: out.value.trim(), layout: layout.value, overwrite: overwrite.value, ...(Object.keys(fields).length ? { caseFields: fields } : {}) }),
+        api().export({ requestId: id, caseId, out: out.value.trim(), layout: layout.value, overwrite: overwrite.value,
+          ...(Object.keys(fields).length ? { caseFields: fields } : {}),
+          ...(selection ? { selection } : {}),
+        }),
       );
       if (requestId.value === id) result.value = r;
     } catch (e) {
@@ -79,5 +87,5 @@ export const useExport = defineStore('export', () => {
     if (requestId.value && running.value) await api().cancel(requestId.value);
   }
 
-  return { out, layout, overwrite, caseFields, shown, showFolder, requestId, running, progress, result, error, onEvent, reset, pickFolder, run, cancel };
+  return { out, layout, overwrite, scope, caseFields, shown, showFolder, requestId, running, progress, result, error, onEvent, reset, pickFolder, run, cancel };
 });
