@@ -128,3 +128,30 @@ test('strings: the narrowed list is saved as CSV and JSON holding exactly the li
   expect(got.size).toBe(expected.length);
   for (const s of expected) expect(got.get(key(s))).toBe(s.text);
 });
+
+test('single values: each entry lists the processes that map its pages, as core finds them', async ({ page }) => {
+  const table = core.info.compressor.singleValue;
+  expect(table.length).toBeGreaterThan(0);
+  const owned = table.filter((e) => core.svOwners(e.index).length > 0);
+  expect(owned.length).toBeGreaterThan(0);
+  const names = new Map(core.processes().map((p) => [p.pid, p.name]));
+
+  await openDemo(page);
+  await page.getByTestId('nav-single').click();
+  for (const e of table) {
+    const want = core.svOwners(e.index);
+    const row = page.locator(`[data-testid=sv-row][data-entry="${e.index}"]`);
+    if (want.length === 0) {
+      await expect(row.getByTestId('sv-owner-none')).toHaveText('no process maps these pages');
+      continue;
+    }
+    const shown = want.slice(0, 3);
+    await expect(row.getByTestId('sv-owner')).toHaveText(shown.map((o) => `${o.pid} ${names.get(o.pid)} @ ${o.va}`));
+    if (want.length > 3) {
+      await expect(row.getByTestId('sv-owner-more')).toHaveText(`and ${want.length - 3} more`);
+      await expect(row.getByTestId('sv-owner-more')).toHaveAttribute('title', want.map((o) => `${o.pid} ${names.get(o.pid)} @ ${o.va}`).join('\n'));
+    } else {
+      await expect(row.getByTestId('sv-owner-more')).toHaveCount(0);
+    }
+  }
+});
