@@ -2,7 +2,7 @@
 // the Strings view's narrowed list saved to a file that holds exactly the listed strings.
 import { test, expect, type Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openCase, type Case } from '../../core/case';
 import { ensureDemoCase } from '../../core/demo';
@@ -154,4 +154,43 @@ test('single values: each entry lists the processes that map its pages, as core 
       await expect(row.getByTestId('sv-owner-more')).toHaveCount(0);
     }
   }
+});
+
+test('export: the pages of the current search hits, exactly those pages, and the manifest names the selection', async ({ page }) => {
+  const SECRET = 'UNFOLD-DEMO-SECRET';
+  const hits: { segment: number; slot: number }[] = [];
+  await core.search({ strings: [SECRET] }, { onHit: (h) => hits.push({ segment: h.segment, slot: h.slot }) });
+  const want = [...new Map(hits.filter((h) => h.segment >= 0).map((h) => [`${h.segment}:${h.slot}`, h])).values()].sort((a, b) => a.segment - b.segment || a.slot - b.slot);
+  expect(want.length).toBeGreaterThan(0);
+
+  await openDemo(page);
+  await page.getByTestId('nav-export').click();
+  await expect(page.getByTestId('scope-hits')).toBeDisabled();
+  await expect(page.getByTestId('scope-slot')).toBeDisabled();
+  await page.getByTestId('nav-search').click();
+  await page.getByTestId('search-strings').fill(SECRET);
+  await page.getByTestId('search-run').click();
+  await expect(page.getByTestId('hit-count')).toHaveText(fmt(hits.length));
+  await page.getByTestId('nav-export').click();
+  await page.getByTestId('scope-hits').check();
+  await expect(page.getByTestId('scope-hits-label')).toContainText(`${fmt(want.length)} page`);
+  await page.getByTestId('layout-slots').check();
+  const out = path.join(E2E_TMP, `export-hits-${Date.now()}`);
+  await page.getByTestId('export-out').fill(out);
+  await page.getByTestId('export-run').click();
+  await expect(page.getByTestId('export-summary')).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId('export-exported')).toHaveText(fmt(want.length));
+
+  const raw = readFileSync(path.join(out, 'manifest.json'));
+  await expect(page.getByTestId('manifest-sha256')).toHaveText(createHash('sha256').update(raw).digest('hex'));
+  const m = JSON.parse(raw.toString('utf8')) as { selection: { label: string; slots: unknown[] }; files: { path: string; sha256: string }[] };
+  expect(m.selection).toEqual({ label: `pages of the ${hits.length} hits of the last search`, slots: want });
+  const dumps = m.files.filter((f) => f.path.endsWith('.dmp'));
+  expect(dumps.map((f) => f.path)).toEqual(want.map((w) => `segment${w.segment}/slot${w.slot}.dmp`));
+  for (const w of want) {
+    const bytes = readFileSync(path.join(out, `segment${w.segment}`, `slot${w.slot}.dmp`));
+    expect(Buffer.from(core.page(w.segment, w.slot).page!).equals(bytes)).toBe(true);
+  }
+  const segs = [...new Set(want.map((w) => `segment${w.segment}`))].sort();
+  expect(readdirSync(out).filter((f) => f.startsWith('segment')).sort()).toEqual(segs);
 });
