@@ -504,6 +504,17 @@ export class Case {
       phys: (a, n) => this.image.read(a, n),
       slot: (segment, slot) => {
         try {
+          const sp = this.swap.bySegment.get(segment);
+          if (sp) {
+            const r = this.decodeSealedOne(segment, slot);
+            return r.page !== null ? { page: r.page, origin: sp.job.origin } : { page: null, error: r.error };
+          }
+          const seg = this.planBySegment.get(segment);
+          if (seg?.summary.swap && !seg.summary.resident) {
+            const w = seg.summary.swap;
+            const r = this.slots(segment).find((x) => x.slot === slot);
+            return { page: null, error: r?.error ?? `its segment is in swap file ${w.path ?? `index ${w.fileIndex}`} at ${hex(w.offset)}: give that file with --swap` };
+          }
           const page = this.decodeOne(segment, slot);
           if (page !== null) return { page };
           const r = this.slots(segment).find((x) => x.slot === slot);
@@ -536,6 +547,40 @@ export class Case {
       page = p ? p.slice() : null;
     });
     return page;
+  }
+
+  /** decoded pages of the last few sealed segments a process read touched (each judged as a whole) */
+  private recentSealed = new Map<number, { pages: Map<number, Uint8Array>; errors: Map<number, string>; failed: string | null }>();
+
+  /**
+   * One slot's page of a sealed segment (swapped out with its swap file given, or encrypted in place):
+   * the whole segment is read, decrypted and judged (core/darwin/sealed.ts) once, its pages kept for
+   * the next reads; a segment that does not verify gives no page, only the reason.
+   */
+  private decodeSealedOne(segment: number, slot: number): { page: Uint8Array | null; error?: string } {
+    let b = this.recentSealed.get(segment);
+    if (b === undefined) {
+      const seg = this.planBySegment.get(segment);
+      const sp = this.swap.bySegment.get(segment);
+      if (!seg || !sp) return { page: null, error: `segment ${segment} is not a sealed segment that can be read` };
+      b = { pages: new Map(), errors: new Map(), failed: null };
+      const job = this.jobFor(seg);
+      if (job.sealed?.failed !== undefined || !job.bytes) b.failed = job.sealed?.failed ?? 'its chunk could not be read';
+      else {
+        const into = b;
+        decodeSealedSlots(job.bytes, job.holes, job.slots, job.ctx, sp.job.origin, sp.job.refusedKind, (r, p) => {
+          if (p) into.pages.set(r.slot, p.slice());
+          else into.errors.set(r.slot, r.error ?? `not decoded (${r.kind})`);
+        });
+      }
+      this.recentSealed.set(segment, b);
+      if (this.recentSealed.size > 8) this.recentSealed.delete(this.recentSealed.keys().next().value!);
+    }
+    const page = b.pages.get(slot);
+    if (page !== undefined) return { page };
+    if (b.failed !== null) return { page: null, error: b.failed };
+    const r = this.slots(segment).find((x) => x.slot === slot);
+    return { page: null, error: b.errors.get(slot) ?? r?.error ?? `segment ${segment} has no decodable slot ${slot}` };
   }
 
   /**
