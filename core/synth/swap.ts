@@ -184,7 +184,7 @@ function swapWorld(ps: number): WorldSpec {
   });
   return {
     objects: [{ id: 'swapper-heap', pages: SWAP_WORLD_PAGES.length, content }],
-    procs: [{ pid: SWAP_PROC_PID, ppid: 1, comm: 'swapper', entries: [{ start: SWAP_PROC_HEAP, pages: SWAP_WORLD_PAGES.length, object: 'swapper-heap', prot: 3, tag: 1 }] }],
+    procs: [{ pid: SWAP_PROC_PID, ppid: 0, comm: 'swapper', entries: [{ start: SWAP_PROC_HEAP, pages: SWAP_WORLD_PAGES.length, object: 'swapper-heap', prot: 3, tag: 1 }] }],
   };
 }
 
