@@ -125,6 +125,19 @@ describe('Case.readVirtual with and without the swap files', () => {
 });
 
 describe('unfold vread / procdump --swap', () => {
+  it('procs and maps count the same pages with or without --swap', async () => {
+    const counts = { resident: 1, compressed: 2, single: 0, swapped: 5, absent: 0 };
+    for (const extra of [[], ['--swap', good]]) {
+      const p = await run(['procs', image, '--symbols', isf, '--json', '--threads', '0', ...extra]);
+      expect(p.code).toBe(0);
+      const rec = p.out.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { pid: number; pages: unknown }).find((x) => x.pid === SWAP_PROC_PID);
+      expect(rec?.pages).toEqual(counts);
+      const m = await run(['maps', image, '--symbols', isf, '--pid', String(SWAP_PROC_PID), '--json', '--threads', '0', ...extra]);
+      expect(m.code).toBe(0);
+      expect(m.out.toString('utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { pages: unknown }).pages)).toEqual([counts]);
+    }
+  });
+
   it('vread --swap gives the swapped page exactly; without --swap zeros and a stderr line', async () => {
     const va = hex(vaOf('swap-heap'));
     const args = ['vread', image, '--symbols', isf, '--pid', String(SWAP_PROC_PID), '--va', va, '--length', String(ps), '--threads', '0'];
