@@ -438,8 +438,18 @@ export class Case {
     return this.procView?.slotOwners(segment, slot) ?? [];
   }
 
+  /**
+   * Whether owners are known: only when the process walk ran. Without it (the symbols lack the
+   * process types) records carry no `owners` at all, rather than an empty list that would claim no
+   * process maps the page.
+   */
+  ownersKnown(): boolean {
+    return this.procView !== null;
+  }
+
   /** a hit with the owners of its page */
   private owned(h: SearchHit): SearchHit {
+    if (this.procView === null) return h;
     return { ...h, owners: h.segment < 0 ? this.svOwners(h.slot) : this.slotOwners(h.segment, h.slot) };
   }
 
@@ -782,7 +792,7 @@ export class Case {
       for (const h of r.hits) {
         const { at, ...m } = h;
         const sv = entries[at]!;
-        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)`, owners: this.svOwners(sv.index) });
+        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)`, ...(this.procView ? { owners: this.svOwners(sv.index) } : {}) });
       }
       return {
         hits: r.hits.length,
@@ -799,7 +809,7 @@ export class Case {
     for (const sv of this.singleValues()) {
       for (const m of matchValue(Number(sv.value), query, this.plan.header.pageSize)) {
         n++;
-        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)`, owners: this.svOwners(sv.index) });
+        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)`, ...(this.procView ? { owners: this.svOwners(sv.index) } : {}) });
       }
     }
     return n;
