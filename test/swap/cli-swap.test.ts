@@ -69,8 +69,6 @@ describe('unfold slots --swap', () => {
         source: 'swap',
         swapFile: path.join(good, 'swapfile0'),
         swapOffset: '0x' + seg.swap!.offset.toString(16),
-        // every slot line names its owners; this image has no process types, so none
-        owners: [],
       });
     }
     const busy = s.truth.byName['busy-text']!;
