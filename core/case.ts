@@ -674,8 +674,12 @@ export class Case {
     return this.info.compressor.singleValue;
   }
 
-  /** one page, decoded on the calling thread, with the slot's compressed bytes beside it */
-  page(segment: number, slot: number): { record: SlotRecord; page: Uint8Array | null; compressed: Uint8Array | null } {
+  /**
+   * one page, decoded on the calling thread, with the slot's compressed bytes beside it and, for bytes
+   * in RAM, where they lie: kernel virtual address and physical address of the first byte (null when
+   * that page is not in the image)
+   */
+  page(segment: number, slot: number): { record: SlotRecord; page: Uint8Array | null; compressed: Uint8Array | null; storedAt?: StoredAt } {
     const record = this.slots(segment).find((r) => r.slot === slot);
     if (!record) throw new RangeError(`segment ${segment} has no live slot ${slot}`);
     const seg = this.planBySegment.get(segment);
@@ -703,7 +707,10 @@ export class Case {
     const gap = holeIn(job.holes ?? [], meta.offset, end);
     const avail = Math.min(end, gap ? Math.max(meta.offset, gap.from) : end, bytes.length);
     const compressed = bytes.slice(meta.offset, Math.max(meta.offset, avail));
-    return { record, page, compressed };
+    if (sp || seg.bufferVa === null) return { record, page, compressed };
+    const va = seg.bufferVa + BigInt(meta.offset);
+    const pa = this.kernel.space.tryTranslate(va);
+    return { record, page, compressed, storedAt: { virtual: '0x' + va.toString(16), physical: pa < 0 ? null : '0x' + pa.toString(16) } };
   }
 
   /**
@@ -915,6 +922,8 @@ export class Case {
     run.onProgress?.({ phase: 'hash', done: 0, total: 1, message: 'hashing the evidence file' });
     const imageSha256 = await this.imageSha256(run);
     const swapFiles = await this.swapFilesHashed(run);
+    // the ISF is evidence of how the pages were read: name it by hash (null when built in or unreadable)
+    const symbolsSha256 = await sha256File(this.info.kernel.symbols, run.signal).catch(() => null);
     const liveSlots = this.segmentList.reduce((n, s) => n + s.liveSlots, 0);
     return exportPages(this.pages(run), {
       out: req.out,
@@ -932,6 +941,8 @@ export class Case {
         imageSha256,
         toolVersion: VERSION,
         symbols: this.info.kernel.symbols,
+        symbolsSha256,
+        ...(req.caseFields ? { caseFields: req.caseFields } : {}),
         kernel: { ...this.info.kernel },
         compressor: {
           family: this.info.compressor.family,
@@ -955,6 +966,12 @@ export class Case {
   }
 }
 
+
+/** where a slot's stored bytes are: kernel virtual address, and physical (null when that page is not in the image) */
+export interface StoredAt {
+  virtual: string;
+  physical: string | null;
+}
 
 /** a sensible buffer budget for a long-lived case: a quarter of the machine's memory, at most 4 GiB */
 export function keepBudget(): number {

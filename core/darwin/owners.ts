@@ -1,12 +1,13 @@
 // The other direction (process-memory.md §5): every live compressed slot gets its owners (pid, va)
 // from the forward walk, joined on the slot key; a slot no process maps is reported unowned, with the
-// pager and object its back-pointer leads to when one can be found (a pager the walk read, or a pager
-// whose embedded slots hold it). Both directions are checked: the c_packed_ptr of slot (seg, slot) must
+// pager and object its back-pointer leads to when one can be found (a pager the walk read, a pager
+// whose embedded slots hold it, or one the signature scan of pager-scan.ts finds). Both directions are checked: the c_packed_ptr of slot (seg, slot) must
 // point at the slot mapping that names (seg, slot) — a mismatch means compaction moved the slot while
 // the image was taken, or damage; they are counted, never hidden.
 import { UnfoldError } from '../errors';
 import { attempt } from './kernel';
 import { decodeSlotValue, type PagerInfo } from './pager';
+import { scanForPagers, type PagerScan } from './pager-scan';
 import type { CompressorPlan } from './plan-types';
 import { packPointer, unpackPointer, type PackingParams } from './pointers';
 import { ownersOf, slotKey, type Owner, type ProcessWalkResult } from './process-walk';
@@ -42,6 +43,8 @@ export interface Ownership {
   check: BackPointerCheck;
   /** live slots in all (for the summary) */
   liveSlots: number;
+  /** the signature scan for pagers no map reaches (null when every unowned slot's pager was already known) */
+  pagerScan: PagerScan | null;
 }
 
 const MAX_MISMATCH_TEXTS = 50;
@@ -63,6 +66,8 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
     for (const f of fwd.slots.values()) claimed.set(f.pager, (claimed.get(f.pager) ?? 0) + 1);
     for (const p of pagers.all()) {
       if (p.occupied !== null && p.occupied <= (claimed.get(p) ?? 0)) continue;
+      // an ops-pointer hit of the scan that read as a pager with impossible counts is not one
+      if (p.numSlots <= 0 || (p.occupied !== null && p.occupied > p.numSlots)) continue;
       const nz = attempt(() => p.nonZero());
       if (nz instanceof UnfoldError) continue;
       for (const s of nz) index.set(s.address, { pager: p.address, object: p.object, page: s.index, value: s.value });
@@ -70,6 +75,8 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
     return index;
   };
   const unowned: UnownedSlot[] = [];
+  // unowned slots whose back-pointer led to no known pager: resolved after the signature scan
+  const pending: UnownedSlot[] = [];
   let live = 0;
   // slotBackPointer's unpacking, with the parameters parsed once (this runs for every live slot)
   const sp = plan.header.slotPacking;
@@ -127,6 +134,7 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
         } else {
           const v = attempt(() => ctx.readU32(bp));
           value = v instanceof UnfoldError ? null : v;
+          pending.push(u);
         }
       }
       if (page !== null && u.object !== null && u.object !== 0n) {
@@ -144,6 +152,21 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
       else mismatch(`segment ${segment} slot ${slot}: c_packed_ptr points at ${hex(bp)}, whose slot mapping ${hex(value)} names ${d.kind === 'slot' ? `segment ${d.segment} slot ${d.slot}` : d.kind === 'single' ? `single-value entry ${d.svIndex}` : 'nothing'}`);
     }
   }
+  let pagerScan: PagerScan | null = null;
+  if (pending.length > 0) {
+    pagerScan = scanForPagers(ctx, pagers, pending.map((u) => u.backPointer!));
+    index = null; // rebuilt with the pagers the scan found
+    for (const u of pending) {
+      const known = pagerIndex().get(u.backPointer!);
+      if (known === undefined) continue;
+      u.pager = known.pager;
+      // the pager's control must name an object whose pager is this one, or the object is not claimed
+      const o = known.object === 0n ? null : fwd.resolver.objects.get(known.object);
+      if (o === null || o instanceof UnfoldError || o.pager !== known.pager) continue;
+      u.object = known.object;
+      u.objectOffset = BigInt(known.page) * BigInt(ctx.pageSize) - o.pagingOffset;
+    }
+  }
   const none: Owner[] = [];
   return {
     slotOwners: (segment, slot) => {
@@ -154,5 +177,6 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
     unowned,
     check,
     liveSlots: live,
+    pagerScan,
   };
 }
