@@ -13,7 +13,7 @@ import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads, newRunGroup, PageTimeoutError } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
-import { runJob, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
+import { runJob, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult, type KindsResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -27,9 +27,12 @@ export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError } from './errors';
 import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
+import { absentPages, addKinds } from './darwin/metadata-summary';
+import { holeRuns } from './translate/present';
+import { Eta } from './work/eta';
 
 export interface Progress {
-  phase: 'open' | 'discover' | 'plan' | 'decode' | 'search' | 'strings' | 'export' | 'hash';
+  phase: 'open' | 'discover' | 'plan' | 'kinds' | 'decode' | 'search' | 'strings' | 'export' | 'hash';
   done: number;
   total: number;
   message?: string;
@@ -51,6 +54,24 @@ export interface OpenOptions {
    */
   bufferCacheBytes?: number;
   /**
+   * When pages are decoded and hashed. 'open' (the default): every page before `open` resolves.
+   * 'background': `open` resolves as soon as the metadata summary is ready (segments, states, live
+   * slots, kinds from each slot's size, codec bit and first word, sizes, single-value table,
+   * consistency) and the pages are then decoded in the background (`decodeStatus()`, `decoded()`);
+   * 'never': nothing is decoded unless asked for (one page, one segment's slots). Whatever the
+   * mode, a page or a segment's slots asked for before the background pass reached it is decoded
+   * at once.
+   */
+  decode?: 'open' | 'background' | 'never';
+  /**
+   * With decode 'background' or 'never': read each slot's first word to tell its kind (default
+   * true). false only checks, by translation, which buffer pages the image holds: enough for
+   * the problems and the consistency table, and nearly free.
+   */
+  kinds?: boolean;
+  /** progress of the background pass (decode 'background'), with an estimate of the time left */
+  onDecodeProgress?: (p: DecodeStatus) => void;
+  /**
    * One-shot use (the CLI): search, or extract strings from, every page during the walk itself
    * instead of decoding everything a second time afterwards. Results stream in segment order.
    */
@@ -71,6 +92,21 @@ export interface StringsFilter {
   filter?: string;
   /** stop after keeping this many */
   maxStrings?: number;
+}
+
+/** where the background pass (OpenOptions.decode 'background') stands */
+export interface DecodeStatus {
+  state: 'running' | 'done' | 'failed' | 'cancelled' | 'none';
+  /** live slots decoded so far, of those to decode */
+  pagesDone: number;
+  pagesTotal: number;
+  /** compressed bytes of the segments done, of all */
+  bytesDone: number;
+  bytesTotal: number;
+  elapsedMs: number;
+  /** seconds left, null while too early to tell */
+  etaSeconds: number | null;
+  error?: string;
 }
 
 export interface RunOptions {
@@ -103,6 +139,9 @@ export class Case {
   private imageHash: string | null = null;
   /** pages the walk's own search (OpenOptions.during.search) gave up on */
   private walkGaveUp: GaveUp[] = [];
+  /** segments whose buffer problems the metadata summary already reported */
+  private probed = new Set<number>();
+  private bg: { status: DecodeStatus; done: Promise<void>; abort: AbortController } | null = null;
   info!: CaseInfo;
 
   private constructor(
@@ -135,7 +174,12 @@ export class Case {
       const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
       const c = new Case(image, kernel, plan, threads, pool);
       c.keepBudget = opts.bufferCacheBytes ?? 0;
-      await c.walk(opts);
+      const mode = opts.decode ?? 'open';
+      if (mode === 'open') await c.walk(opts);
+      else {
+        await c.summarizeMetadata(opts);
+        if (mode === 'background') c.startBackground(opts);
+      }
       return c;
     } catch (e) {
       await pool?.close();
@@ -162,7 +206,9 @@ export class Case {
 
   private jobFor(seg: SegmentPlan, keep = false): SegmentJob {
     const k = this.kept.get(seg.summary.index);
-    const { bytes, holes } = k ?? readSegmentBuffer(this.kernel.space, seg);
+    // a segment the metadata summary read has had its problems reported: a later read must not add them again
+    const quiet = this.probed.has(seg.summary.index) ? { ...seg, summary: { ...seg.summary, problems: [] } } : seg;
+    const { bytes, holes } = k ?? readSegmentBuffer(this.kernel.space, quiet);
     const gaps = holes && holes.length > 0 ? { holes } : {};
     if (keep && !k) this.kept.set(seg.summary.index, { bytes, ...gaps });
     return { ctx: decodeContext(this.plan, seg), bytes, ...gaps, slots: seg.slots };
@@ -193,8 +239,8 @@ export class Case {
     const launch = (): void => {
       const seg = segs[next++]!;
       let p: Promise<R>;
-      const keep = phase === 'decode' && this.reserveKeep(seg);
       const k = this.kept.get(seg.summary.index);
+      const keep = !k && (phase === 'decode' || phase === 'kinds') && this.reserveKeep(seg);
       if (pool) {
         // a kept buffer is shared memory: posting it shares it, nothing is copied or read again;
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
@@ -275,7 +321,7 @@ export class Case {
     for await (const [seg, r] of this.segmentResults<R>(make, run, phase)) await sink(seg, r);
   }
 
-  private async walk(opts: OpenOptions): Promise<void> {
+  private async walk(opts: OpenOptions, onSegment?: (seg: SegmentPlan) => void): Promise<void> {
     for (const seg of this.plan.segments) this.undecoded.set(seg.summary.index, [...seg.undecoded]);
     const search = opts.during?.search;
     const strings = opts.during?.strings;
@@ -287,12 +333,13 @@ export class Case {
     await this.forEachSegment<RecordsResult & JobProblems>(
       (b) => ({ ...b, task: 'records', ...also }),
       (seg, r) => {
-        if (r.problems) seg.summary.problems.push(...r.problems);
+        if (r.problems && !this.probed.has(seg.summary.index)) seg.summary.problems.push(...r.problems);
         if (r.hits) for (const h of r.hits) search!.onHit(h);
         if (r.gaveUp) this.walkGaveUp.push(...r.gaveUp);
         if (r.strings) for (const x of r.strings) strings!.onString(x);
         if (r.kept) this.kept.set(seg.summary.index, r.kept);
         this.compact.set(seg.summary.index, r.compact);
+        onSegment?.(seg);
       },
       opts,
       'decode',
@@ -304,8 +351,14 @@ export class Case {
       if (c) compactKindCounts(c, kinds);
       seg.summary.kinds = kinds;
     }
+    this.publish(this.readCounts().unreadableSlots);
+  }
+
+  /** info and the segment list from the plan's summaries as they now stand */
+  private publish(unreadableSlots: number): void {
+    const counts = this.readCounts();
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
-    summary.compressor.consistency = withReadChecks(summary.compressor.consistency, this.readCounts());
+    summary.compressor.consistency = withReadChecks(summary.compressor.consistency, { ...counts, unreadableSlots });
     this.segmentList = summary.segments;
     const k = this.kernel;
     this.info = {
@@ -331,6 +384,99 @@ export class Case {
     };
   }
 
+  /**
+   * The summary the metadata alone gives (OpenOptions.decode 'background' or 'never'): every
+   * segment's buffer is read (or, with `kinds: false`, only checked page by page through
+   * translation) and its slots counted by kind without decoding them.
+   */
+  private async summarizeMetadata(opts: OpenOptions): Promise<void> {
+    for (const seg of this.plan.segments) this.undecoded.set(seg.summary.index, [...seg.undecoded]);
+    let unreadable = 0;
+    for (const seg of this.plan.segments) for (const r of seg.undecoded) if (isUnreadableSlotError(r.error)) unreadable++;
+    const kinds = new Map<number, number[]>();
+    if (opts.kinds !== false) {
+      await this.forEachSegment<KindsResult & JobProblems>(
+        (b) => ({ ...b, task: 'kinds' }),
+        (seg, r) => {
+          if (r.problems) seg.summary.problems.push(...r.problems);
+          if (r.kept) this.kept.set(seg.summary.index, r.kept);
+          this.probed.add(seg.summary.index);
+          kinds.set(seg.summary.index, r.counts);
+          unreadable += r.unreadable;
+        },
+        opts,
+        'kinds',
+      );
+    } else {
+      for (const seg of this.decodable()) {
+        throwIfAborted(opts.signal);
+        const holes = absentPages(this.kernel.space, this.image, seg.bufferVa!, seg.readLength);
+        for (const run of holeRuns(holes)) {
+          const touched = seg.slots.filter((s) => s.offset < run.to && s.offset + s.size > run.from).length;
+          const more = run.pages > 1 ? `, nor the ${run.pages - 1} page(s) after it` : '';
+          seg.summary.problems.push(
+            `buffer page ${hex(seg.bufferVa! + BigInt(run.from))} (offset ${hex(run.from)}) is not present in the image${more}: ${touched} slot(s) touching ${run.pages > 1 ? 'them' : 'it'} are unreadable`,
+          );
+        }
+        if (holes.length > 0) for (const s of seg.slots) if (holeIn(holes, s.offset, s.offset + s.size)) unreadable++;
+        this.probed.add(seg.summary.index);
+      }
+    }
+    for (const seg of this.plan.segments) {
+      const k: SegmentSummary['kinds'] = {};
+      for (const r of seg.undecoded) k[r.kind] = (k[r.kind] ?? 0) + 1;
+      const c = kinds.get(seg.summary.index);
+      if (c) addKinds(k, c);
+      seg.summary.kinds = k;
+    }
+    this.publish(unreadable);
+  }
+
+  /** decode and hash every page in the background; the case answers meanwhile */
+  private startBackground(opts: OpenOptions): void {
+    const abort = new AbortController();
+    const segs = this.decodable();
+    const pagesTotal = segs.reduce((n, s) => n + s.slots.length, 0);
+    const bytesTotal = segs.reduce((n, s) => n + s.readLength, 0);
+    const t0 = Date.now();
+    const eta = new Eta(bytesTotal, t0);
+    const status: DecodeStatus = { state: 'running', pagesDone: 0, pagesTotal, bytesDone: 0, bytesTotal, elapsedMs: 0, etaSeconds: null };
+    const tell = (): void => {
+      status.elapsedMs = Date.now() - t0;
+      status.etaSeconds = status.state === 'running' ? eta.secondsLeft() : 0;
+      opts.onDecodeProgress?.({ ...status });
+    };
+    const done = this.walk({ signal: abort.signal, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) }, (seg) => {
+      status.pagesDone += seg.slots.length;
+      status.bytesDone += seg.readLength;
+      eta.update(status.bytesDone);
+      tell();
+    }).then(
+      () => {
+        status.state = 'done';
+        tell();
+      },
+      (e: unknown) => {
+        status.state = e instanceof CancelledError ? 'cancelled' : 'failed';
+        if (status.state === 'failed') status.error = (e as Error)?.message ?? String(e);
+        tell();
+      },
+    );
+    this.bg = { status, done, abort };
+  }
+
+  /** where the background pass stands ('none' when the case was opened without one) */
+  decodeStatus(): DecodeStatus {
+    if (!this.bg) return { state: 'none', pagesDone: 0, pagesTotal: 0, bytesDone: 0, bytesTotal: 0, elapsedMs: 0, etaSeconds: null };
+    return { ...this.bg.status };
+  }
+
+  /** resolves when the background pass has ended (at once without one) */
+  async decoded(): Promise<DecodeStatus> {
+    await this.bg?.done;
+    return this.decodeStatus();
+  }
+
   /** live slots, slots whose bytes were absent, and segments read against c_segment_count */
   private readCounts() {
     let liveSlots = 0;
@@ -351,11 +497,30 @@ export class Case {
   /** the live slots of a segment with their outcomes, in slot order */
   slots(segment: number): SlotRecord[] {
     if (this.materialized?.segment === segment) return this.materialized.records;
-    const c = this.compact.get(segment);
+    const c = this.compact.get(segment) ?? this.decodeNow(segment);
     const list = [...(this.undecoded.get(segment) ?? []), ...(c ? expandCompact(c) : [])];
     list.sort((a, b) => a.slot - b.slot);
     this.materialized = { segment, records: list };
     return list;
+  }
+
+  /**
+   * A segment the background pass (or a case opened without decoding) has not decoded yet, decoded
+   * and hashed now on the calling thread: one segment's slots are ready at once whatever the pass is doing.
+   */
+  private decodeNow(segment: number): CompactSlots | undefined {
+    const seg = this.planBySegment.get(segment);
+    if (!seg || seg.bufferVa === null || seg.slots.length === 0) return undefined;
+    const r = runJob({ ...this.jobFor(seg), task: 'records' }).result as RecordsResult;
+    this.compact.set(segment, r.compact);
+    return r.compact;
+  }
+
+  /** whether `segment` has a live slot `slot`, from the metadata (nothing is decoded) */
+  hasSlot(segment: number, slot: number): boolean {
+    const seg = this.planBySegment.get(segment);
+    if (!seg) return false;
+    return seg.slots.some((m) => m.slot === slot) || (this.undecoded.get(segment) ?? seg.undecoded).some((r) => r.slot === slot);
   }
 
   /** every live slot, in (segment, slot) order */
@@ -369,16 +534,23 @@ export class Case {
 
   /** one page, decoded on the calling thread, with the slot's compressed bytes beside it */
   page(segment: number, slot: number): { record: SlotRecord; page: Uint8Array | null; compressed: Uint8Array | null } {
-    const record = this.slots(segment).find((r) => r.slot === slot);
-    if (!record) throw new RangeError(`segment ${segment} has no live slot ${slot}`);
     const seg = this.planBySegment.get(segment);
     const meta = seg?.slots.find((m) => m.slot === slot);
-    if (!seg || !meta || seg.bufferVa === null) return { record, page: null, compressed: null };
+    // decoded already: the walk's record; not yet: only this slot is decoded, not its segment
+    const walked = this.compact.has(segment) || this.materialized?.segment === segment ? this.slots(segment).find((r) => r.slot === slot) : undefined;
+    if (!seg || !meta || seg.bufferVa === null) {
+      const record = walked ?? (this.undecoded.get(segment) ?? seg?.undecoded ?? []).find((r) => r.slot === slot);
+      if (!record) throw new RangeError(`segment ${segment} has no live slot ${slot}`);
+      return { record, page: null, compressed: null };
+    }
     const job = this.jobFor({ ...seg, slots: [meta] }) as SegmentJob & { bytes: Uint8Array };
     let page: Uint8Array | null = null;
-    decodeSegmentSlots(job.bytes, job.holes, [meta], job.ctx, (_r, p) => {
+    let fresh: SlotRecord | null = null;
+    decodeSegmentSlots(job.bytes, job.holes, [meta], job.ctx, (r, p) => {
+      fresh = r;
       page = p ? p.slice() : null;
     });
+    const record = walked ?? fresh!;
     // the compressed bytes up to the first absent page they touch (all of them when none is absent)
     const end = meta.offset + meta.size;
     const gap = holeIn(job.holes ?? [], meta.offset, end);
@@ -627,6 +799,10 @@ export class Case {
   }
 
   async close(): Promise<void> {
+    if (this.bg) {
+      this.bg.abort.abort();
+      await this.bg.done;
+    }
     this.kept.clear();
     await this.pool?.close();
     this.pool = null;

@@ -12,6 +12,7 @@ import { makeHit } from '../search/hits';
 import type { GaveUp, SearchHit, StringHit } from '../search/types';
 import { extractStrings } from '../search/strings';
 import { pageEnd, pageStart } from './watch';
+import { kindsFromBuffer, type SegmentKinds } from '../darwin/metadata-summary';
 
 /** how a worker reopens the evidence and the kernel's address space for itself (read-only) */
 export interface SpaceSpec {
@@ -63,6 +64,7 @@ export type Job =
   | (SegmentJob & { task: 'pages' })
   | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery } & ScanSkips)
   | (SegmentJob & { task: 'strings'; min: number })
+  | (SegmentJob & { task: 'kinds' })
   | ({ task: 'values'; queryKey: string; query: SearchQuery; values: string[]; pageSize: number; read?: undefined } & ScanSkips);
 
 /** hits of the single-value table search: `at` is the value's place in the job's list */
@@ -91,6 +93,10 @@ export interface PagesResult {
   /** decoded pages back to back; pageAt[i] = byte offset of record i's page, or -1 */
   pages: Uint8Array;
   pageAt: number[];
+}
+/** one segment's slots by kind from their metadata and first word (nothing decoded) */
+export interface KindsResult extends SegmentKinds {
+  kept?: { bytes: Uint8Array; holes?: Hole[] };
 }
 /** one segment searched */
 export interface SearchJobResult {
@@ -155,8 +161,13 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
   return plan.summary.problems;
 }
 
-export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult; transfer: ArrayBuffer[] } {
+export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult | KindsResult; transfer: ArrayBuffer[] } {
   switch (job.task) {
+    case 'kinds': {
+      const k = kindsFromBuffer(job.bytes!, job.holes, job.slots, job.ctx.pageSize, job.ctx.dictPreset);
+      const kept = job.keep && job.bytes ? { bytes: job.bytes, ...(job.holes ? { holes: job.holes } : {}) } : undefined;
+      return { result: { ...k, ...(kept ? { kept } : {}) }, transfer: [] };
+    }
     case 'values': {
       // a single-value page is the value repeated: searched like any page, under the same budget
       const m = matcherFor(job.queryKey, job.query);
