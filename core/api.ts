@@ -22,7 +22,7 @@ import type { ExportRequest, ExportSummary } from './export/types';
 
 export type { CompressorSummary, SegmentSummary, SlotKind, SlotRecord, SvEntry } from './darwin/types';
 export type { SlotStats } from './darwin/histogram';
-export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
+export type { CaseInfo, ImageInfo, KernelInfo, SwapFileInfo, SwapInfo } from './case-info';
 export type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
 export { HIT_COLUMNS } from './search/types';
 export type { ExportLayout, ExportRequest, ExportSummary } from './export/types';
@@ -65,6 +65,8 @@ export interface OpenCase extends CaseInfo {
   caseId: number;
   demo: boolean;
   openSeconds: number;
+  /** what was opened: adding swap files reopens the same image and symbols with them */
+  opened: { imagePath: string; symbolsPath?: string; swapPaths: string[] };
 }
 
 /** what every long-running call on an open case names: its request id and the case */
@@ -173,6 +175,8 @@ export interface OpenRequest {
   imagePath: string;
   /** ISF file or folder of ISFs; omitted: the image's own or built-in symbols */
   symbolsPath?: string;
+  /** swap files, or folders of them, copied from the same Mac */
+  swapPaths?: string[];
 }
 
 export interface Environment {

@@ -26,8 +26,32 @@ export interface KernelInfo {
   xnu: string;
 }
 
+export interface SwapFileInfo {
+  /** the file given */
+  path: string;
+  /** the kernel's swp_index (the index in swap handles) */
+  index: number;
+  /** the kernel's own name for it */
+  kernelPath: string;
+  size: number;
+  /** null until hashed (Case.swapFilesHashed(): like the image's, only when info or an export needs it) */
+  sha256: string | null;
+  /** swapped-out segments read from it */
+  segments: number;
+}
+
+export interface SwapInfo {
+  /** the swap cipher found in the image (no key material), or null when nothing needed it */
+  cipher: string | null;
+  /** swap files given and matched to the kernel's list */
+  files: SwapFileInfo[];
+  /** missing, short, foreign or unrelated files; segments refused (also among the compressor's problems) */
+  problems: string[];
+}
+
 export interface CaseInfo {
   image: ImageInfo;
   kernel: KernelInfo;
   compressor: CompressorSummary;
+  swap: SwapInfo;
 }

@@ -7,13 +7,18 @@ import { totalmem } from 'node:os';
 import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
-import { planCompressor, readSegmentBuffer, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
+import { planCompressor, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
 import { holeIn } from './translate/present';
 import { decodeSegmentSlots } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads, newRunGroup, PageTimeoutError } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
-import { runJob, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult, type KindsResult } from './work/jobs';
+import { readSwapKeys, describeCipher } from './darwin/swap-crypto';
+import { planSwap, type SwapSetup } from './darwin/swap-plan';
+import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
+import { sha256File } from './darwin/swapfiles';
+import type { SwapFileInfo } from './case-info';
+import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult, type KindsResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -41,6 +46,8 @@ export interface Progress {
 export interface OpenOptions {
   /** ISF file or folder of ISFs */
   symbols?: string;
+  /** swap files, or folders of them, copied from the Mac (matched to the kernel's list by name) */
+  swap?: string[];
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   /** decode threads; 0 decodes on the calling thread; default all cores */
@@ -100,7 +107,7 @@ export interface DecodeStatus {
   /** live slots decoded so far, of those to decode */
   pagesDone: number;
   pagesTotal: number;
-  /** compressed bytes of the segments done, of all */
+  /** buffer bytes of the segments done, of all */
   bytesDone: number;
   bytesTotal: number;
   elapsedMs: number;
@@ -137,10 +144,15 @@ export class Case {
   private planBySegment = new Map<number, SegmentPlan>();
   private segmentList: SegmentSummary[] = [];
   private imageHash: string | null = null;
+  private swap: SwapSetup = { keys: null, files: [], problems: [], bySegment: new Map(), undecoded: new Map() };
+  private swapProblemList: string[] = [];
+  private swapHashes: Promise<SwapFileInfo[]> | null = null;
   /** pages the walk's own search (OpenOptions.during.search) gave up on */
   private walkGaveUp: GaveUp[] = [];
   /** segments whose buffer problems the metadata summary already reported */
   private probed = new Set<number>();
+  /** OpenOptions.decode as the case was opened */
+  private opened: NonNullable<OpenOptions['decode']> = 'open';
   private bg: { status: DecodeStatus; done: Promise<void>; abort: AbortController } | null = null;
   info!: CaseInfo;
 
@@ -174,6 +186,12 @@ export class Case {
       const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
       const c = new Case(image, kernel, plan, threads, pool);
       c.keepBudget = opts.bufferCacheBytes ?? 0;
+      c.opened = opts.decode ?? 'open';
+      const keys = plan.segments.some((s) => s.sealedSlots)
+        ? readSwapKeys(kernel.space, kernel.symbolTable, kernel.slide, kernel.version.major)
+        : null;
+      c.swap = planSwap(plan, keys, opts.swap);
+      plan.problems.push(...c.swap.problems);
       const mode = opts.decode ?? 'open';
       if (mode === 'open') await c.walk(opts);
       else {
@@ -194,9 +212,27 @@ export class Case {
     return this.pool;
   }
 
-  /** resident segments that have slots to decode, in segment order */
+  /** segments that have slots to decode (resident, or sealed with a way to read them), in segment order */
   private decodable(): SegmentPlan[] {
-    return this.plan.segments.filter((s) => s.bufferVa !== null && s.slots.length > 0);
+    return this.plan.segments.filter((s) => this.swap.bySegment.has(s.summary.index) || (s.bufferVa !== null && s.slots.length > 0));
+  }
+
+  /**
+   * The job of one segment before any bytes are read: from a kept buffer, or to be read (from RAM,
+   * or for a sealed segment from its swap file) by whichever thread runs it.
+   */
+  private baseJob(seg: SegmentPlan, keep: boolean): SegmentJob {
+    const idx = seg.summary.index;
+    const sp = this.swap.bySegment.get(idx);
+    const ctx = decodeContext(this.plan, seg);
+    const slots = sp ? sp.slots : seg.slots;
+    const k = this.kept.get(idx);
+    // a fresh copy of the sealed part per job: loading marks it (plain, failed)
+    const sealed = sp ? { sealed: { ...sp.job, ...(k ? { plain: true } : {}) } } : {};
+    if (k) return { ctx, slots, bytes: k.bytes, ...(k.holes ? { holes: k.holes } : {}), ...sealed };
+    if (sp?.job.file) return { ctx, slots, keep, ...sealed };
+    const length = sp ? sp.job.length : seg.readLength;
+    return { ctx, slots, read: { spec: this.spaceSpec(), va: '0x' + seg.bufferVa!.toString(16), length }, keep, ...sealed };
   }
 
   private spaceSpec(): SpaceSpec {
@@ -204,20 +240,19 @@ export class Case {
     return { imagePath: this.image.path, arch: k.arch, dtb: k.dtb, ...(k.t1sz !== undefined ? { t1sz: k.t1sz } : {}) };
   }
 
-  private jobFor(seg: SegmentPlan, keep = false): SegmentJob {
-    const k = this.kept.get(seg.summary.index);
-    // a segment the metadata summary read has had its problems reported: a later read must not add them again
-    const quiet = this.probed.has(seg.summary.index) ? { ...seg, summary: { ...seg.summary, problems: [] } } : seg;
-    const { bytes, holes } = k ?? readSegmentBuffer(this.kernel.space, quiet);
-    const gaps = holes && holes.length > 0 ? { holes } : {};
-    if (keep && !k) this.kept.set(seg.summary.index, { bytes, ...gaps });
-    return { ctx: decodeContext(this.plan, seg), bytes, ...gaps, slots: seg.slots };
+  /** the job with its bytes read on this thread (and decrypted, for a sealed segment) */
+  private jobFor(seg: SegmentPlan, keep = false): SegmentJob & { problems: string[] } {
+    const job = this.baseJob(seg, keep);
+    const problems = job.read ? loadJobBuffer(job, this.kernel.space) : [];
+    openSealed(job);
+    return Object.assign(job, { problems });
   }
 
   /** during the walk: whether this segment's buffer still fits the cache budget */
   private reserveKeep(seg: SegmentPlan): boolean {
-    if (this.keepBudget < seg.readLength) return false;
-    this.keepBudget -= seg.readLength;
+    const len = this.swap.bySegment.get(seg.summary.index)?.job.length ?? seg.readLength;
+    if (this.keepBudget < len) return false;
+    this.keepBudget -= len;
     return true;
   }
 
@@ -225,8 +260,8 @@ export class Case {
    * The results of `make(job)` over every decodable segment, in segment order (exports and streamed
    * hits stay ordered), with a bounded number of segments in flight so memory stays bounded.
    */
-  private async *segmentResults<R>(make: (base: SegmentJob) => Job, run: RunOptions, phase: Progress['phase']): AsyncGenerator<[SegmentPlan, R]> {
-    const segs = this.decodable();
+  private async *segmentResults<R>(make: (base: SegmentJob) => Job, run: RunOptions, phase: Progress['phase'], only?: SegmentPlan[]): AsyncGenerator<[SegmentPlan, R]> {
+    const segs = only ?? this.decodable();
     const total = segs.length;
     const pool = this.workers();
     const window = Math.max(2, (pool?.size ?? 1) * 3);
@@ -239,24 +274,19 @@ export class Case {
     const launch = (): void => {
       const seg = segs[next++]!;
       let p: Promise<R>;
-      const k = this.kept.get(seg.summary.index);
-      const keep = !k && (phase === 'decode' || phase === 'kinds') && this.reserveKeep(seg);
+      const keep = !this.kept.has(seg.summary.index) && (phase === 'decode' || phase === 'kinds') && this.reserveKeep(seg);
       if (pool) {
         // a kept buffer is shared memory: posting it shares it, nothing is copied or read again;
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
-        const job = make(
-          k
-            ? { ctx: decodeContext(this.plan, seg), slots: seg.slots, bytes: k.bytes, ...(k.holes ? { holes: k.holes } : {}) }
-            : {
-                ctx: decodeContext(this.plan, seg),
-                slots: seg.slots,
-                read: { spec: this.spaceSpec(), va: '0x' + seg.bufferVa!.toString(16), length: seg.readLength },
-                keep,
-              },
-        );
-        p = this.runBudgeted<R>(pool, job, group);
+        p = this.runBudgeted<R>(pool, make(this.baseJob(seg, keep)), group);
       } else {
-        p = Promise.resolve().then(() => runJob(make(this.jobFor(seg, keep))).result as R);
+        p = Promise.resolve().then(() => {
+          const base = this.jobFor(seg, keep);
+          const { problems, ...job } = base;
+          const r = runJob(make(job)).result as unknown as R & JobProblems;
+          if (problems.length) r.problems = [...problems, ...(r.problems ?? [])];
+          return r;
+        });
       }
       p.catch(() => {}); // awaited in order below; this only keeps an abandoned run from warning
       pending.push(p);
@@ -317,12 +347,15 @@ export class Case {
     sink: (seg: SegmentPlan, result: R) => void | Promise<void>,
     run: RunOptions,
     phase: Progress['phase'],
+    only?: SegmentPlan[],
   ): Promise<void> {
-    for await (const [seg, r] of this.segmentResults<R>(make, run, phase)) await sink(seg, r);
+    for await (const [seg, r] of this.segmentResults<R>(make, run, phase, only)) await sink(seg, r);
   }
 
   private async walk(opts: OpenOptions, onSegment?: (seg: SegmentPlan) => void): Promise<void> {
-    for (const seg of this.plan.segments) this.undecoded.set(seg.summary.index, [...seg.undecoded]);
+    for (const seg of this.plan.segments) {
+      this.undecoded.set(seg.summary.index, [...(this.swap.undecoded.get(seg.summary.index) ?? seg.undecoded)]);
+    }
     const search = opts.during?.search;
     const strings = opts.during?.strings;
     if (search) validateQuery(search.query);
@@ -334,6 +367,9 @@ export class Case {
       (b) => ({ ...b, task: 'records', ...also }),
       (seg, r) => {
         if (r.problems && !this.probed.has(seg.summary.index)) seg.summary.problems.push(...r.problems);
+        if (r.problems && this.swap.bySegment.has(seg.summary.index)) {
+          for (const p of r.problems) this.swapProblemList.push(`segment ${seg.summary.index}: ${p}`);
+        }
         if (r.hits) for (const h of r.hits) search!.onHit(h);
         if (r.gaveUp) this.walkGaveUp.push(...r.gaveUp);
         if (r.strings) for (const x of r.strings) strings!.onString(x);
@@ -351,14 +387,15 @@ export class Case {
       if (c) compactKindCounts(c, kinds);
       seg.summary.kinds = kinds;
     }
-    this.publish(this.readCounts().unreadableSlots);
+    const swapFiles = this.swapFileReport();
+    this.swapProblemList.unshift(...this.swap.problems.filter((p) => !this.swapProblemList.includes(p)));
+    this.publish(this.readCounts().unreadableSlots, swapFiles);
   }
 
   /** info and the segment list from the plan's summaries as they now stand */
-  private publish(unreadableSlots: number): void {
-    const counts = this.readCounts();
+  private publish(unreadableSlots: number, swapFiles: SwapFileInfo[]): void {
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
-    summary.compressor.consistency = withReadChecks(summary.compressor.consistency, { ...counts, unreadableSlots });
+    summary.compressor.consistency = withReadChecks(summary.compressor.consistency, { ...this.readCounts(), unreadableSlots });
     this.segmentList = summary.segments;
     const k = this.kernel;
     this.info = {
@@ -381,19 +418,69 @@ export class Case {
         xnu: k.version.xnu ?? 'unknown',
       },
       compressor: summary.compressor,
+      swap: { cipher: this.swap.keys ? describeCipher(this.swap.keys.cipher) : null, files: swapFiles, problems: this.swapProblemList },
     };
   }
 
   /**
+   * Per swap file given: its SHA-256 and how many segments were read from it; a file none of whose
+   * segments decrypt to what the image's slot metadata describes is named as a problem.
+   */
+  private swapFileReport(): SwapFileInfo[] {
+    const out: SwapFileInfo[] = [];
+    for (const f of this.swap.files) {
+      let read = 0;
+      let mismatched = 0;
+      for (const [idx, sp] of this.swap.bySegment) {
+        if (sp.job.file?.path !== f.path) continue;
+        if (this.compact.get(idx)?.origin) read++;
+        else if (this.planBySegment.get(idx)?.summary.problems.some((p) => p.includes(REFUSED_MISMATCH))) mismatched++;
+      }
+      if (read === 0 && mismatched > 0) {
+        const p = `swap file ${f.path}: no segment the image places in it decrypts to what its slot metadata describes (${mismatched} tried): the file is from another machine or another boot, or damaged`;
+        this.plan.problems.push(p);
+        this.swapProblemList.push(p);
+      }
+      out.push({ path: f.path, index: f.index, kernelPath: f.kernelPath, size: f.size, sha256: null, segments: read });
+    }
+    return out;
+  }
+
+  /** info.swapFiles with the SHA-256 of every swap file filled in (streamed once, then remembered) */
+  swapFilesHashed(run: RunOptions = {}): Promise<SwapFileInfo[]> {
+    this.swapHashes ??= (async () => {
+      for (const f of this.info.swap.files) {
+        throwIfAborted(run.signal);
+        f.sha256 ??= await sha256File(f.path, run.signal);
+      }
+      return this.info.swap.files;
+    })();
+    const p = this.swapHashes;
+    p.catch(() => {
+      if (this.swapHashes === p) this.swapHashes = null; // a cancelled or failed pass may be asked again
+    });
+    return p;
+  }
+
+  /** what went wrong with swap files and swap decryption (also among the compressor's problems) */
+  swapProblems(): string[] {
+    return this.swapProblemList;
+  }
+
+  /**
    * The summary the metadata alone gives (OpenOptions.decode 'background' or 'never'): every
-   * segment's buffer is read (or, with `kinds: false`, only checked page by page through
-   * translation) and its slots counted by kind without decoding them.
+   * resident segment's buffer is read (or, with `kinds: false`, only checked page by page through
+   * translation) and its slots counted by kind without decoding them. Segments to be read from a
+   * swap file keep their metadata's kind until the pages are decoded.
    */
   private async summarizeMetadata(opts: OpenOptions): Promise<void> {
-    for (const seg of this.plan.segments) this.undecoded.set(seg.summary.index, [...seg.undecoded]);
+    for (const seg of this.plan.segments) {
+      this.undecoded.set(seg.summary.index, [...(this.swap.undecoded.get(seg.summary.index) ?? seg.undecoded)]);
+    }
     let unreadable = 0;
     for (const seg of this.plan.segments) for (const r of seg.undecoded) if (isUnreadableSlotError(r.error)) unreadable++;
     const kinds = new Map<number, number[]>();
+    const resident = this.plan.segments.filter((s) => !this.swap.bySegment.has(s.summary.index) && s.bufferVa !== null && s.slots.length > 0);
     if (opts.kinds !== false) {
       await this.forEachSegment<KindsResult & JobProblems>(
         (b) => ({ ...b, task: 'kinds' }),
@@ -406,9 +493,10 @@ export class Case {
         },
         opts,
         'kinds',
+        resident,
       );
     } else {
-      for (const seg of this.decodable()) {
+      for (const seg of resident) {
         throwIfAborted(opts.signal);
         const holes = absentPages(this.kernel.space, this.image, seg.bufferVa!, seg.readLength);
         for (const run of holeRuns(holes)) {
@@ -429,15 +517,16 @@ export class Case {
       if (c) addKinds(k, c);
       seg.summary.kinds = k;
     }
-    this.publish(unreadable);
+    this.swapProblemList = [...this.swap.problems];
+    this.publish(unreadable, this.swapFileReport());
   }
 
   /** decode and hash every page in the background; the case answers meanwhile */
   private startBackground(opts: OpenOptions): void {
     const abort = new AbortController();
     const segs = this.decodable();
-    const pagesTotal = segs.reduce((n, s) => n + s.slots.length, 0);
-    const bytesTotal = segs.reduce((n, s) => n + s.readLength, 0);
+    const pagesTotal = segs.reduce((n, s) => n + (this.swap.bySegment.get(s.summary.index)?.slots.length ?? s.slots.length), 0);
+    const bytesTotal = segs.reduce((n, s) => n + (this.swap.bySegment.get(s.summary.index)?.job.length ?? s.readLength), 0);
     const t0 = Date.now();
     const eta = new Eta(bytesTotal, t0);
     const status: DecodeStatus = { state: 'running', pagesDone: 0, pagesTotal, bytesDone: 0, bytesTotal, elapsedMs: 0, etaSeconds: null };
@@ -446,9 +535,9 @@ export class Case {
       status.etaSeconds = status.state === 'running' ? eta.secondsLeft() : 0;
       opts.onDecodeProgress?.({ ...status });
     };
-    const done = this.walk({ signal: abort.signal, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) }, (seg) => {
-      status.pagesDone += seg.slots.length;
-      status.bytesDone += seg.readLength;
+    const done = this.walk({ signal: abort.signal }, (seg) => {
+      status.pagesDone += this.swap.bySegment.get(seg.summary.index)?.slots.length ?? seg.slots.length;
+      status.bytesDone += this.swap.bySegment.get(seg.summary.index)?.job.length ?? seg.readLength;
       eta.update(status.bytesDone);
       tell();
     }).then(
@@ -475,6 +564,11 @@ export class Case {
   async decoded(): Promise<DecodeStatus> {
     await this.bg?.done;
     return this.decodeStatus();
+  }
+
+  /** stops the background pass (the case stays open; pages are still decoded when asked for) */
+  stopBackground(): void {
+    this.bg?.abort.abort();
   }
 
   /** live slots, slots whose bytes were absent, and segments read against c_segment_count */
@@ -510,8 +604,9 @@ export class Case {
    */
   private decodeNow(segment: number): CompactSlots | undefined {
     const seg = this.planBySegment.get(segment);
-    if (!seg || seg.bufferVa === null || seg.slots.length === 0) return undefined;
-    const r = runJob({ ...this.jobFor(seg), task: 'records' }).result as RecordsResult;
+    if (!seg || (this.opened === 'open') || !this.decodable().includes(seg)) return undefined;
+    const { problems: _problems, ...job } = this.jobFor(seg);
+    const r = runJob({ ...job, task: 'records' }).result as RecordsResult;
     this.compact.set(segment, r.compact);
     return r.compact;
   }
@@ -520,7 +615,8 @@ export class Case {
   hasSlot(segment: number, slot: number): boolean {
     const seg = this.planBySegment.get(segment);
     if (!seg) return false;
-    return seg.slots.some((m) => m.slot === slot) || (this.undecoded.get(segment) ?? seg.undecoded).some((r) => r.slot === slot);
+    const sp = this.swap.bySegment.get(segment);
+    return (sp ? sp.slots : seg.slots).some((m) => m.slot === slot) || (this.undecoded.get(segment) ?? seg.undecoded).some((r) => r.slot === slot);
   }
 
   /** every live slot, in (segment, slot) order */
@@ -534,28 +630,42 @@ export class Case {
 
   /** one page, decoded on the calling thread, with the slot's compressed bytes beside it */
   page(segment: number, slot: number): { record: SlotRecord; page: Uint8Array | null; compressed: Uint8Array | null } {
+    if (!this.hasSlot(segment, slot)) throw new RangeError(`segment ${segment} has no live slot ${slot}`);
     const seg = this.planBySegment.get(segment);
-    const meta = seg?.slots.find((m) => m.slot === slot);
-    // decoded already: the walk's record; not yet: only this slot is decoded, not its segment
-    const walked = this.compact.has(segment) || this.materialized?.segment === segment ? this.slots(segment).find((r) => r.slot === slot) : undefined;
-    if (!seg || !meta || seg.bufferVa === null) {
-      const record = walked ?? (this.undecoded.get(segment) ?? seg?.undecoded ?? []).find((r) => r.slot === slot);
-      if (!record) throw new RangeError(`segment ${segment} has no live slot ${slot}`);
-      return { record, page: null, compressed: null };
-    }
-    const job = this.jobFor({ ...seg, slots: [meta] }) as SegmentJob & { bytes: Uint8Array };
+    const sp = this.swap.bySegment.get(segment);
+    const meta = (sp ? sp.slots : seg?.slots)?.find((m) => m.slot === slot);
+    // the walk's record when the segment is decoded; otherwise only this slot is decoded, not its segment
+    const walked = (): SlotRecord | undefined =>
+      this.compact.has(segment) || this.materialized?.segment === segment || !meta || sp ? this.slots(segment).find((r) => r.slot === slot) : undefined;
+    const early = walked();
+    if (!seg || !meta || (!sp && seg.bufferVa === null)) return { record: early!, page: null, compressed: null };
+    let record = early!;
     let page: Uint8Array | null = null;
     let fresh: SlotRecord | null = null;
-    decodeSegmentSlots(job.bytes, job.holes, [meta], job.ctx, (r, p) => {
-      fresh = r;
-      page = p ? p.slice() : null;
-    });
-    const record = walked ?? fresh!;
+    const take = (r: SlotRecord, p: Uint8Array | null) => {
+      if (r.slot === slot) {
+        page = p ? p.slice() : null;
+        fresh = r;
+      }
+    };
+    let job: SegmentJob;
+    if (sp) {
+      // a sealed segment is only believed as a whole: judge every slot, keep this one's page
+      job = this.jobFor(seg);
+      if (job.sealed?.failed !== undefined || !job.bytes) return { record, page: null, compressed: null };
+      decodeSealedSlots(job.bytes, job.holes, job.slots, job.ctx, sp.job.origin, sp.job.refusedKind, take);
+      if (page === null) return { record, page: null, compressed: null };
+    } else {
+      job = this.jobFor({ ...seg, slots: [meta] });
+      decodeSegmentSlots(job.bytes!, job.holes, [meta], job.ctx, take);
+      record = early ?? fresh!;
+    }
+    const bytes = job.bytes!;
     // the compressed bytes up to the first absent page they touch (all of them when none is absent)
     const end = meta.offset + meta.size;
     const gap = holeIn(job.holes ?? [], meta.offset, end);
-    const avail = Math.min(end, gap ? Math.max(meta.offset, gap.from) : end, job.bytes.length);
-    const compressed = job.bytes.slice(meta.offset, Math.max(meta.offset, avail));
+    const avail = Math.min(end, gap ? Math.max(meta.offset, gap.from) : end, bytes.length);
+    const compressed = bytes.slice(meta.offset, Math.max(meta.offset, avail));
     return { record, page, compressed };
   }
 
@@ -767,6 +877,7 @@ export class Case {
   async export(req: ExportRequest, run: RunOptions = {}): Promise<ExportResult> {
     run.onProgress?.({ phase: 'hash', done: 0, total: 1, message: 'hashing the evidence file' });
     const imageSha256 = await this.imageSha256(run);
+    const swapFiles = await this.swapFilesHashed(run);
     const liveSlots = this.segmentList.reduce((n, s) => n + s.liveSlots, 0);
     return exportPages(this.pages(run), {
       out: req.out,
@@ -793,6 +904,7 @@ export class Case {
           consistency: this.info.compressor.consistency,
         },
         sv: this.info.compressor.singleValue,
+        swapFiles: swapFiles.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256!, segments: f.segments })),
         caseProblems: [...this.info.compressor.problems],
       },
     });

@@ -78,8 +78,8 @@ function requireCase(caseId: number) {
   return current;
 }
 
-function toInfo(id: number, c: FacadeCase, demo: boolean, seconds: number): OpenCase {
-  return { ...structuredClone(c.info), caseId: id, demo, openSeconds: seconds };
+function toInfo(id: number, c: FacadeCase, demo: boolean, seconds: number, opened: OpenCase['opened']): OpenCase {
+  return { ...structuredClone(c.info), caseId: id, demo, openSeconds: seconds, opened };
 }
 
 async function open(req: OpenRequest, demo: boolean): Promise<OpenCase> {
@@ -102,7 +102,9 @@ async function open(req: OpenRequest, demo: boolean): Promise<OpenCase> {
       signal: controller.signal,
       onProgress: progressSink(req.requestId),
       threads: data.threads,
+      ...(req.swapPaths && req.swapPaths.length > 0 ? { swap: req.swapPaths } : {}),
     });
+    if (req.swapPaths && req.swapPaths.length > 0) await c.swapFilesHashed({ signal: controller.signal });
     if (controller.signal.aborted) {
       await c.close();
       throw appError('CANCELLED', 'cancelled');
@@ -118,7 +120,7 @@ async function open(req: OpenRequest, demo: boolean): Promise<OpenCase> {
       await old.close().catch(() => {});
     }
     const id = nextCaseId++;
-    const info = toInfo(id, c, demo, (Date.now() - t0) / 1000);
+    const info = toInfo(id, c, demo, (Date.now() - t0) / 1000, { imagePath, ...(symbols ? { symbolsPath: symbols } : {}), swapPaths: [...(req.swapPaths ?? [])] });
     current = { id, facadeCase: c, info, stats: null };
     return info;
   } finally {

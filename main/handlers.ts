@@ -270,9 +270,14 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     openCase: guard<'openCase'>(async (...args) => {
       const m = 'openCase';
       argCount(m, args, 1);
-      const o = plainObject(m, 'the request', args[0], ['requestId', 'imagePath', 'symbolsPath'], ['requestId', 'imagePath']);
+      const o = plainObject(m, 'the request', args[0], ['requestId', 'imagePath', 'symbolsPath', 'swapPaths'], ['requestId', 'imagePath']);
       const req: OpenRequest = { requestId: requestId(m, o.requestId), imagePath: pathArg(m, 'imagePath', o.imagePath) };
       if (o.symbolsPath !== undefined) req.symbolsPath = pathArg(m, 'symbolsPath', o.symbolsPath);
+      if (o.swapPaths !== undefined) {
+        // a missing or unrelated swap file is a named problem of the case, not a refused request
+        if (!Array.isArray(o.swapPaths) || o.swapPaths.length > 64) throw new ArgError(m, `swapPaths must be a list of at most 64 file paths (got ${show(o.swapPaths)})`);
+        req.swapPaths = o.swapPaths.map((p, i) => pathArg(m, `swapPaths[${i}]`, p));
+      }
       await existing(m, 'image', req.imagePath, 'file');
       if (req.symbolsPath) await existing(m, 'symbols', req.symbolsPath, 'file-or-folder');
       // what the Open form names is what the person chose to read (and the only thing this call reads)

@@ -9,6 +9,7 @@ import type { SearchHit } from '../search/hits';
 import { EXIT, type CliIo } from './io';
 import type { SearchQuery } from '../search/query';
 import { loadYaraRules, yaraEngineInfo } from '../search/yara';
+import { delimiter } from 'node:path';
 import { HITS_CSV_HEADER, hitCsvLine } from '../search/csv';
 import { slotStats } from '../darwin/histogram';
 import { AtomicFile } from '../export/atomic';
@@ -17,8 +18,16 @@ import { openImage } from '../image/detect';
 
 interface CaseOpts {
   symbols?: string;
+  swap?: string[];
   threads?: string;
   json?: boolean;
+}
+
+/** --swap, else UNFOLD_SWAP (one path, or several joined by the platform's path delimiter) */
+function swapInputs(o: CaseOpts): string[] | undefined {
+  if (o.swap && o.swap.length > 0) return o.swap;
+  const env = process.env.UNFOLD_SWAP;
+  return env ? env.split(delimiter).filter(Boolean) : undefined;
 }
 
 /** a whole-number option value, or OptionError naming the option (exit 64) */
@@ -89,7 +98,8 @@ async function withCase(image: string, o: CaseOpts, io: CliIo, fn: (c: Case) => 
   const symbols = o.symbols ?? (process.env.UNFOLD_SYMBOLS || undefined);
   let c: Case;
   try {
-    c = await openCase(image, { symbols, threads, onProgress: progressPrinter(io, Boolean(o.json)), ...extra });
+    const swap = swapInputs(o);
+    c = await openCase(image, { symbols, threads, onProgress: progressPrinter(io, Boolean(o.json)), ...(swap ? { swap } : {}), ...extra });
   } catch (e) {
     throw fromErrno(e, (e as NodeJS.ErrnoException | null)?.path ?? image, 'open');
   }
@@ -138,6 +148,7 @@ export function infoJson(c: Case): Record<string, unknown> {
     uncompressedBytes: compressor.uncompressedBytes,
     compressionRatio: ratio,
     problems: compressor.problems,
+    swapFiles: c.info.swap.files.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256, segments: f.segments })),
   };
 }
 
@@ -184,6 +195,7 @@ async function infoCase(image: string, o: CaseOpts & { json?: boolean }, io: Cli
   // the summary is the metadata's: slots are counted by kind from their size, codec bit and first
   // word, and what could not be read by the buffer pages the image lacks; no page is decoded
   return withCase(image, o, io, async (c) => {
+    await c.swapFilesHashed();
     const j = infoJson(c);
     if (o.json) {
       out(io, JSON.stringify(j));
@@ -206,6 +218,8 @@ async function infoCase(image: string, o: CaseOpts & { json?: boolean }, io: Cli
     out(io, `Single value   ${cs.singleValue.length} table entries, ${cs.singleValue.reduce((n, e) => n + e.refCount, 0)} pages`);
     out(io, `Consistency    ${cs.consistency.ok ? 'ok' : 'MISMATCH'}`);
     for (const ch of cs.consistency.checks) out(io, `  ${ch.ok ? 'ok ' : 'BAD'} ${ch.name}: expected ${ch.expected}, found ${ch.found}${ch.note ? ' — ' + ch.note : ''}`);
+    if (c.info.swap.cipher) out(io, `Swap cipher    ${c.info.swap.cipher}`);
+    for (const f of c.info.swap.files) out(io, `Swap file      ${f.path} (index ${f.index}, ${f.kernelPath}): ${f.segments} segment(s) read, SHA-256 ${f.sha256}`);
     for (const p of cs.problems) out(io, `Problem        ${p}`);
     return EXIT.ok;
   }, { decode: 'never' });
@@ -382,7 +396,13 @@ export async function segmentsCommand(image: string, o: CaseOpts & { json?: bool
       if (o.json) out(io, JSON.stringify(s));
       else {
         const kinds = Object.entries(s.kinds).map(([k, n]) => `${k} ${n}`).join(', ');
-        const where = s.swap ? `swap file ${s.swap.fileIndex} @0x${s.swap.offset.toString(16)}` : s.possiblyEncrypted ? 'possibly encrypted' : '';
+        // sealed segments read back say so; those still sealed keep the old wording
+        const sealedLeft = (s.kinds.swapped ?? 0) + (s.kinds['encrypted?'] ?? 0) > 0;
+        const where = s.swap
+          ? `swap file ${s.swap.fileIndex} @0x${s.swap.offset.toString(16)}${sealedLeft || s.liveSlots === 0 ? '' : ' (read back)'}`
+          : s.possiblyEncrypted
+            ? sealedLeft ? 'possibly encrypted' : 'decrypted in RAM'
+            : '';
         out(io, `${s.index}\t${s.stateName}\t${s.liveSlots} slots\t${s.compressedBytes} bytes\t${kinds}${where ? '\t' + where : ''}${s.problems.length ? '\t' + s.problems.join('; ') : ''}`);
       }
     }
@@ -414,7 +434,8 @@ export async function pageCommand(
     const p = c.page(segment, slot);
     const bytes = o.compressed ? p.compressed : p.page;
     if (!bytes) {
-      io.stderr.write(`unfold: segment ${segment} slot ${slot} (${p.record.kind}) has no ${o.compressed ? 'stored bytes in the image' : 'decoded page'}${p.record.error ? ': ' + p.record.error : ''}\n`);
+      const hint = p.record.kind === 'swapped' && !p.record.error ? ' (its segment is in a swap file: give it with --swap)' : '';
+      io.stderr.write(`unfold: segment ${segment} slot ${slot} (${p.record.kind}) has no ${o.compressed ? 'stored bytes in the image' : 'decoded page'}${p.record.error ? ': ' + p.record.error : hint}\n`);
       return EXIT.badData;
     }
     if (o.output) {

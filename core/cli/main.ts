@@ -78,9 +78,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .description('container, physical ranges, kernel banner, symbols, KASLR slide, page-table root and the compressor summary')
     .argument('<image>', 'memory image (raw, LiME, ELF, Mach-O, AFF4, VMware)')
     .option('--symbols <isf>', 'Volatility 3 ISF file (.json/.json.xz) or a folder of them')
+    .option('--swap <file-or-folder>', 'swap file(s) copied from the Mac, or a folder of them (repeatable)', collect)
     .option('--json', 'print one JSON object')
     .option('--threads <n>', 'decode threads (default: all cores)')
-    .action(async (image: string, o: { symbols?: string; json?: boolean; threads?: string }) => {
+    .action(async (image: string, o: { symbols?: string; swap?: string[]; json?: boolean; threads?: string }) => {
       const { infoCommand } = await import('./commands');
       code = await infoCommand(image, o, io);
     });
@@ -90,6 +91,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .description('every live compressed slot with its outcome (JSON lines with --json)')
     .argument('<image>')
     .option('--symbols <isf>', 'ISF file or folder')
+    .option('--swap <file-or-folder>', 'swap file(s) copied from the Mac, or a folder of them (repeatable)', collect)
     .option('--json', 'JSON lines, one per live slot')
     .option('--segment <n>', 'only this segment')
     .option('--threads <n>', 'decode threads')
@@ -103,6 +105,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .description('every segment of the compressor: state, slots, bytes, swap location, problems (JSON lines with --json)')
     .argument('<image>')
     .option('--symbols <isf>', 'ISF file or folder')
+    .option('--swap <file-or-folder>', 'swap file(s) copied from the Mac, or a folder of them (repeatable)', collect)
     .option('--json', 'JSON lines, one per segment')
     .option('--threads <n>', 'decode threads')
     .action(async (image: string, o: { symbols?: string; json?: boolean; threads?: string }) => {
@@ -115,6 +118,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .description("write one slot's decompressed page (or, with --compressed, its stored bytes) to stdout")
     .argument('<image>')
     .option('--symbols <isf>', 'ISF file or folder')
+    .option('--swap <file-or-folder>', 'swap file(s) copied from the Mac, or a folder of them (repeatable)', collect)
     .requiredOption('--segment <n>', 'segment number')
     .requiredOption('--slot <n>', 'slot number')
     .option('--compressed', "the slot's bytes as stored in the segment buffer")
@@ -131,6 +135,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .description('search every decompressed page for strings, regular expressions, hex patterns and YARA rules')
     .argument('<image>')
     .option('--symbols <isf>', 'ISF file or folder')
+    .option('--swap <file-or-folder>', 'swap file(s) copied from the Mac, or a folder of them (repeatable)', collect)
     .option('--string <s>', 'literal string (repeatable)', collect)
     .option('--regex <r>', 'regular expression (repeatable)', collect)
     .option('--hex <h>', 'hex bytes with ?? wildcards, e.g. "4d 5a ?? 00" (repeatable)', collect)
@@ -154,6 +159,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .description('printable strings (ASCII and UTF-16LE) of every decompressed page, with their locations')
     .argument('<image>')
     .option('--symbols <isf>', 'ISF file or folder')
+    .option('--swap <file-or-folder>', 'swap file(s) copied from the Mac, or a folder of them (repeatable)', collect)
     .option('--min <n>', 'minimum length', '4')
     .option('--json', 'JSON lines')
     .option('--threads <n>', 'worker threads')
@@ -167,6 +173,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .description('export decompressed pages (one file per slot, or one concatenated file with an index) and a manifest with hashes')
     .argument('<image>')
     .option('--symbols <isf>', 'ISF file or folder')
+    .option('--swap <file-or-folder>', 'swap file(s) copied from the Mac, or a folder of them (repeatable)', collect)
     .requiredOption('--out <dir>', 'output folder (must not exist or be empty)')
     .addOption(new Option('--layout <layout>', 'slots: segment<N>/slot<M>.dmp; concat: pages.bin + index').choices(['slots', 'concat']).default('slots'))
     .option('--overwrite', 'replace an existing non-empty output folder')

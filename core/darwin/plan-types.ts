@@ -78,6 +78,8 @@ export interface SegmentPlan {
    * was unreadable). Unpack with slotBackPointer(); exact as a double (≤ 47 bits).
    */
   packedPtrs: Float64Array;
+  /** swapped-out or encrypted-in-place segments: every live slot's metadata, for decoding once decrypted */
+  sealedSlots?: SlotMeta[];
 }
 
 export interface CompressorPlan {

@@ -179,6 +179,7 @@ export function planSegment(ctx: SegmentPlanContext, index: number, seg: KObject
   const { words, errors } = readSlotWords(ctx, seg, nextSlot, problems);
 
   const slots: SlotMeta[] = [];
+  const sealedSlots: SlotMeta[] = [];
   const undecoded: SlotRecord[] = [];
   const packedPtrs = new Float64Array(nextSlot);
   let live = 0;
@@ -207,6 +208,7 @@ export function planSegment(ctx: SegmentPlanContext, index: number, seg: KObject
     rounded += (size + 3) & ~3;
     compressedBytes += size;
     if (disp.mode !== 'decode') {
+      if (disp.mode === 'swapped' || disp.mode === 'encrypted') sealedSlots.push({ slot: s, offset, size, codec });
       undecoded.push(
         disp.mode === 'swapped'
           ? slotRecord(index, s, name, 'swapped', offset, size)
@@ -256,7 +258,17 @@ export function planSegment(ctx: SegmentPlanContext, index: number, seg: KObject
     uncompressedBytes: live * pageSize,
     problems,
   };
-  return { summary, bufferVa, readLength, slots, undecoded, liveSlots: live, roundedBytes: rounded, packedPtrs };
+  return {
+    summary,
+    bufferVa,
+    readLength,
+    slots,
+    undecoded,
+    liveSlots: live,
+    roundedBytes: rounded,
+    packedPtrs,
+    ...(disp.mode === 'swapped' || disp.mode === 'encrypted' ? { sealedSlots } : {}),
+  };
 }
 
 /**

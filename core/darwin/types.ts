@@ -23,6 +23,12 @@ export interface SlotRecord {
   error?: string;
   /** for kind 'single': the 32-bit value (hex) the page repeats */
   value?: string;
+  /** where the bytes came from when not plainly from RAM: a swap file, or a buffer decrypted in place */
+  source?: 'swap' | 'decrypted';
+  /** the swap file read (path as given) */
+  swapFile?: string;
+  /** byte offset (hex) of the segment's chunk in that swap file */
+  swapOffset?: string;
 }
 
 export interface SwapLocation {

@@ -29,6 +29,8 @@ export interface ExportMeta {
   kernel?: Record<string, unknown>;
   compressor?: Record<string, unknown>;
   sv?: unknown[];
+  /** swap files read besides the image, with their SHA-256 */
+  swapFiles?: Array<{ path: string; index: number; sha256: string; segments: number }>;
   /** live slots the walk found; when given, `complete` compares against it (else against slots received) */
   liveSlots?: number;
   /** every file the evidence is made of (container companions, segments), none of which an export may touch */
@@ -78,7 +80,7 @@ export interface ManifestJson {
   tool: { name: string; version: string };
   created: string;
   finished: string;
-  source: { image: string; sha256: string };
+  source: { image: string; sha256: string; swapFiles?: Array<{ path: string; index: number; sha256: string; segments: number }> };
   symbols: string;
   kernel?: Record<string, unknown>;
   compressor?: Record<string, unknown>;
@@ -204,7 +206,10 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
           if (pending.size >= WINDOW) await Promise.race(pending);
         }
         exported++;
-        const row = { [layout === 'concat' ? 'offset' : 'file']: where, length: page.length, segment: record.segment, slot: record.slot, kind: record.kind, state: record.state, sha256 };
+        const row = { [layout === 'concat' ? 'offset' : 'file']: where, length: page.length, segment: record.segment, slot: record.slot, kind: record.kind, state: record.state, sha256,
+          ...(record.source ? { source: record.source } : {}),
+          ...(record.swapFile ? { swapFile: record.swapFile, swapOffset: record.swapOffset } : {}),
+        };
         await indexCsv.write(`${csvField(where)},${page.length},${record.segment},${record.slot},${csvField(record.kind)},${csvField(record.state)},${sha256}\n`);
         await indexJson.write((jsonFirst ? '\n' : ',\n') + JSON.stringify(row));
         jsonFirst = false;
@@ -237,7 +242,11 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
       tool: { name: 'unfold', version: meta.toolVersion },
       created,
       finished: now().toISOString(),
-      source: { image: path.resolve(meta.imagePath), sha256: meta.imageSha256 },
+      source: {
+        image: path.resolve(meta.imagePath),
+        sha256: meta.imageSha256,
+        ...(meta.swapFiles && meta.swapFiles.length > 0 ? { swapFiles: meta.swapFiles.map((f) => ({ ...f, path: path.resolve(f.path) })) } : {}),
+      },
       symbols: meta.symbols,
       ...(meta.kernel !== undefined ? { kernel: meta.kernel } : {}),
       ...(meta.compressor !== undefined ? { compressor: meta.compressor } : {}),

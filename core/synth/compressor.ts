@@ -231,6 +231,11 @@ export interface CompressorSpec {
   /** c_seg_fixed_array_len override (default: the family's computed value) */
   fixedArrayLen?: number;
   /**
+   * How a buffer being swapped out is encrypted in place (core/synth/swap.ts): given the plaintext
+   * round_page(c_populated_offset) bytes and the c_segment's address. Default: noise.
+   */
+  sealBuffer?: (plain: Uint8Array, segVa: bigint) => Uint8Array;
+  /**
    * 'arm64-popcount': the 12-byte c_slot of M1 (H13) kernels, xnu 7195–8792, whose back-pointer is
    * stored unpacked in 47 bits (c_slot_packing_params then says 47 bits, shift 0, sign-extended)
    */
@@ -253,6 +258,9 @@ export interface SlotTruth {
   error?: string[];
   /** source page (for tests that look at bytes) */
   page?: Uint8Array;
+  /** slots of swapped-out or encrypted segments: how the page is stored, and its SHA-256, once decrypted */
+  sealedKind?: SlotKind;
+  sealedSha256?: string;
 }
 
 export interface SegmentTruth {
@@ -266,6 +274,8 @@ export interface SegmentTruth {
   swap?: { fileIndex: number; offset: number; path?: string };
   possiblyEncrypted: boolean;
   resident: boolean;
+  /** swapped-out and encrypted segments: the plaintext buffer, round_page(c_populated_offset) bytes */
+  plain?: Uint8Array;
 }
 
 export interface CompressorTruth {
@@ -677,15 +687,26 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
 
     // the buffer
     let bufferVa: bigint | null = null;
+    let plainOf: Uint8Array | undefined;
+    if (swapped) {
+      // what was written to the swap file: the raw buffer, round_page(c_populated_offset × 4) bytes
+      plainOf = new Uint8Array(populated);
+      if (prebuiltBytes) plainOf.set(prebuiltBytes);
+      for (const p of placed) if (p.stored) plainOf.set(p.stored.bytes, p.offset);
+    }
     if (!swapped && !s.noBuffer) {
       bufferVa = f1 ? kernel.reserve(allocSize, pageSize) : buffers + BigInt(s.index) * BigInt(allocSize);
       const bytes = new Uint8Array(populated);
       if (prebuiltBytes) bytes.set(prebuiltBytes);
       for (const p of placed) if (p.stored) bytes.set(p.stored.bytes, p.offset);
       if (encrypted) {
-        // what a buffer encrypted in place looks like: noise over the whole populated range
-        const r = rand(s.index * 977 + 13);
-        for (let i = 0; i < bytes.length; i++) bytes[i] = (r() * 256) | 0;
+        plainOf = bytes.slice();
+        if (spec.sealBuffer) bytes.set(spec.sealBuffer(plainOf, segVa));
+        else {
+          // what a buffer encrypted in place looks like: noise over the whole populated range
+          const r = rand(s.index * 977 + 13);
+          for (let i = 0; i < bytes.length; i++) bytes[i] = (r() * 256) | 0;
+        }
       }
       const missing = new Set(s.missingPages ?? []);
       for (let p = 0; p * pageSize < populated; p++) {
@@ -763,7 +784,8 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
     setField(sbuf, 0, segT, 'c_firstemptyslot', firstEmpty);
     setField(sbuf, 0, segT, 'c_nextslot', placed.length);
     setField(sbuf, 0, segT, 'c_nextoffset', nextOffset / 4);
-    setField(sbuf, 0, segT, 'c_populated_offset', swapped ? 0 : populated / 4);
+    // kept while swapped out: c_seg_swapin reads round_page(c_populated_offset × 4) bytes back
+    setField(sbuf, 0, segT, 'c_populated_offset', populated / 4);
     setField(sbuf, 0, segT, 'c_creation_ts', s.creationTs ?? 1000 + s.index);
     setField(sbuf, 0, segT, 'c_generation_id', 0x10000 + s.index);
     let handle = 0n;
@@ -789,6 +811,10 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
         compressedSize: size,
       };
       if (p.page) t.page = p.page;
+      if ((swapped || encrypted) && !('corrupt' in p.spec)) {
+        t.sealedKind = p.stored.kind;
+        t.sealedSha256 = sha256(p.page!);
+      }
       if (swapped) t.kind = 'swapped';
       else if (encrypted) t.kind = 'encrypted?';
       else if (nodata) {
@@ -821,6 +847,7 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
       kinds,
       possiblyEncrypted: encrypted,
       resident,
+      ...(plainOf ? { plain: plainOf } : {}),
     };
     if (swapped) {
       const sw = s.swap ?? { fileIndex: 1, offset: s.index * bufSize };

@@ -699,6 +699,8 @@ export interface ScaleImage {
   segments: number;
   /** Σ compressed bytes of the slots */
   compressedBytes: number;
+  /** segment truth only (prebuilt slots carry no per-slot truth) */
+  truth: CompressorTruth;
   open(): OpenedImage;
 }
 
@@ -708,7 +710,14 @@ export interface ScaleImage {
  * record value (MZV) or one byte (raw) replaced by a per-page counter, so no two pages hash alike.
  * Segment metadata is written directly into the kernel; buffers are written one segment at a time.
  */
-export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'; seed?: number; poolSize?: number }): ScaleImage {
+export function buildScaleImage(opts: {
+  pages: number;
+  arch?: 'x86_64' | 'arm64';
+  seed?: number;
+  poolSize?: number;
+  /** the same pages swapped out instead (core/synth/swap.ts): per-segment changes, and what to add to the kernel */
+  vary?: { kernel?: (k: SynthKernelBuilder) => void; segment?: (s: SegmentSpec) => void; spec?: Partial<CompressorSpec> };
+}): ScaleImage {
   const arch = opts.arch ?? 'x86_64';
   const def = arch === 'arm64' ? scenarioDef('F9-arm64') : scenarioDef('F9-x86_64');
   const g = geometry(def.family, arch, def.xnu);
@@ -772,6 +781,7 @@ export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'
   const nseg = segStart.length - 1;
   const physSize = Math.ceil((compressedBytes * 1.1 + nseg * 3 * ps + 96 * 1024 * 1024) / (1 << 21)) * (1 << 21);
   const kernel = createSynthKernel({ arch, banner: def.banner, seed: 5, physSize });
+  opts.vary?.kernel?.(kernel);
   const segments: SegmentSpec[] = [];
   for (let i = 0; i < nseg; i++) {
     const first = segStart[i]!;
@@ -801,17 +811,19 @@ export function buildScaleImage(opts: { pages: number; arch?: 'x86_64' | 'arm64'
         return { bytes, slots };
       },
     });
+    opts.vary?.segment?.(segments[i]!);
   }
-  buildCompressor(kernel, {
+  const truth = buildCompressor(kernel, {
     family: def.family,
     xnu: def.xnu,
     segmentsLimit: nseg + 2,
     segments,
     entries: [],
     sv: [{ value: 0, refs: Math.floor(opts.pages / 20) }],
+    ...opts.vary?.spec,
   });
   const image = kernel.finish();
-  return { image, pages: opts.pages, segments: nseg, compressedBytes, open: () => openSynthImage(image) };
+  return { image, pages: opts.pages, segments: nseg, compressedBytes, truth, open: () => openSynthImage(image) };
 }
 
 /**

@@ -4,6 +4,7 @@
 // become SlotRecord objects only when someone asks for them.
 import type { SlotKind, SlotRecord } from '../darwin/types';
 import { SLOT_KINDS } from '../darwin/types';
+import type { SealedOrigin } from '../darwin/sealed';
 
 export interface CompactSlots {
   segment: number;
@@ -18,6 +19,8 @@ export interface CompactSlots {
   hasSha: Uint8Array;
   /** the rare per-slot strings (errors, single values), by index */
   extras: { i: number; error?: string; value?: string }[];
+  /** where every slot's bytes came from, for a segment read from a swap file or decrypted in RAM */
+  origin?: SealedOrigin;
 }
 
 const KIND_CODE = new Map<SlotKind, number>(SLOT_KINDS.map((k, i) => [k, i]));
@@ -55,10 +58,14 @@ export class CompactBuilder {
   }
 
   private shaView: Buffer | null = null;
+  private origin: SealedOrigin | undefined;
 
   /** `digest` is the page's SHA-256 (hex), or null when the page was not decoded */
   add(rec: SlotRecord, digest: string | null): void {
     const i = this.n++;
+    if (rec.source && !this.origin) {
+      this.origin = { source: rec.source, ...(rec.swapFile ? { swapFile: rec.swapFile } : {}), ...(rec.swapOffset ? { swapOffset: rec.swapOffset } : {}) };
+    }
     this.slot[i] = rec.slot;
     this.kind[i] = KIND_CODE.get(rec.kind)!;
     this.offset[i] = rec.offset;
@@ -85,6 +92,7 @@ export class CompactBuilder {
       sha: this.sha,
       hasSha: this.hasSha,
       extras: this.extras,
+      ...(this.origin ? { origin: this.origin } : {}),
     };
   }
 
@@ -118,6 +126,7 @@ export function expandCompact(c: CompactSlots): SlotRecord[] {
     const e = extras.get(i);
     if (e?.error !== undefined) rec.error = e.error;
     if (e?.value !== undefined) rec.value = e.value;
+    if (c.origin) Object.assign(rec, c.origin);
     out[i] = rec;
   }
   return out;

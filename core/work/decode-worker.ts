@@ -31,7 +31,10 @@ port.on('message', async (job: Job | { __heartbeat: SharedArrayBuffer; epoch: nu
   try {
     const problems = job.read ? loadJobBuffer(job, await spaceFor(job.read.spec)) : [];
     const { result, transfer } = runJob(job);
-    if (problems.length) (result as { problems?: string[] }).problems = problems;
+    if (problems.length) {
+      const r = result as { problems?: string[] };
+      r.problems = [...problems, ...(r.problems ?? [])];
+    }
     port.postMessage({ ok: true, result }, transfer);
   } catch (err) {
     // the code, name and details cross with the message, so the pool rebuilds the same error type

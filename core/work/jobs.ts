@@ -11,6 +11,9 @@ import { compileMatcher, matchValue, type Matcher, type ValueHit } from '../sear
 import { makeHit } from '../search/hits';
 import type { GaveUp, SearchHit, StringHit } from '../search/types';
 import { extractStrings } from '../search/strings';
+import { decodeSealedSlots, type SealedJob } from '../darwin/sealed';
+import { decryptChunk } from '../darwin/swap-crypto';
+import { readSwapChunk } from '../darwin/swapfiles';
 import { pageEnd, pageStart } from './watch';
 import { kindsFromBuffer, type SegmentKinds } from '../darwin/metadata-summary';
 
@@ -36,6 +39,8 @@ export interface SegmentJob {
   read?: { spec: SpaceSpec; va: string; length: number };
   /** read into shared memory and hand the buffer back, so later passes need not read it again */
   keep?: boolean;
+  /** a swapped-out or encrypted-in-place segment: read (from RAM or a swap file), decrypt, judge */
+  sealed?: SealedJob;
 }
 
 /** what a walk may also do with each page while it has it decoded (one-shot CLI search or strings) */
@@ -139,7 +144,64 @@ function scratchFor(pageSize: number): DecodeScratch {
 
 function decode(job: SegmentJob, onPage: (rec: SlotRecord, page: Uint8Array | null) => void, hash = true): void {
   const ctx = hash ? job.ctx : { ...job.ctx, hash: false };
+  if (job.sealed) {
+    decodeSealed(job, ctx, onPage);
+    return;
+  }
   decodeSegmentSlots(job.bytes!, job.holes, job.slots, ctx, onPage, scratchFor(job.ctx.pageSize));
+}
+
+/** the problems a sealed job met (a refused segment, a short swap file): reported by the walk */
+const sealedProblems = new WeakMap<SegmentJob, string>();
+
+function decodeSealed(job: SegmentJob, ctx: DecodeContext, onPage: (rec: SlotRecord, page: Uint8Array | null) => void): void {
+  const sj = job.sealed!;
+  openSealed(job);
+  let refusal: string | null;
+  if (sj.failed !== undefined) {
+    refusal = sj.failed;
+    for (const s of job.slots) {
+      onPage(
+        { segment: ctx.segment, slot: s.slot, state: ctx.state, kind: sj.refusedKind, offset: s.offset, compressedSize: s.size, error: `segment ${ctx.segment} slot ${s.slot}: ${refusal}` },
+        null,
+      );
+    }
+  } else {
+    refusal = decodeSealedSlots(job.bytes!, job.holes, job.slots, ctx, sj.origin, sj.refusedKind, onPage, scratchFor(ctx.pageSize));
+  }
+  if (refusal !== null) {
+    const what = sj.origin.source === 'swap' ? 'swapped-out segment' : 'buffer encrypted in place';
+    sealedProblems.set(job, `${what} ${sj.failed !== undefined ? 'not read' : 'not decoded'}: ${refusal}`);
+  }
+}
+
+/**
+ * Make job.bytes the plaintext of a sealed segment: read its chunk from the swap file (or take the
+ * ciphertext loadJobBuffer read from RAM) and decrypt it in place. Idempotent.
+ */
+export function openSealed(job: SegmentJob): void {
+  const sj = job.sealed;
+  if (!sj || sj.plain || sj.failed !== undefined) return;
+  if (sj.file) {
+    const into = job.keep ? new Uint8Array(new SharedArrayBuffer(sj.length)) : new Uint8Array(sj.length);
+    let why: string | null;
+    try {
+      why = readSwapChunk(sj.file.path, sj.file.offset, into);
+    } catch (err) {
+      why = `swap file ${sj.file.path} cannot be read: ${(err as Error).message}`;
+    }
+    if (why !== null) {
+      sj.failed = why;
+      job.keep = false;
+      return;
+    }
+    job.bytes = into;
+  }
+  const bytes = job.bytes ?? new Uint8Array(0);
+  // the kernel encrypts whole pages (holes in RAM are zeros: only the slots touching them are lost)
+  const whole = bytes.length - (bytes.length % 16);
+  decryptChunk(sj.cipher, BigInt(sj.segVa), bytes.subarray(0, whole));
+  sj.plain = true;
 }
 
 /**
@@ -162,6 +224,13 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
 }
 
 export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult | KindsResult; transfer: ArrayBuffer[] } {
+  const out = runTask(job);
+  const p = job.task === 'values' ? undefined : sealedProblems.get(job);
+  if (p !== undefined) (out.result as JobProblems).problems = [...((out.result as JobProblems).problems ?? []), p];
+  return out;
+}
+
+function runTask(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult | KindsResult; transfer: ArrayBuffer[] } {
   switch (job.task) {
     case 'kinds': {
       const k = kindsFromBuffer(job.bytes!, job.holes, job.slots, job.ctx.pageSize, job.ctx.dictPreset);

@@ -147,6 +147,17 @@ describe('handlers: argument validation', () => {
     expect(recent).toEqual({ ok: true, value: isf });
   });
 
+  it('passes swap paths through (a missing swap file is a named problem of the case, not a refusal) and refuses bad ones', async () => {
+    fresh();
+    await refused(h.openCase({ requestId: 'o1', imagePath: image, swapPaths: path.join(dir, 'vm') }), 'BAD_ARGUMENT', /swapPaths must be a list of at most 64 file paths/);
+    await refused(h.openCase({ requestId: 'o1', imagePath: image, swapPaths: ['vm'] }), 'BAD_ARGUMENT', /swapPaths\[0\] must be a full path/);
+    await refused(h.openCase({ requestId: 'o1', imagePath: image, swapPaths: Array(65).fill('/vm') }), 'BAD_ARGUMENT', /at most 64/);
+    expect(host.calls).toEqual([]);
+    const r = await h.openCase({ requestId: 'o1', imagePath: image, swapPaths: [path.join(dir, '.', 'vm'), path.join(dir, 'not-there')] });
+    expect(r.ok).toBe(true);
+    expect(host.calls).toEqual([{ method: 'openCase', args: [{ requestId: 'o1', imagePath: image, swapPaths: [path.join(dir, 'vm'), path.join(dir, 'not-there')] }] }]);
+  });
+
   it('refuses bad searches', async () => {
     fresh();
     const cases: [Record<string, unknown>, RegExp][] = [

@@ -97,6 +97,17 @@ export const useCase = defineStore('case', () => {
 
   const openDemo = (): Promise<void> => run('demo case', (requestId) => call(api().openDemo({ requestId })));
 
+  /** reopen the open case's image and symbols with more swap files (files or folders) */
+  const addSwapFiles = (paths: string[]): Promise<void> => {
+    const o = info.value?.opened;
+    const add = paths.map((p) => p.trim()).filter(Boolean);
+    if (!o || add.length === 0) return Promise.resolve();
+    const swapPaths = [...o.swapPaths, ...add.filter((p) => !o.swapPaths.includes(p))];
+    return run(`${basename(o.imagePath)} with swap files`, (requestId) =>
+      call(api().openCase({ requestId, imagePath: o.imagePath, ...(o.symbolsPath ? { symbolsPath: o.symbolsPath } : {}), swapPaths })),
+    );
+  };
+
   async function cancelOpen(): Promise<void> {
     if (!opening.value) return;
     opening.value.cancelling = true;
@@ -136,5 +147,5 @@ export const useCase = defineStore('case', () => {
     error.value = null;
   };
 
-  return { env, info, stats, opening, error, imagePath, symbolsPath, onEvent, init, openImage, openDemo, cancelOpen, closeCase, pickImage, pickSymbols, dismissError };
+  return { env, info, stats, opening, error, imagePath, symbolsPath, onEvent, init, openImage, openDemo, addSwapFiles, cancelOpen, closeCase, pickImage, pickSymbols, dismissError };
 });
