@@ -79,6 +79,12 @@ export interface OpenOptions {
   /** progress of the background pass (decode 'background'), with an estimate of the time left */
   onDecodeProgress?: (p: DecodeStatus) => void;
   /**
+   * How long the search of one page may run on a worker thread before the thread is stopped and the
+   * page reported as given up (default 2000 ms, or UNFOLD_PAGE_BUDGET_MS). No budget applies with
+   * threads = 0: nothing can interrupt the calling thread.
+   */
+  pageBudgetMs?: number;
+  /**
    * One-shot use (the CLI): search, or extract strings from, every page during the walk itself
    * instead of decoding everything a second time afterwards. Results stream in segment order.
    */
@@ -141,6 +147,8 @@ export class Case {
   /** compressed segment buffers kept from the walk (shared memory when workers read them) */
   private kept = new Map<number, { bytes: Uint8Array; holes?: Hole[] }>();
   private keepBudget = 0;
+  /** how long one page's search may run on a worker (OpenOptions.pageBudgetMs) */
+  private pageBudget = PAGE_BUDGET_MS;
   private planBySegment = new Map<number, SegmentPlan>();
   private segmentList: SegmentSummary[] = [];
   private imageHash: string | null = null;
@@ -187,6 +195,7 @@ export class Case {
       const c = new Case(image, kernel, plan, threads, pool);
       c.keepBudget = opts.bufferCacheBytes ?? 0;
       c.opened = opts.decode ?? 'open';
+      c.pageBudget = opts.pageBudgetMs !== undefined && opts.pageBudgetMs > 0 ? opts.pageBudgetMs : PAGE_BUDGET_MS;
       const keys = plan.segments.some((s) => s.sealedSlots)
         ? readSwapKeys(kernel.space, kernel.symbolTable, kernel.slide, kernel.version.major)
         : null;
@@ -319,8 +328,8 @@ export class Case {
     if (!searching) return pool.run<R>(job, [], { group });
     const skips: number[] = [];
     for (;;) {
-      const reason = `the search of this page ran past its ${PAGE_BUDGET_MS} ms budget and was stopped`;
-      const fromReason = `not searched: ${MAX_PAGE_TIMEOUTS} pages before it in the same job ran past the ${PAGE_BUDGET_MS} ms budget`;
+      const reason = `the search of this page ran past its ${this.pageBudget} ms budget and was stopped`;
+      const fromReason = `not searched: ${MAX_PAGE_TIMEOUTS} pages before it in the same job ran past the ${this.pageBudget} ms budget`;
       const attempt = {
         ...job,
         skipReason: reason,
@@ -329,7 +338,7 @@ export class Case {
         ...(skips.length >= MAX_PAGE_TIMEOUTS ? { skipScanFrom: skips[skips.length - 1]! + 1 } : {}),
       };
       try {
-        return await pool.run<R>(attempt, [], { group, pageBudgetMs: PAGE_BUDGET_MS });
+        return await pool.run<R>(attempt, [], { group, pageBudgetMs: this.pageBudget });
       } catch (e) {
         if (!(e instanceof PageTimeoutError)) throw e;
         skips.push(e.index);
@@ -759,7 +768,7 @@ export class Case {
       }
       return {
         hits: r.hits.length,
-        gaveUp: r.gaveUp.map((at) => ({ segment: -1, slot: entries[at]!.index, reason: `the search of this single-value page ran past its ${PAGE_BUDGET_MS} ms budget and was stopped` })),
+        gaveUp: r.gaveUp.map((at) => ({ segment: -1, slot: entries[at]!.index, reason: `the search of this single-value page ran past its ${this.pageBudget} ms budget and was stopped` })),
       };
     } finally {
       run.signal?.removeEventListener('abort', onAbort);

@@ -122,24 +122,10 @@ export class CancelledError extends UnfoldError {
   }
 }
 
-/** A kernel structure layout (symbol table or built-in) that cannot be read as asked. */
-export class LayoutError extends UnfoldError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('LAYOUT', message, details);
-  }
-}
-
 /** A command-line option or request value that is not acceptable; `option` names it. */
 export class OptionError extends UnfoldError {
   constructor(readonly option: string, message: string) {
     super('BAD_OPTION', message, { option });
-  }
-}
-
-/** The walk finished, but what it read disagrees with the kernel's own counts, or parts were unreadable. */
-export class InconsistentError extends UnfoldError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('INCONSISTENT', message, details);
   }
 }
 

@@ -7,6 +7,7 @@ import { openCase, type Case, type OpenOptions, type Progress } from '../case';
 import { validateQuery } from '../search/query';
 import type { SearchHit } from '../search/hits';
 import { EXIT, type CliIo } from './io';
+import { EXIT_STATUS } from './exit-status';
 import type { SearchQuery } from '../search/query';
 import { loadYaraRules, yaraEngineInfo } from '../search/yara';
 import { delimiter } from 'node:path';
@@ -46,9 +47,9 @@ export function wholeNumberOption(name: string, v: string, min = 0, max = Number
  * under a script) one line every few seconds, as JSON with --json, so a long scan of a huge image is
  * never silent.
  */
-function progressPrinter(io: CliIo, json: boolean): (p: Progress) => void {
+export function progressPrinter(io: CliIo, json: boolean): (p: Progress) => void {
   const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
-  let last = 0;
+  let last = -Infinity;
   const started = Date.now();
   return (p) => {
     const now = Date.now();
@@ -85,7 +86,7 @@ function consistencyStatus(c: Case, io: CliIo, status: number): number {
   const cons = c.info.compressor.consistency;
   if (cons.ok) return status;
   for (const ch of cons.checks) if (!ch.ok) io.stderr.write(`unfold: consistency: ${ch.name}: expected ${ch.expected}, found ${ch.found}${ch.note ? ' — ' + ch.note : ''}\n`);
-  return status === EXIT.ok ? EXIT.inconsistent : status;
+  return status === EXIT.ok ? EXIT_STATUS.INCONSISTENT : status;
 }
 
 function threadsOption(o: CaseOpts): number | undefined {
@@ -297,7 +298,7 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
           out(io, `${hits} hits in ${pages} pages${gaveUp.length ? ` (${gaveUp.length} page(s) not fully searched)` : ''}`);
         }
         // hits may be missing from the pages given up on: the result is incomplete, and the status says so
-        return gaveUp.length ? EXIT.inconsistent : EXIT.ok;
+        return gaveUp.length ? EXIT_STATUS.INCONSISTENT : EXIT.ok;
       },
       { during: { search: { query, onHit } } },
     );

@@ -564,6 +564,9 @@ export async function discoverKernel(
   };
   const failures: string[] = [];
 
+  // one ISF given: a file that cannot be used is reported at once, not after a scan of the whole image
+  if (candidates.length === 1 && (await tableOf(candidates[0]!)) === null) throw unusable.get(candidates[0]!.entry.path)!;
+
   if (!opts.fullScan && candidates.length <= FAST_PATH_MAX_ISFS) {
     for (const c of candidates) {
       checkAbort(opts.signal);

@@ -157,9 +157,9 @@ const tooBig = (source: string, what: string, n: number, cap: number): Discovery
 
 /**
  * The JSON text of an ISF file's bytes (.json or .json.xz, detected by content), decompressed once.
- * An xz file's declared size (its index) is checked against the limit before anything is
- * decompressed, so a small file that expands to gigabytes costs nothing; gzip is inflated with the
- * limit as its output cap.
+ * An xz file's size (its index, checked against its LZMA2 chunk headers) is compared with the limit
+ * before anything is decompressed, so a small file that expands to gigabytes costs nothing; gzip is
+ * inflated with the limit as its output cap.
  */
 export async function isfText(bytes: Uint8Array, source: string): Promise<string> {
   const cap = maxIsfBytes();

@@ -5,8 +5,10 @@
 // the file and the exact place (`user_types.c_segment.fields.c_mysegno.offset`).
 //
 // Two levels: every base type, enum and user type is checked for shape (cheap, and any of them may be
-// reached through an anonymous member); the types the walk reads (WALKED_TYPES) and every type their
-// fields reach are also checked for bounds: each field, bitfield and array must lie inside its struct.
+// reached through an anonymous member); the types the walk reads (WALKED_TYPES) are also checked for
+// bounds: each scalar, pointer, bitfield and array of scalars must lie inside its struct, and a nested
+// struct or union must at least start inside it. (Nested types are not followed: converters sometimes
+// give two different kernel structs one name, and the walk never reads inside those.)
 import { DiscoveryError } from '../errors';
 
 /** the kernel types the compressor walk and the kernel discovery read fields of */
@@ -149,10 +151,8 @@ class Checker {
     }
   }
 
-  /** bounds of a walked type and of every struct its fields reach */
-  walked(name: string, seen: Set<string>): void {
-    if (seen.has(name)) return;
-    seen.add(name);
+  /** bounds of every field of a walked type */
+  walked(name: string): void {
     const u = (this.doc.user_types as Record<string, Obj>)[name];
     if (!u) return;
     const at = `user_types.${name}`;
@@ -166,14 +166,16 @@ class Checker {
         if (end > size * 8) this.fail(fat, `(bitfield at byte ${off}, bit ${show(t.bit_position)}, ${show(t.bit_length)} bits) ends past the ${size}-byte ${name}`);
         continue;
       }
-      const len = this.sizeOf(t, `${fat}.type`);
-      if (off + len > size) {
-        // a trailing flexible array (count 0) sits at the very end
-        this.fail(fat, `(offset ${off}, ${len} bytes) ends past the ${size}-byte ${name}`);
-      }
       let inner: Obj = t;
       while (inner.kind === 'array') inner = inner.subtype as Obj;
-      if (inner.kind === 'struct' || inner.kind === 'union' || inner.kind === 'class') this.walked(inner.name as string, seen);
+      if (inner.kind === 'struct' || inner.kind === 'union' || inner.kind === 'class') {
+        // an aggregate member: its start must lie inside (a flexible one may sit at the very end)
+        if (off > size) this.fail(fat, `(offset ${off}) starts past the ${size}-byte ${name}`);
+        continue;
+      }
+      const len = this.sizeOf(t, `${fat}.type`);
+      // a trailing flexible array (count 0) sits at the very end
+      if (off + len > size) this.fail(fat, `(offset ${off}, ${len} bytes) ends past the ${size}-byte ${name}`);
     }
   }
 }
@@ -188,6 +190,5 @@ export function validateIsfTypes(doc: Record<string, unknown>, source: string): 
   c.baseTypes();
   c.enums();
   c.userTypesShape();
-  const seen = new Set<string>();
-  for (const name of WALKED_TYPES) c.walked(name, seen);
+  for (const name of WALKED_TYPES) c.walked(name);
 }

@@ -493,6 +493,10 @@ export interface BuiltCompressor {
   slotType: UserType;
   /** every live slot with a name, keyed "segment:slot" */
   slotEntries: Map<string, SlotEntry>;
+  /** live slot indexes of every segment, named or prebuilt (the scale image's have no names) */
+  liveSlots: Map<number, number[]>;
+  /** kernel VA of c_slot (segment, slot) */
+  slotVa(segment: number, slot: number): bigint;
   /** set the back-pointer of a live slot to the slot mapping at `target` (packed by the version's rule) */
   setBackPointer(segment: number, slot: number, target: bigint): void;
 }
@@ -613,6 +617,10 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
   let consistent = !spec.pagesCompressedDelta;
   const segStructSize = segT.size + (f1 ? 0 : fixedLen * stride);
   const slotEntries = new Map<string, SlotEntry>();
+  const liveSlots = new Map<number, number[]>();
+  const liveFlags = new Map<number, Uint8Array>();
+  /** where a segment's c_slots live: F1 sub-arrays of 64, else the fixed array then the variable one */
+  const slotHome = new Map<number, { fixed: bigint; nFixed: number; varArr: bigint; f1: bigint[] }>();
 
   for (const s of spec.segments) {
     if (used.has(s.index)) throw new Error(`synth: table index ${s.index} used twice`);
@@ -740,6 +748,13 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
       if (p.spec) setField(slotBytes, i * stride, slotT, 'c_packed_ptr', 0x1234 + i);
     });
     const slotVa: bigint[] = [];
+    const home = { fixed: 0n, nFixed: 0, varArr: 0n, f1: [] as bigint[] };
+    slotHome.set(s.index, home);
+    liveSlots.set(
+      s.index,
+      placed.flatMap((p, i) => (p.size > 0 ? [i] : [])),
+    );
+    liveFlags.set(s.index, Uint8Array.from(placed, (p) => (p.size > 0 ? 1 : 0)));
     if (f1) {
       for (let a = 0; a * 64 < placed.length; a++) {
         const n = Math.min(64, placed.length - a * 64);
@@ -749,12 +764,15 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
         junk.set(slotBytes.subarray(a * 64 * 8, (a * 64 + n) * 8));
         kernel.write(arr, junk);
         new DataView(sbuf.buffer).setBigUint64(segT.fields['c_slots']!.offset + a * 8, arr, true);
-        for (let k = 0; k < n; k++) slotVa.push(arr + BigInt(k * 8));
+        home.f1.push(arr);
+        if (s.prebuilt === undefined) for (let k = 0; k < n; k++) slotVa.push(arr + BigInt(k * 8));
       }
     } else {
       const nFixed = Math.min(fixedLen, placed.length);
       sbuf.set(slotBytes.subarray(0, nFixed * stride), segT.fields['c_slot_fixed_array']!.offset);
-      for (let k = 0; k < nFixed; k++) slotVa.push(segVa + BigInt(segT.fields['c_slot_fixed_array']!.offset + k * stride));
+      home.fixed = segVa + BigInt(segT.fields['c_slot_fixed_array']!.offset);
+      home.nFixed = nFixed;
+      if (s.prebuilt === undefined) for (let k = 0; k < nFixed; k++) slotVa.push(segVa + BigInt(segT.fields['c_slot_fixed_array']!.offset + k * stride));
       const rest = placed.length - nFixed;
       if (rest > 0) {
         const varLen = Math.max(rest, bufSize / pageSize);
@@ -762,7 +780,8 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
         kernel.write(arr, slotBytes.subarray(nFixed * stride));
         setField(sbuf, 0, segT, 'c_slot_var_array', arr);
         setField(sbuf, 0, segT, 'c_slot_var_array_len', varLen);
-        for (let k = 0; k < rest; k++) slotVa.push(arr + BigInt(k * stride));
+        home.varArr = arr;
+        if (s.prebuilt === undefined) for (let k = 0; k < rest; k++) slotVa.push(arr + BigInt(k * stride));
       }
     }
     placed.forEach((p, i) => {
@@ -937,11 +956,36 @@ export function buildCompressorDetailed(kernel: SynthKernel, spec: CompressorSpe
     consistent,
     counts: { byKind, byState },
   };
+  const slotVa = (segment: number, slot: number): bigint => {
+    const h = slotHome.get(segment);
+    if (!h) throw new Error(`synth: no segment ${segment}`);
+    if (f1) return h.f1[slot >> 6]! + BigInt((slot & 63) * stride);
+    return slot < h.nFixed ? h.fixed + BigInt(slot * stride) : h.varArr + BigInt((slot - h.nFixed) * stride);
+  };
+  // c_packed_ptr as a mask over the whole little-endian c_slot (one bigint operation instead of one per bit)
+  const pf = slotT.fields['c_packed_ptr']!;
+  if (pf.type.kind !== 'bitfield') throw new Error('synth: c_slot.c_packed_ptr is not a bitfield');
+  const ppShift = BigInt(pf.offset * 8 + pf.type.bit_position);
+  const ppMask = ((1n << BigInt(pf.type.bit_length)) - 1n) << ppShift;
+  const patch = (bytes: Uint8Array, target: bigint): void => {
+    let v = 0n;
+    for (let i = stride - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+    v = (v & ~ppMask) | (packSlotPointer(arch, target, spec.slotVariant) << ppShift);
+    for (let i = 0; i < stride; i++) bytes[i] = Number((v >> BigInt(8 * i)) & 0xffn);
+  };
   const setBackPointer = (segment: number, slot: number, target: bigint): void => {
     const e = slotEntries.get(`${segment}:${slot}`);
-    if (!e) throw new Error(`synth: no live c_slot ${segment}:${slot} to point back from`);
-    setField(e.bytes, 0, slotT, 'c_packed_ptr', packSlotPointer(arch, target, spec.slotVariant));
-    kernel.write(e.va, e.bytes);
+    if (e) {
+      patch(e.bytes, target);
+      kernel.write(e.va, e.bytes);
+      return;
+    }
+    const flags = liveFlags.get(segment);
+    if (!flags || flags[slot] !== 1) throw new Error(`synth: no live c_slot ${segment}:${slot} to point back from`);
+    const va = slotVa(segment, slot);
+    const bytes = kernel.readVa(va, stride);
+    patch(bytes, target);
+    kernel.write(va, bytes);
   };
-  return { truth, slotType: slotT, slotEntries, setBackPointer };
+  return { truth, slotType: slotT, slotEntries, liveSlots, slotVa, setBackPointer };
 }

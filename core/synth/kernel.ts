@@ -417,13 +417,18 @@ abstract class KernelBuilder implements SynthKernel {
     this.write(va, b);
   }
 
-  /** read back through the builder's own mapping (for tests) */
+  /** read back through the builder's own mapping (page by page) */
   readVa(va: bigint, length: number): Uint8Array {
     const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) {
-      const p = this.vaToPhys(va + BigInt(i));
-      if (p < 0) throw new Error(`synth: read of unmapped VA 0x${(va + BigInt(i)).toString(16)}`);
-      out[i] = this.mem.read(p, 1)[0]!;
+    const ps = this.pageSize;
+    let done = 0;
+    while (done < length) {
+      const at = va + BigInt(done);
+      const p = this.vaToPhys(at);
+      if (p < 0) throw new Error(`synth: read of unmapped VA 0x${at.toString(16)}`);
+      const n = Math.min(ps - Number(at % BigInt(ps)), length - done);
+      out.set(this.mem.read(p, n), done);
+      done += n;
     }
     return out;
   }

@@ -55,8 +55,10 @@ export interface RegionTruth {
   /** "rwx" letters, bit by bit (READ 1, WRITE 2, EXECUTE 4) */
   protection: string;
   maxProtection: string;
-  /** the entry's object (null: none, every page absent) */
+  /** the entry's object (null: none — every page absent — or a submap entry) */
   object: bigint | null;
+  /** is_sub_map entries: the nested _vm_map (the offset is then an address in the submap) */
+  submap: bigint | null;
   /** the entry's offset into its object, in bytes */
   offset: bigint;
   /** VM tag (alias) */
@@ -134,6 +136,10 @@ export interface ProcWorldTruth {
   rules: VmRules;
   /** by pid, ascending; pid 0 first */
   processes: ProcessTruth[];
+  /** processes on zombproc (exited, not reaped): no task, no map; by pid */
+  zombies: Array<{ pid: number; ppid: number; name: string; proc: bigint }>;
+  /** tasks on the `tasks` queue (after every listed process's) whose proc is on neither list; no map entries */
+  strayTasks: Array<{ pid: number; ppid: number; name: string; proc: bigint; task: bigint; map: bigint }>;
   /** every live c_slot of the compressor (all segments), by segment then slot */
   slots: SlotOwnerTruth[];
   /** every entry of c_segment_sv_hash_table the builder wrote, by index */
@@ -149,4 +155,38 @@ export function emptyCounts(): PageCounts {
 /** "rwx" string of a VM_PROT value, bit by bit */
 export function protString(p: number): string {
   return (p & 1 ? 'r' : '-') + (p & 2 ? 'w' : '-') + (p & 4 ? 'x' : '-');
+}
+
+const hex = (v: bigint | number): string => '0x' + v.toString(16);
+
+/**
+ * What `unfold procs --json` must print for these processes (issue 11 contract: one record per
+ * process with pid, ppid, name, task and map as hex strings, and page counts by state), pid order.
+ */
+export function expectedProcsRecords(t: ProcWorldTruth): Array<{ pid: number; ppid: number; name: string; task: string; map: string; pages: PageCounts }> {
+  return t.processes.map((p) => ({ pid: p.pid, ppid: p.ppid, name: p.name, task: hex(p.task), map: hex(p.map), pages: { ...p.counts } }));
+}
+
+/** What `unfold maps --pid N --json` must print: one record per region, start/end hex (end exclusive), "rwx" protection, page counts. */
+export function expectedMapsRecords(t: ProcWorldTruth, pid: number): Array<{ start: string; end: string; protection: string; pages: PageCounts }> {
+  const p = t.processes.find((x) => x.pid === pid);
+  if (!p) throw new Error(`no process ${pid} in the truth`);
+  return p.regions.map((r) => ({ start: hex(r.start), end: hex(r.end), protection: r.protection, pages: { ...r.counts } }));
+}
+
+/** The owners of a slot as `unfold slots --json` must list them: [{pid, va: hex}] ([] = unowned). */
+export function expectedSlotOwners(t: ProcWorldTruth, segment: number, slot: number): Array<{ pid: number; va: string }> {
+  const s = t.slots.find((x) => x.segment === segment && x.slot === slot);
+  if (!s) throw new Error(`no live slot ${segment}/${slot} in the truth`);
+  return s.owners.map((o) => ({ pid: o.pid, va: hex(o.va) }));
+}
+
+/** The procdump file name Volatility 3 also uses: pid.<pid>.vma.<0xstart>-<0xend>.dmp */
+export function procdumpFileName(pid: number, r: { start: bigint; end: bigint }): string {
+  return `pid.${pid}.vma.${hex(r.start)}-${hex(r.end)}.dmp`;
+}
+
+/** the truth as plain JSON (bigints as "0x…" strings), e.g. to save beside an image as a fixture */
+export function truthToJson(t: ProcWorldTruth, indent?: number): string {
+  return JSON.stringify(t, (_k, v: unknown) => (typeof v === 'bigint' ? hex(v) : v), indent);
 }

@@ -6,11 +6,11 @@
 // Call after buildCompressorDetailed (the slots the processes map must exist) and before finish().
 // Every live named c_slot that no process maps is given an orphan pager (an object no map reaches), so
 // every back-pointer lands on a slot mapping naming its (segment + 1, slot).
-import type { UserType } from '../symbols/types';
 import { sha256, valuePage, type BuiltCompressor } from './compressor';
 import type { SynthKernelBuilder } from './kernel';
 import { ARM_PHYS_BASE } from './kernel';
 import { createUserPageTable, type UserPageTable } from './pagetables';
+import { SBuf } from './struct-writer';
 import {
   emptyCounts,
   protString,
@@ -34,7 +34,9 @@ export type PageSpec =
   /** in the compressor: the slot of that name in the compressor truth (resident or swapped segment) */
   | { slot: string }
   /** a single-value page: the sv table entry holding this value */
-  | { sv: number };
+  | { sv: number }
+  /** a c_slot by position, for slots without a name (the scale image); its page hash is not known */
+  | { slotRef: { segment: number; slot: number } };
 
 export interface VmObjectSpec {
   id: string;
@@ -50,8 +52,10 @@ export interface VmObjectSpec {
 export interface MapEntrySpec {
   start: bigint;
   pages: number;
-  /** object id, or null for an entry without object (every page absent) */
+  /** object id, or null for an entry without object (every page absent, unless `submap`) */
   object: string | null;
+  /** submap id (is_sub_map): the entry maps [offset, offset + size) of that submap's address space */
+  submap?: string;
   offsetPages?: number;
   prot: number;
   maxProt?: number;
@@ -69,131 +73,22 @@ export interface ProcSpec {
   entries: MapEntrySpec[];
 }
 
+export interface SubmapSpec {
+  id: string;
+  /** entries of the submap, at submap addresses (0-based, like the shared region's submap) */
+  entries: MapEntrySpec[];
+}
+
 export interface WorldSpec {
   objects: VmObjectSpec[];
+  /** nested maps (the dyld shared region): mapped into processes by entries with `submap` */
+  submaps?: SubmapSpec[];
   /** in creation order (pid 0, kernproc, is added first by the builder) */
   procs: ProcSpec[];
-}
-
-// =============================================================================================
-// Writing structures by field name
-
-const BASE_SIZES: Record<string, number> = {
-  char: 1,
-  'unsigned char': 1,
-  _Bool: 1,
-  bool: 1,
-  short: 2,
-  'unsigned short': 2,
-  int: 4,
-  'unsigned int': 4,
-  long: 8,
-  'long unsigned int': 8,
-  'unsigned long long': 8,
-  'long long': 8,
-};
-
-interface Resolved {
-  offset: number;
-  /** absolute bit position from the struct start (bitfields) */
-  bit?: number;
-  bits?: number;
-  size: number;
-}
-
-function findField(types: Record<string, UserType>, t: UserType, name: string): { offset: number; type: UserType['fields'][string]['type'] } | null {
-  const f = t.fields[name];
-  if (f) return { offset: f.offset, type: f.type };
-  for (const inner of Object.values(t.fields)) {
-    if (!inner.anonymous || (inner.type.kind !== 'struct' && inner.type.kind !== 'union')) continue;
-    const r = findField(types, types[inner.type.name]!, name);
-    if (r) return { offset: inner.offset + r.offset, type: r.type };
-  }
-  return null;
-}
-
-export function resolvePath(types: Record<string, UserType>, typeName: string, path: string): Resolved {
-  let t = types[typeName];
-  if (!t) throw new Error(`synth procs: no type ${typeName}`);
-  let offset = 0;
-  const parts = path.split('.');
-  for (let i = 0; i < parts.length; i++) {
-    const r = findField(types, t, parts[i]!);
-    if (!r) throw new Error(`synth procs: ${typeName} has no field ${parts.slice(0, i + 1).join('.')}`);
-    offset += r.offset;
-    const ty = r.type;
-    if (i < parts.length - 1) {
-      if (ty.kind !== 'struct' && ty.kind !== 'union') throw new Error(`synth procs: ${parts[i]} is not a struct`);
-      t = types[ty.name]!;
-      continue;
-    }
-    switch (ty.kind) {
-      case 'bitfield':
-        return { offset, bit: offset * 8 + ty.bit_position, bits: ty.bit_length, size: 0 };
-      case 'pointer':
-        return { offset, size: 8 };
-      case 'base':
-        return { offset, size: BASE_SIZES[ty.name] ?? 8 };
-      case 'array':
-        return { offset, size: ty.count * (ty.subtype.kind === 'base' ? (BASE_SIZES[ty.subtype.name] ?? 8) : 8) };
-      case 'struct':
-      case 'union':
-        return { offset, size: types[ty.name]!.size };
-      default:
-        throw new Error(`synth procs: cannot write ${path}`);
-    }
-  }
-  throw new Error('unreachable');
-}
-
-/** one structure being filled in memory before it is written to the kernel */
-class SBuf {
-  readonly buf: Uint8Array;
-  constructor(
-    private readonly types: Record<string, UserType>,
-    readonly typeName: string,
-    readonly va: bigint,
-  ) {
-    this.buf = new Uint8Array(types[typeName]!.size);
-  }
-
-  off(path: string): number {
-    return resolvePath(this.types, this.typeName, path).offset;
-  }
-
-  addr(path: string): bigint {
-    return this.va + BigInt(this.off(path));
-  }
-
-  set(path: string, value: number | bigint): this {
-    const r = resolvePath(this.types, this.typeName, path);
-    const v = BigInt.asUintN(64, BigInt(value));
-    if (r.bit !== undefined) {
-      if (v >> BigInt(r.bits!) !== 0n) throw new Error(`synth procs: ${this.typeName}.${path} = ${value} does not fit ${r.bits} bits`);
-      for (let b = 0; b < r.bits!; b++) {
-        const at = r.bit + b;
-        const mask = 1 << (at & 7);
-        if ((v >> BigInt(b)) & 1n) this.buf[at >> 3]! |= mask;
-        else this.buf[at >> 3]! &= ~mask;
-      }
-      return this;
-    }
-    if (r.size > 8) throw new Error(`synth procs: ${this.typeName}.${path} is not a scalar`);
-    if (r.size < 8 && v >> BigInt(r.size * 8) !== 0n) throw new Error(`synth procs: ${this.typeName}.${path} = ${value} does not fit ${r.size} bytes`);
-    for (let i = 0; i < r.size; i++) this.buf[r.offset + i] = Number((v >> BigInt(8 * i)) & 0xffn);
-    return this;
-  }
-
-  bytes(path: string, b: Uint8Array): this {
-    const r = resolvePath(this.types, this.typeName, path);
-    if (b.length > r.size) throw new Error(`synth procs: ${b.length} bytes do not fit ${this.typeName}.${path}`);
-    this.buf.set(b, r.offset);
-    return this;
-  }
-
-  flush(k: SynthKernelBuilder): void {
-    k.write(this.va, this.buf);
-  }
+  /** exited, not yet reaped: on zombproc, p_stat SZOMB, no task (13+: P_LHASTASK clear) */
+  zombies?: Array<{ pid: number; ppid: number; comm: string }>;
+  /** tasks on the `tasks` queue whose proc is on no process list (a corpse, a task being set up) */
+  strayTasks?: Array<{ pid: number; ppid: number; comm: string }>;
 }
 
 // =============================================================================================
@@ -239,7 +134,15 @@ export interface BuiltProcesses {
   era: VmEra;
 }
 
-export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompressor, world: WorldSpec, opts: { omitTypes?: string[] } = {}): BuiltProcesses {
+export interface BuildProcessesOptions {
+  /** user types to leave out of the ISF */
+  omitTypes?: string[];
+  /** no per-page truth (regions keep their counts, slots/sv truth stay empty): for the scale image */
+  light?: boolean;
+}
+
+export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompressor, world: WorldSpec, opts: BuildProcessesOptions = {}): BuiltProcesses {
+  const light = !!opts.light;
   const era = vmEra(k.arch, xnu);
   const ps = era.pageSize;
   const PS = BigInt(ps);
@@ -444,6 +347,13 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     if (o.spec.pagingOffsetPages) o.buf.set('paging_offset', BigInt(o.spec.pagingOffsetPages) * PS);
   };
   const slotValueOf = (p: PageSpec): { key?: string; sv?: number; value: number } | null => {
+    if ('slotRef' in p) {
+      const { segment, slot } = p.slotRef;
+      const key = `${segment}:${slot}`;
+      if (slotUse.has(key)) throw new Error(`synth procs: slot ${key} backs two object pages`);
+      slotUse.add(key);
+      return { key, value: ((slot << 22) | (segment + 1)) >>> 0 };
+    }
     if ('slot' in p) {
       const t = slotTruth(p.slot);
       const key = `${t.segment}:${t.slot}`;
@@ -468,12 +378,28 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     if (entries.size > 0) makePager(o, entries);
   }
 
+  const segByIndex = new Map(ct.segments.map((g) => [g.index, g]));
+
+  /**
+   * arm64e (Apple silicon, 11.0+): fields declared XNU_PTRAUTH_SIGNED_PTR hold a PAC signature in
+   * bits 47–54 and 56–63 (47-bit kernel VAs; bit 55 stays set for a kernel pointer). The signature
+   * here is a hash of the pointer and the field's discriminator name; stripping restores the VA.
+   */
+  function pac(va: bigint, discriminator: string): bigint {
+    if (arch !== 'arm64' || era.xnu[0] < 7195 || va === 0n) return va;
+    let h = 0x811c9dc5;
+    for (const ch of discriminator + va.toString(16)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    const lo = BigInt(h & 0xff) === 0xffn ? 0x5an : BigInt(h & 0xff);
+    const hi = BigInt((h >>> 8) & 0xff);
+    return (va & ((1n << 47n) - 1n)) | (lo << 47n) | (1n << 55n) | (hi << 56n);
+  }
+
   // ---- processes
   const kernelPmap = k.symbolVa('kernel_pmap_store');
   const pmapSize = arch === 'x86_64' ? 0x80 : 0x40;
   const procStructSize = Math.ceil(procSize / taskAlign) * taskAlign;
   const allprocVa = G('allproc', 8, { kind: 'struct', name: 'proclist' });
-  G('zombproc', 8, { kind: 'struct', name: 'proclist' });
+  const zombprocVa = G('zombproc', 8, { kind: 'struct', name: 'proclist' });
   const kernprocVa = G('kernproc', 8, { kind: 'pointer', subtype: { kind: 'struct', name: 'proc' } });
   const kernelTaskVa = G('kernel_task', 8, { kind: 'pointer', subtype: { kind: 'struct', name: 'task' } });
   const kernelMapVa = G('kernel_map', 8, { kind: 'pointer', subtype: { kind: 'struct', name: '_vm_map' } });
@@ -485,7 +411,40 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     k.writeU64(G('task_struct_size', 8, { kind: 'base', name: 'long unsigned int' }), BigInt(size('task')));
   }
 
+  // ---- submaps: their own _vm_map and entries (objects only), and a nested pmap
+  const subs = new Map<string, { map: bigint; entries: Array<{ spec: MapEntrySpec; va: bigint; o: ObjState | null }> }>();
+  for (const sm of world.submaps ?? []) {
+    const mb = S('_vm_map', k.alloc(size('_vm_map'), 16));
+    const list = [...sm.entries].sort((a, b) => (a.start < b.start ? -1 : 1));
+    const vas = list.map(() => k.alloc(size('vm_map_entry'), 16));
+    const head = mb.addr('hdr.links');
+    const entries: Array<{ spec: MapEntrySpec; va: bigint; o: ObjState | null }> = [];
+    let total = 0n;
+    list.forEach((e, i) => {
+      if (e.submap) throw new Error('synth procs: nested submaps are not modelled');
+      const o = writeEntry(vas[i]!, e, i > 0 ? vas[i - 1]! : head, i + 1 < list.length ? vas[i + 1]! : head, `submap ${sm.id}`);
+      total += BigInt(e.pages) * PS;
+      entries.push({ spec: e, va: vas[i]!, o });
+    });
+    const nested = k.alloc(arch === 'x86_64' ? 0x80 : 0x40, 64);
+    const root = createUserPageTable(k).root;
+    if (arch === 'x86_64') k.writeU64(nested + 0x40n, BigInt(root));
+    else {
+      k.writeU64(nested, k.physToKva(root));
+      k.writeU64(nested + 8n, BigInt(root));
+    }
+    mb.set('hdr.links.prev', vas.length ? vas[vas.length - 1]! : head).set('hdr.links.next', vas.length ? vas[0]! : head);
+    const last = list[list.length - 1];
+    mb.set('hdr.links.start', 0n).set('hdr.links.end', last ? last.start + BigInt(last.pages) * PS : 0n);
+    mb.set('hdr.nentries', list.length).set('hdr.entries_pageable', 1).set('hdr.page_shift', era.pageShift);
+    mb.set('pmap', nested).set('size', total).set('ref_count', 1);
+    mb.flush(k);
+    subs.set(sm.id, { map: mb.va, entries });
+  }
+
   const all: ProcSpec[] = [{ pid: 0, ppid: 0, comm: 'kernel_task', entries: [] }, ...world.procs];
+  const listed = all.length;
+  for (const t of world.strayTasks ?? []) all.push({ ...t, entries: [] });
   const pids = new Set<number>();
   for (const p of all) {
     if (pids.has(p.pid)) throw new Error(`synth procs: pid ${p.pid} twice`);
@@ -530,7 +489,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   const byPid = new Map(ps_.map((s) => [s.spec.pid, s]));
 
   // allproc: newest first (LIST_INSERT_HEAD); p_list.le_prev = address of the previous le_next
-  const order = [...ps_].reverse();
+  const order = ps_.slice(0, listed).reverse();
   k.writeU64(allprocVa, order[0]!.proc.va);
   order.forEach((s, i) => {
     s.proc.set('p_list.le_next', i + 1 < order.length ? order[i + 1]!.proc.va : 0n);
@@ -544,12 +503,13 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   k.writeU64(tasksVa, ps_[0]!.task.va);
   k.writeU64(tasksVa + 8n, ps_[ps_.length - 1]!.task.va);
   k.writeU32(tasksCountVa, ps_.length);
-  k.writeU32(nprocsVa, ps_.length);
+  k.writeU32(nprocsVa, listed);
   k.writeU64(kernprocVa, ps_[0]!.proc.va);
   k.writeU64(kernelTaskVa, ps_[0]!.task.va);
   k.writeU64(kernelMapVa, ps_[0]!.map.va);
 
   const processes: ProcessTruth[] = [];
+  const strayTasks: ProcWorldTruth['strayTasks'] = [];
   const slotOwners = new Map<string, Owner[]>();
   const svOwners = new Map<number, Owner[]>();
   let uniqueId = 100;
@@ -569,13 +529,13 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     s.proc.set('p_lflag', lflag | 0x400);
     uniqueId++;
     if (era.procTask === 'P1' || era.procTask === 'P2') s.proc.set('p_uniqueid', uniqueId).set('p_puniqueid', p.ppid === p.pid ? 0 : uniqueId - 1);
-    if (era.procTask !== 'P4') s.proc.set('task', s.task.va);
+    if (era.procTask !== 'P4') s.proc.set('task', pac(s.task.va, 'proc.task'));
     if (s.ro) {
       s.proc.set('p_proc_ro', s.ro.va);
       s.ro.set('pr_proc', s.proc.va).set('pr_task', s.task.va).set('proc_data.p_uniqueid', uniqueId);
       s.ro.flush(k);
     }
-    s.task.set('map', s.map.va).set('ref_count', 2).set('active', 1);
+    s.task.set('map', pac(s.map.va, 'task.map')).set('ref_count', 2).set('active', 1);
     if (era.procTask !== 'P4') s.task.set('bsd_info', s.proc.va);
     if (era.procTask === 'P3') s.task.set('bsd_info_ro', s.ro!.va);
     // task.threads: an empty queue
@@ -594,49 +554,33 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
       const end = e.start + BigInt(e.pages) * PS;
       prevEnd = end;
       total += end - e.start;
-      const eb = S('vm_map_entry', entryVas[i]!);
-      eb.set('links.prev', i > 0 ? entryVas[i - 1]! : head).set('links.next', i + 1 < entries.length ? entryVas[i + 1]! : head);
-      eb.set('links.start', e.start).set('links.end', end);
-      const o = e.object === null ? null : obj(e.object);
+      const o = writeEntry(entryVas[i]!, e, i > 0 ? entryVas[i - 1]! : head, i + 1 < entries.length ? entryVas[i + 1]! : head, `pid ${p.pid}`);
       const offset = BigInt(e.offsetPages ?? 0) * PS;
       const tag = e.tag ?? 0;
-      if (o) {
-        o.refs++;
-        o.mapped = true;
-        if (o.spec.pages < (e.offsetPages ?? 0) + e.pages) throw new Error(`synth procs: entry of pid ${p.pid} runs past object ${o.spec.id}`);
-      }
-      switch (era.entry) {
-        case 'E1':
-          eb.set('object.vm_object', o?.va ?? 0n).set('offset', offset).set('alias', tag);
-          break;
-        case 'E2':
-          eb.set('vme_object.vmo_object', o?.va ?? 0n).set('vme_offset', offset | BigInt(tag & 0xfff));
-          break;
-        case 'E3':
-          eb.set('vme_object.vmo_object', o?.va ?? 0n).set('vme_offset', offset >> 12n).set('vme_alias', tag);
-          break;
-        case 'E4':
-        case 'E5':
-          eb.set(era.entry === 'E4' ? 'vme_object' : 'vme_object_or_delta', o ? packVmPointer(arch, o.va) : 0);
-          eb.set('vme_offset', offset >> 12n).set('vme_alias', tag);
-          break;
-      }
-      eb.set('protection', e.prot).set('max_protection', e.maxProt ?? 7).set('inheritance', 1);
-      if (e.needsCopy) eb.set('needs_copy', 1);
-      if (o?.spec.trueShare) eb.set('is_shared', 1);
-      eb.flush(k);
+      const sub = e.submap ? subs.get(e.submap) : undefined;
+      if (e.submap && !sub) throw new Error(`synth procs: no submap ${e.submap}`);
 
-      // ---- pages of the entry (docs/process-memory.md §5, the shadow-chain rule)
+      // ---- pages of the entry (docs/process-memory.md §5, the shadow-chain rule; submaps §4)
       const pages: PageTruth[] = [];
       const counts = emptyCounts();
       for (let n = 0; n < e.pages; n++) {
         const va = e.start + BigInt(n) * PS;
-        const pt = resolvePage(o, (e.offsetPages ?? 0) + n, va);
+        let pt: PageTruth;
+        let prot = e.prot;
+        if (sub) {
+          const at = offset + BigInt(n) * PS;
+          const se = sub.entries.find((x) => x.spec.start <= at && at < x.spec.start + BigInt(x.spec.pages) * PS);
+          if (se) {
+            pt = resolvePage(se.o, (se.spec.offsetPages ?? 0) + Number((at - se.spec.start) / PS), va);
+            prot &= se.spec.prot;
+          } else pt = { va, state: 'absent', sha256: null, object: null, objectOffset: 0n, depth: 0 };
+        } else pt = resolvePage(o, (e.offsetPages ?? 0) + n, va);
         if (pt.state === 'resident') {
           pt.pte = !(e.noPte ?? []).includes(n);
-          if (pt.pte) s.table!.map(va, pt.phys!, e.needsCopy || pt.depth > 0 ? e.prot & ~2 : e.prot);
+          if (pt.pte) s.table!.map(va, pt.phys!, e.needsCopy || pt.depth > 0 ? prot & ~2 : prot);
         }
         counts[pt.state]++;
+        if (light) continue;
         pages.push(pt);
         if (pt.segment !== undefined) push(slotOwners, `${pt.segment}:${pt.slot}`, { pid: p.pid, va });
         if (pt.svIndex !== undefined) push(svOwners, pt.svIndex, { pid: p.pid, va });
@@ -647,6 +591,7 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
         protection: protString(e.prot),
         maxProtection: protString(e.maxProt ?? 7),
         object: o?.va ?? null,
+        submap: sub?.map ?? null,
         offset,
         tag,
         needsCopy: !!e.needsCopy,
@@ -661,12 +606,16 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     else s.map.set('hdr.links.start', 0n).set('hdr.links.end', 0x7ffffe000000n);
     s.map.set('hdr.nentries', entries.length).set('hdr.entries_pageable', p.pid === 0 ? 0 : 1).set('hdr.page_shift', era.pageShift);
     s.map.set('hdr.highest_entry_end_addr', entries.length ? entries[entries.length - 1]!.start + BigInt(entries[entries.length - 1]!.pages) * PS : 0n);
-    s.map.set('pmap', s.pmap).set('size', total).set('ref_count', 1);
+    s.map.set('pmap', era.xnu[0] >= 11417 ? pac(s.pmap, '_vm_map.pmap') : s.pmap).set('size', total).set('ref_count', 1);
     s.proc.flush(k);
     s.task.flush(k);
     s.map.flush(k);
     const counts = emptyCounts();
     for (const r of regions) for (const st of Object.keys(counts) as PageState[]) counts[st] += r.counts[st];
+    if (ps_.indexOf(s) >= listed) {
+      strayTasks.push({ pid: p.pid, ppid: p.ppid, name: comm, proc: s.proc.va, task: s.task.va, map: s.map.va });
+      continue;
+    }
     processes.push({
       pid: p.pid,
       ppid: p.ppid,
@@ -684,6 +633,73 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   }
   processes.sort((a, b) => a.pid - b.pid);
 
+  // ---- zombies: newest first on zombproc, like allproc
+  const zombies: ProcWorldTruth['zombies'] = [];
+  const zs = (world.zombies ?? []).map((z) => {
+    const parent = byPid.get(z.ppid);
+    if (!parent) throw new Error(`synth procs: zombie ${z.pid} has no parent ${z.ppid}`);
+    if (pids.has(z.pid)) throw new Error(`synth procs: pid ${z.pid} twice`);
+    const va = era.procTask === 'P4' ? k.alloc(procStructSize + size('task'), 16) : k.alloc(procSize, 16);
+    return { z, parent, b: S('proc', va) };
+  });
+  const zOrder = [...zs].reverse();
+  k.writeU64(zombprocVa, zOrder.length ? zOrder[0]!.b.va : 0n);
+  zOrder.forEach(({ z, parent, b }, i) => {
+    b.set('p_list.le_next', i + 1 < zOrder.length ? zOrder[i + 1]!.b.va : 0n);
+    b.set('p_list.le_prev', i === 0 ? zombprocVa : zOrder[i - 1]!.b.addr('p_list.le_next'));
+    const enc = (x: string) => new TextEncoder().encode(x + '\0');
+    b.set('p_pid', z.pid).set('p_ppid', z.ppid).set('p_pptr', parent.proc.va).set('p_stat', 5).set('p_flag', P_LP64);
+    b.bytes('p_comm', enc(z.comm.slice(0, 16))).bytes('p_name', enc(z.comm.slice(0, 32)));
+    b.set('p_lflag', 0x400).set('p_xstat', 9);
+    b.flush(k);
+    zombies.push({ pid: z.pid, ppid: z.ppid, name: z.comm.slice(0, 16), proc: b.va });
+  });
+  zombies.sort((a, b) => a.pid - b.pid);
+
+  /** one vm_map_entry by the era's encoding; returns its object (null for none or a submap) */
+  function writeEntry(va: bigint, e: MapEntrySpec, prev: bigint, next: bigint, who: string): ObjState | null {
+    const eb = S('vm_map_entry', va);
+    const end = e.start + BigInt(e.pages) * PS;
+    eb.set('links.prev', prev).set('links.next', next).set('links.start', e.start).set('links.end', end);
+    if (e.submap && e.object !== null) throw new Error(`synth procs: ${who} entry has both an object and a submap`);
+    const o = e.object === null ? null : obj(e.object);
+    const sub = e.submap ? subs.get(e.submap) : undefined;
+    if (e.submap && !sub) throw new Error(`synth procs: no submap ${e.submap}`);
+    const offset = BigInt(e.offsetPages ?? 0) * PS;
+    const tag = e.tag ?? 0;
+    if (o) {
+      o.refs++;
+      o.mapped = true;
+      if (o.spec.pages < (e.offsetPages ?? 0) + e.pages) throw new Error(`synth procs: entry of ${who} runs past object ${o.spec.id}`);
+    }
+    const target = sub?.map ?? o?.va ?? 0n;
+    switch (era.entry) {
+      case 'E1':
+        eb.set(sub ? 'object.sub_map' : 'object.vm_object', target).set('offset', offset).set('alias', tag);
+        break;
+      case 'E2':
+        eb.set(sub ? 'vme_object.vmo_submap' : 'vme_object.vmo_object', target).set('vme_offset', offset | BigInt(tag & 0xfff));
+        break;
+      case 'E3':
+        eb.set(sub ? 'vme_object.vmo_submap' : 'vme_object.vmo_object', target).set('vme_offset', offset >> 12n).set('vme_alias', tag);
+        break;
+      case 'E4':
+      case 'E5':
+        // a submap is the whole word with bit 1 (is_sub_map) set; an object the packed u32 in the upper half
+        if (sub) eb.set('vme_object_value', sub.map | 2n);
+        else eb.set(era.entry === 'E4' ? 'vme_object' : 'vme_object_or_delta', o ? packVmPointer(arch, o.va) : 0);
+        eb.set('vme_offset', offset >> 12n).set('vme_alias', tag);
+        break;
+    }
+    if (sub && era.entry !== 'E4' && era.entry !== 'E5') eb.set('is_sub_map', 1);
+    if (sub) eb.set('use_pmap', 1);
+    eb.set('protection', e.prot).set('max_protection', e.maxProt ?? 7).set('inheritance', 1);
+    if (e.needsCopy) eb.set('needs_copy', 1);
+    if (o?.spec.trueShare || sub) eb.set('is_shared', 1);
+    eb.flush(k);
+    return o;
+  }
+
   function resolvePage(top: ObjState | null, page: number, va: bigint): PageTruth {
     if (!top) return { va, state: 'absent', sha256: null, object: null, objectOffset: BigInt(page) * PS, depth: 0 };
     let o = top;
@@ -696,10 +712,26 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
         const r = o.resident.get(n)!;
         return { va, state: 'resident', sha256: sha256(spec.data), ...at, phys: r.phys, vmPage: r.vmPage };
       }
+      if (spec && 'slotRef' in spec) {
+        const m = o.slots.get(n)!;
+        const seg = segByIndex.get(spec.slotRef.segment)!;
+        const base: PageTruth = {
+          va,
+          state: seg.swap ? 'swapped' : 'compressed',
+          sha256: null,
+          ...at,
+          slotAddress: m.address,
+          slotValue: m.value,
+          segment: spec.slotRef.segment,
+          slot: spec.slotRef.slot,
+        };
+        if (seg.swap) base.swap = { fileIndex: seg.swap.fileIndex, path: seg.swap.path ?? '', chunkOffset: seg.swap.offset };
+        return base;
+      }
       if (spec && 'slot' in spec) {
         const t = slotTruth(spec.slot);
         const m = o.slots.get(n)!;
-        const seg = ct.segments.find((x) => x.index === t.segment)!;
+        const seg = segByIndex.get(t.segment)!;
         const base: PageTruth = {
           va,
           state: seg.swap ? 'swapped' : 'compressed',
@@ -738,15 +770,11 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
 
   // ---- orphan pagers: every live named c_slot no object page took, and the sv references left over
   const orphanItems: Array<{ key?: string; sv?: number; value: number }> = [];
-  const keys = [...comp.slotEntries.keys()].filter((key) => !slotUse.has(key));
-  keys.sort((a, b) => {
-    const [sa, ia] = a.split(':').map(Number);
-    const [sb, ib] = b.split(':').map(Number);
-    return sa! - sb! || ia! - ib!;
-  });
-  for (const key of keys) {
-    const [seg, slot] = key.split(':').map(Number);
-    orphanItems.push({ key, value: ((slot! << 22) | (seg! + 1)) >>> 0 });
+  for (const seg of [...comp.liveSlots.keys()].sort((a, b) => a - b)) {
+    for (const slot of comp.liveSlots.get(seg)!) {
+      const key = `${seg}:${slot}`;
+      if (!slotUse.has(key)) orphanItems.push({ key, value: ((slot << 22) | (seg + 1)) >>> 0 });
+    }
   }
   for (const e of ct.sv) {
     const used = svUsed.get(e.index) ?? 0;
@@ -824,6 +852,11 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
     owners: sortOwners(svOwners.get(e.index) ?? []),
     slotAddresses: mappings.filter((m) => m.sv !== undefined && svIndexOf.get(m.sv) === e.index).map((m) => m.address),
   }));
+  const reached = new Set<ObjState>();
+  for (const o of objs.values()) {
+    if (!o.mapped) continue;
+    for (let x: ObjState | undefined = o; x && !reached.has(x); x = x.spec.shadow ? obj(x.spec.shadow.id) : undefined) reached.add(x);
+  }
   const pagers = [...objs.values()]
     .filter((o) => o.pager !== null)
     .map((o) => ({
@@ -832,21 +865,22 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
       storage: o.storage!,
       numSlots: o.spec.pages + (o.spec.pagingOffsetPages ?? 0),
       occupied: o.slots.size,
-      mapped: o.mapped || [...objs.values()].some((x) => x.mapped && chainHas(x, o)),
+      mapped: reached.has(o),
     }));
   return {
     era,
-    truth: { arch, pageSize: ps, rules: { procTask: era.procTask, entry: era.entry, pager: era.pager, page: era.page }, processes, slots, sv, pagers },
+    truth: {
+      arch,
+      pageSize: ps,
+      rules: { procTask: era.procTask, entry: era.entry, pager: era.pager, page: era.page },
+      processes,
+      zombies,
+      strayTasks,
+      slots: light ? [] : slots,
+      sv: light ? [] : sv,
+      pagers,
+    },
   };
-
-  function chainHas(top: ObjState, target: ObjState): boolean {
-    let o: ObjState | undefined = top;
-    while (o) {
-      if (o === target) return true;
-      o = o.spec.shadow ? obj(o.spec.shadow.id) : undefined;
-    }
-    return false;
-  }
 }
 
 function push<K>(m: Map<K, Owner[]>, key: K, o: Owner): void {

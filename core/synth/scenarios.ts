@@ -39,7 +39,8 @@ import {
 import { isfToJson } from './isf';
 import { createSynthKernel, memoryImage, type SynthKernelBuilder, type SynthKernelImage } from './kernel';
 import type { ProcWorldTruth } from './proc-truth';
-import { buildProcesses, type PageSpec, type VmObjectSpec, type WorldSpec } from './procs';
+import { buildProcesses } from './procs';
+import { demoWorld, scaleWorld, standardWorld } from './proc-worlds';
 import type { SparseMemory } from './types';
 
 export interface ScenarioDef {
@@ -391,126 +392,6 @@ export function buildScenario(name: string, opts: ScenarioOptions = {}): BuiltSc
 }
 
 // =============================================================================================
-// The processes every scenario holds (see notes/procsynth-truth.md): kernproc; launchd (1); Safari
-// (212); WebContent (230); a fork child of Safari (305). Their compressed pages are slots the
-// compressor scenario already has, named; the slots no process takes get orphan pagers.
-
-const VA = {
-  text: 0x100000000n,
-  shared: 0x200000000n,
-  sharedOther: 0x280000000n,
-  fork: 0x300000000n,
-  jit: 0x400000000n,
-  heap: 0x600000000000n,
-  heapB: 0x600000100000n,
-  stack: 0x7ff7b0000000n,
-};
-const R_X = 5;
-const RW_ = 3;
-const RWX = 7;
-
-/** the standard world over a compressor truth: slot names it needs exist in every family scenario */
-export function standardWorld(kernel: SynthKernelBuilder, ct: CompressorTruth): WorldSpec {
-  const ps = kernel.pageSize;
-  const arch = kernel.arch;
-  const hasSv = ct.sv.length > 0;
-  const has = (n: string) => ct.byName[n] !== undefined;
-  let seed = 70000 + ct.slots.length;
-  const text = (): PageSpec => ({ data: pointerPage(++seed, ps, arch).map((b, i) => (i < 64 ? 0xcf : b)) });
-  const heap = (): PageSpec => ({ data: heapPage(++seed, ps) });
-  const words = (): PageSpec => ({ data: textPage(++seed, ps) });
-  const slot = (name: string): PageSpec => ({ slot: name });
-  // the "many-k" slots of the big segment (which k are freed depends on the family)
-  const many = Object.keys(ct.byName)
-    .filter((n) => /^many-\d+$/.test(n))
-    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
-  const manySlot = (i: number): PageSpec => slot(many[i]!);
-  const sv = (value: number, orSlot: string | null): PageSpec | undefined => (hasSv ? { sv: value } : orSlot ? slot(orSlot) : undefined);
-  const obj = (id: string, pages: number, content: Record<number, PageSpec | undefined>, extra: Partial<VmObjectSpec> = {}): VmObjectSpec => {
-    const c: Record<number, PageSpec> = {};
-    for (const [k, v] of Object.entries(content)) if (v) c[Number(k)] = v;
-    return { id, pages, content: c, ...extra };
-  };
-  const objects: VmObjectSpec[] = [
-    obj('launchd-text', 4, { 0: text(), 1: text(), 2: text(), 3: text() }),
-    obj('launchd-heap', 7, {
-      0: heap(),
-      1: slot('offset0-text'),
-      2: sv(0xffffffff, 'wkdm-heap-2'),
-      4: slot('swapped-text'),
-      5: slot('wkdm-pointers'),
-      6: has('single-deadbeef') ? slot('single-deadbeef') : undefined,
-    }),
-    obj('launchd-stack', 3, { 0: heap(), 2: slot('missing-page-0') }, { pagingOffsetPages: 1 }),
-    obj('safari-text', 2, { 0: text(), 1: text() }),
-    // 300 pages: 3 chunks of 128 slots, the middle one never allocated
-    obj('safari-big', 300, {
-      124: words(),
-      125: slot('wkdm-heap'),
-      126: sv(0, null),
-      127: slot('raw-random'),
-      256: slot('sparse-pointers'),
-      257: heap(),
-      258: slot('text-utf16'),
-      ...(hasSv ? {} : { 259: slot('above-count-text') }),
-    }),
-    obj('shared', 3, { 0: words(), 1: slot('last-at-nextoffset'), 2: manySlot(0) }, { trueShare: true }),
-    // fork: Safari keeps O with needs_copy; the child got the shadow S, which overrides O's pages 2 and 3
-    obj('fork-O', 8, { 0: manySlot(1), 2: heap(), 3: manySlot(2), 4: manySlot(3), 5: words(), 6: slot('swapped-heap') }),
-    obj('fork-S', 5, { 0: heap(), 1: manySlot(4) }, { shadow: { id: 'fork-O', offsetPages: 2 } }),
-    obj('safari-stack', 2, { 0: slot('above-count-heap'), 1: heap() }),
-    obj('webcontent-heap', 2, { 0: slot(has('mzv-sparse') ? 'mzv-sparse' : 'wkdm-zero-page'), 1: sv(0, null) }),
-  ];
-  return {
-    objects,
-    procs: [
-      {
-        pid: 1,
-        ppid: 0,
-        comm: 'launchd',
-        entries: [
-          { start: VA.text, pages: 4, object: 'launchd-text', prot: R_X, maxProt: R_X },
-          { start: VA.heap, pages: 7, object: 'launchd-heap', prot: RW_, tag: 1 },
-          { start: VA.stack, pages: 3, object: 'launchd-stack', prot: RW_, tag: 30 },
-        ],
-      },
-      {
-        pid: 212,
-        ppid: 1,
-        comm: 'Safari',
-        entries: [
-          { start: VA.text, pages: 2, object: 'safari-text', prot: R_X, maxProt: R_X },
-          { start: VA.shared, pages: 3, object: 'shared', prot: RW_, maxProt: RW_ },
-          { start: VA.fork, pages: 5, object: 'fork-O', offsetPages: 2, prot: RW_, needsCopy: true },
-          { start: VA.heap, pages: 8, object: 'safari-big', offsetPages: 124, prot: RW_, tag: 2 },
-          { start: VA.heapB, pages: 4, object: 'safari-big', offsetPages: 256, prot: RW_, tag: 2 },
-          { start: VA.stack, pages: 2, object: 'safari-stack', prot: RW_, tag: 30 },
-        ],
-      },
-      {
-        pid: 230,
-        ppid: 1,
-        comm: 'com.apple.WebKit.WebContent',
-        entries: [
-          { start: VA.sharedOther, pages: 3, object: 'shared', prot: RW_, maxProt: RW_ },
-          { start: VA.jit, pages: 2, object: null, prot: RWX, maxProt: RWX },
-          { start: VA.heap, pages: 2, object: 'webcontent-heap', prot: RW_, tag: 1 },
-        ],
-      },
-      {
-        pid: 305,
-        ppid: 212,
-        comm: 'Safari',
-        entries: [
-          { start: VA.text, pages: 2, object: 'safari-text', prot: R_X, maxProt: R_X, noPte: [1] },
-          { start: VA.fork, pages: 5, object: 'fork-S', prot: RW_, noPte: [3] },
-        ],
-      },
-    ],
-  };
-}
-
-// =============================================================================================
 // Demo image: a few hundred pages with planted strings the app's demo case searches for
 
 export const DEMO_SECRET = 'UNFOLD-DEMO-SECRET';
@@ -525,81 +406,6 @@ export interface DemoImage extends BuiltScenario {
     text: string;
     owners: Array<{ pid: number; name: string; va: bigint }>;
   }>;
-}
-
-/** the demo's processes: Safari holds every planted page in its heap; the other pages are spread around */
-function demoWorld(kernel: SynthKernelBuilder, ct: CompressorTruth, plantedNames: string[]): WorldSpec {
-  const ps = kernel.pageSize;
-  let seed = 31000;
-  const data = (): PageSpec => ({ data: heapPage(++seed, ps) });
-  const text = (): PageSpec => ({ data: pointerPage(++seed, ps, kernel.arch) });
-  const names = ct.slots.filter((t) => t.kind !== 'corrupt' && t.kind !== 'encrypted?' && !plantedNames.includes(t.name)).map((t) => t.name);
-  let next = 0;
-  const take = (): PageSpec => ({ slot: names[next++]! });
-  const content = (n: number, f: (i: number) => PageSpec | undefined): Record<number, PageSpec> => {
-    const c: Record<number, PageSpec> = {};
-    for (let i = 0; i < n; i++) {
-      const v = f(i);
-      if (v) c[i] = v;
-    }
-    return c;
-  };
-  // Safari's heap: 24 pages, the planted ones among compressed, resident, zero-value and absent pages
-  const safariHeap = content(24, (i) => {
-    if (i % 6 === 1) return { slot: plantedNames[(i - 1) / 6]! };
-    if (i === 4) return data();
-    if (i === 9) return { sv: 0 };
-    if (i === 14) return undefined;
-    return take();
-  });
-  const objects: VmObjectSpec[] = [
-    { id: 'launchd-text', pages: 2, content: { 0: text(), 1: text() } },
-    { id: 'launchd-heap', pages: 10, content: content(10, (i) => (i === 0 ? data() : i === 3 ? { sv: 0xffffffff } : i === 7 ? { slot: 'demo-swapped-0' } : take())) },
-    { id: 'safari-text', pages: 3, content: { 0: text(), 1: text(), 2: text() } },
-    { id: 'safari-heap', pages: 24, content: safariHeap },
-    { id: 'shared', pages: 4, content: content(4, (i) => (i === 0 ? data() : take())), trueShare: true },
-    { id: 'webcontent-heap', pages: 16, content: content(16, (i) => (i === 2 ? { slot: 'demo-swapped-1' } : i % 5 === 0 ? { sv: 0 } : take())) },
-    { id: 'mds-heap', pages: 2, content: { 0: take(), 1: take() } },
-  ];
-  return {
-    objects,
-    procs: [
-      {
-        pid: 1,
-        ppid: 0,
-        comm: 'launchd',
-        entries: [
-          { start: VA.text, pages: 2, object: 'launchd-text', prot: R_X, maxProt: R_X },
-          { start: VA.heap, pages: 10, object: 'launchd-heap', prot: RW_, tag: 1 },
-        ],
-      },
-      {
-        pid: 98,
-        ppid: 1,
-        comm: 'mds',
-        entries: [{ start: VA.heap, pages: 2, object: 'mds-heap', prot: RW_, tag: 1 }],
-      },
-      {
-        pid: 412,
-        ppid: 1,
-        comm: 'Safari',
-        entries: [
-          { start: VA.text, pages: 3, object: 'safari-text', prot: R_X, maxProt: R_X },
-          { start: VA.shared, pages: 4, object: 'shared', prot: RW_, maxProt: RW_ },
-          { start: VA.heap, pages: 24, object: 'safari-heap', prot: RW_, tag: 2 },
-        ],
-      },
-      {
-        pid: 415,
-        ppid: 1,
-        comm: 'com.apple.WebKit.WebContent',
-        entries: [
-          { start: VA.sharedOther, pages: 4, object: 'shared', prot: RW_, maxProt: RW_ },
-          { start: VA.heap, pages: 16, object: 'webcontent-heap', prot: RW_, tag: 1 },
-        ],
-      },
-    ],
-  };
 }
 
 export function buildDemoImage(): DemoImage {
@@ -701,7 +507,18 @@ export interface ScaleImage {
   compressedBytes: number;
   /** segment truth only (prebuilt slots carry no per-slot truth) */
   truth: CompressorTruth;
+  /** with `procs`: the processes (per-process and per-region page counts only, no per-page truth) */
+  procs?: ProcWorldTruth;
   open(): OpenedImage;
+}
+
+export interface ScaleProcsOptions {
+  /** user processes (default 150) */
+  processes?: number;
+  /** map entries per process (default 40) */
+  regionsPerProcess?: number;
+  /** share of the compressed pages some process maps (default 0.9); the rest get orphan pagers */
+  owned?: number;
 }
 
 /**
@@ -717,6 +534,8 @@ export function buildScaleImage(opts: {
   poolSize?: number;
   /** the same pages swapped out instead (core/synth/swap.ts): per-segment changes, and what to add to the kernel */
   vary?: { kernel?: (k: SynthKernelBuilder) => void; segment?: (s: SegmentSpec) => void; spec?: Partial<CompressorSpec> };
+  /** processes over the slots (the attribution benchmark) */
+  procs?: ScaleProcsOptions;
 }): ScaleImage {
   const arch = opts.arch ?? 'x86_64';
   const def = arch === 'arm64' ? scenarioDef('F9-arm64') : scenarioDef('F9-x86_64');
@@ -813,7 +632,7 @@ export function buildScaleImage(opts: {
     });
     opts.vary?.segment?.(segments[i]!);
   }
-  const truth = buildCompressor(kernel, {
+  const comp = buildCompressorDetailed(kernel, {
     family: def.family,
     xnu: def.xnu,
     segmentsLimit: nseg + 2,
@@ -822,8 +641,9 @@ export function buildScaleImage(opts: {
     sv: [{ value: 0, refs: Math.floor(opts.pages / 20) }],
     ...opts.vary?.spec,
   });
+  const procs = opts.procs ? buildProcesses(kernel, def.xnu, comp, scaleWorld(kernel, comp.liveSlots, Math.floor(opts.pages / 20), opts.procs, s0), { light: true }).truth : undefined;
   const image = kernel.finish();
-  return { image, pages: opts.pages, segments: nseg, compressedBytes, truth, open: () => openSynthImage(image) };
+  return { image, pages: opts.pages, segments: nseg, compressedBytes, truth: comp.truth, ...(procs ? { procs } : {}), open: () => openSynthImage(image) };
 }
 
 /**

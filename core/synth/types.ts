@@ -53,6 +53,8 @@ export interface SynthKernel {
   writeU16(va: bigint, v: number): void;
   writeU32(va: bigint, v: number): void;
   writeU64(va: bigint, v: bigint): void;
+  /** bytes at a VA through the builder's own mapping */
+  readVa(va: bigint, length: number): Uint8Array;
   finish(): SynthImage;
 }
 

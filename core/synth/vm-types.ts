@@ -409,8 +409,10 @@ export function vmUserTypes(era: VmEra): VmTypes {
     .add('reusable_page_count', U32, 4)
     .add(era.voCopy ? 'vo_copy' : 'copy', ptr(struct('vm_object')), 8)
     .add('shadow', ptr(struct('vm_object')), 8);
-  if (era.pagerBeforeUn2) obj.add('pager', VOIDP, 8).add('vo_un2', union(un2), 8);
-  else obj.add('vo_un2', union(un2), 8).add('pager', VOIDP, 8);
+  // memory_object_t: every pager starts with the generic header (§4.1)
+  const pagerT = ptr(struct('memory_object'));
+  if (era.pagerBeforeUn2) obj.add('pager', pagerT, 8).add('vo_un2', union(un2), 8);
+  else obj.add('vo_un2', union(un2), 8).add('pager', pagerT, 8);
   obj.add('paging_offset', U64, 8).add('pager_control', VOIDP, 8).add('copy_strategy', U32, 4).add('paging_in_progress', U16, 2).add('activity_in_progress', U16, 2);
   obj.bits(U32, 4, [
     ['all_wanted', 11],

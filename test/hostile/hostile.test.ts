@@ -12,7 +12,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { main } from '../../core/cli/main';
 import { buildDemoImage, buildScenario, saveSynthImage, type DemoImage } from '../../core/synth/scenarios';
-import { writeVmware } from '../../core/synth/containers';
+import { writeLime, writeVmware } from '../../core/synth/containers';
+import { SparseMemoryImpl } from '../../core/synth/memory';
+import { openCase } from '../../core/case';
 
 let dir: string;
 let image: string;
@@ -198,6 +200,35 @@ describe('every walking command prints the case\'s problems (issue 9 item 3)', (
     expect(m.compressor.consistency.ok).toBe(false);
   });
 
+  it('an unreadable c_segments table page: every command says so, no slot is invented, exit 4', async () => {
+    // the demo image as a LiME file without the physical page that holds the c_segments table
+    const c = await openCase(image, { symbols: isf, threads: 0 });
+    const table = c.plan.header.table;
+    const page = Math.floor(c.kernel.space.translate(BigInt(table)) / 4096) * 4096;
+    await c.close();
+    const chunks: Array<{ start: number; data: Uint8Array }> = [];
+    for (const ch of demo.image.memory.chunks) {
+      const end = ch.start + ch.data.length;
+      if (page < ch.start || page >= end) chunks.push(ch);
+      else {
+        if (page > ch.start) chunks.push({ start: ch.start, data: ch.data.subarray(0, page - ch.start) });
+        if (page + 4096 < end) chunks.push({ start: page + 4096, data: ch.data.subarray(page + 4096 - ch.start) });
+      }
+    }
+    const lime = path.join(dir, 'no-table.lime');
+    writeLime(new SparseMemoryImpl(demo.image.memory.size, chunks), lime);
+    guard(lime);
+    const problem = `c_segments entries 0–7 at ${table} are not present in the image`;
+    for (const cmd of [['slots', '--json'], ['segments'], ['search', '--string', 'UNFOLD-DEMO-SECRET', '--json']]) {
+      const r = await run([cmd[0]!, lime, '--symbols', isf, ...cmd.slice(1), '--threads', '0']);
+      expect(r.code).toBe(4);
+      expect(problemLines(r.err)).toEqual([problem]);
+      expect(r.err).toContain(`unfold: consistency: segments read vs c_segment_count: expected ${demo.truth.segments.length}, found 0 — ${demo.truth.segments.length} segment(s) in use could not be read from the c_segments table (see the problems)\n`);
+      // nothing from the unreadable table is listed: only single-value table hits could remain
+      for (const line of r.out.split('\n').filter(Boolean)) expect(JSON.parse(line).segment).toBe(-1);
+    }
+  });
+
   it('a rejected table entry and a missing buffer page are printed by slots as by info', async () => {
     const sc = buildScenario('F4-x86_64');
     const p = await saveSynthImage(sc.image, dir, 'f4');
@@ -240,8 +271,8 @@ describe('runaway regexes (issue 9 item 8)', () => {
     ['(\\x00+)+\\x01', '\\x00+\\x01'],
   ]) {
     it(`--regex '${re}' searches every page within 60 s, with the hits of '${tame}'`, async () => {
-      const r = await spawnCli(['search', image, '--symbols', isf, '--regex', re, '--threads', '2', '--json'], {}, 60_000);
-      expect(r.killed).toBe(false);
+      const r = await run(['search', image, '--symbols', isf, '--regex', re!, '--threads', '2', '--json']);
+      expect(r.ms).toBeLessThan(60_000);
       expect(r.code).toBe(0);
       expect(r.err).toBe('');
       const t = await run(['search', image, '--symbols', isf, '--regex', tame, '--json', '--threads', '0']);
@@ -366,14 +397,47 @@ describe.skipIf(!hasXz)('an xz bomb (issue 9 item 10; skipped without the xz com
     expect(r.err).toBe(`unfold: ${bomb}: its xz data declares ${2 ** 31} bytes, more than the ${512 * 1048576}-byte limit for a symbol table; not read\n`);
   }, 60_000);
 
+  it('an index that under-declares its data is caught from the LZMA2 chunk headers, before decompressing', async () => {
+    const z = Buffer.from(spawnSync('xz', ['-z', '-c', '-T1', '-0'], { input: Buffer.alloc(64 * 1048576), maxBuffer: 1 << 26 }).stdout as Buffer);
+    // the index: indicator 0, one record, unpadded size, uncompressed size 64 MiB = 80 80 80 20
+    const footer = z.length - 12;
+    const idx = footer - (z.readUInt32LE(footer + 4) + 1) * 4;
+    const at = z.indexOf(Buffer.from([0x80, 0x80, 0x80, 0x20]), idx);
+    expect(at).toBeGreaterThan(idx);
+    z[at + 3] = 0x01; // now it declares 2 MiB
+    const forged = path.join(dir, 'forged.json.xz');
+    writeFileSync(forged, z);
+    const t = Date.now();
+    const r = await run(['info', image, '--symbols', forged, '--threads', '0']);
+    expect(Date.now() - t).toBeLessThan(15_000);
+    expect(r.code).toBe(3);
+    expect(r.err).toBe(`unfold: ${forged}: xz data is damaged (the index declares a block of 2097152 bytes, its data holds 67108864)\n`);
+  }, 60_000);
+
   it('in a folder the bomb is skipped and the good ISF is used', async () => {
     const folder = path.join(dir, 'bomb-folder');
     mkdirSync(folder);
     writeFileSync(path.join(folder, 'a-bomb.json.xz'), bombBytes());
     copyFileSync(isf, path.join(folder, 'b-good.json'));
-    const r = await run(['info', image, '--symbols', folder, '--json', '--threads', '0']);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.out).symbols).toBe(path.join(folder, 'b-good.json'));
+    const cacheFile = path.join(dir, 'isf-index.json');
+    process.env.UNFOLD_ISF_CACHE = cacheFile;
+    try {
+      const r = await run(['info', image, '--symbols', folder, '--json', '--threads', '0']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out).symbols).toBe(path.join(folder, 'b-good.json'));
+      // the bomb is remembered as unreadable (by path, size and mtime), so later opens do not read it again
+      const entries = JSON.parse(readFileSync(cacheFile, 'utf8')).entries as Record<string, { banner: string | null; error?: string }>;
+      const bombKey = Object.keys(entries).find((k) => k.startsWith(path.join(folder, 'a-bomb.json.xz') + '\u0000'))!;
+      expect(entries[bombKey]).toEqual({
+        banner: null,
+        versionAddress: null,
+        error: `${path.join(folder, 'a-bomb.json.xz')}: its xz data declares ${2 ** 31} bytes, more than the ${512 * 1048576}-byte limit for a symbol table; not read`,
+      });
+      const again = await run(['info', image, '--symbols', folder, '--json', '--threads', '0']);
+      expect(again.code).toBe(0);
+    } finally {
+      process.env.UNFOLD_ISF_CACHE = 'off';
+    }
   }, 60_000);
 });
 
@@ -381,6 +445,8 @@ describe('exit statuses (issue 9 item 11, issue 14 CLI)', () => {
   const usage: Array<[string[], string]> = [
     [['slots', 'IMG', '--threads', 'abc'], 'unfold: --threads must be a whole number from 0 to 256, got "abc"\n'],
     [['slots', 'IMG', '--threads=-3'], 'unfold: --threads must be a whole number from 0 to 256, got "-3"\n'],
+    [['info', 'IMG', '--threads', '-3'], 'unfold: --threads must be a whole number from 0 to 256, got "-3"\n'],
+    [['slots', 'IMG', '--segment', '-1'], 'unfold: --segment must be a whole number ≥ 0, got "-1"\n'],
     [['strings', 'IMG', '--min', '0'], 'unfold: --min must be a whole number from 1 to 4096, got "0"\n'],
     [['slots', 'IMG', '--segment', 'abc'], 'unfold: --segment must be a whole number ≥ 0, got "abc"\n'],
     [['slots', 'IMG', '--segment=-1'], 'unfold: --segment must be a whole number ≥ 0, got "-1"\n'],

@@ -7,8 +7,8 @@ import { walkCompressor } from '../../core/darwin/compressor';
 import { fromIsfObject } from '../../core/symbols/isf';
 import { fieldOffset, hasField, readField, sizeOfStruct } from '../../core/symbols/struct';
 import type { SymbolTable } from '../../core/symbols/types';
-import type { PageTruth, ProcWorldTruth } from '../../core/synth/proc-truth';
-import { buildDemoImage, buildScenario, DEMO_SECRET, PROC_SCENARIO_NAMES, SCENARIO_NAMES, type BuiltScenario } from '../../core/synth/scenarios';
+import { expectedMapsRecords, expectedProcsRecords, expectedSlotOwners, procdumpFileName, truthToJson, type PageTruth, type ProcWorldTruth } from '../../core/synth/proc-truth';
+import { buildDemoImage, buildScaleImage, buildScenario, DEMO_SECRET, PROC_SCENARIO_NAMES, SCENARIO_NAMES, type BuiltScenario } from '../../core/synth/scenarios';
 import type { VirtualSpace } from '../../core/translate/types';
 
 const hash = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -56,6 +56,9 @@ function context(name: string | BuiltScenario): Ctx {
 
 const ge = (x: [number, number], a: number, b = 0) => x[0] > a || (x[0] === a && x[1] >= b);
 
+/** arm64e: a kernel pointer with bit 55 set gets bits 47–63 forced to one (47-bit VAs); x86_64 as is */
+const strip = (c: Ctx, v: bigint): bigint => (c.b.image.arch === 'arm64' && (v >> 55n) & 1n ? v | (((1n << 64n) - 1n) ^ ((1n << 47n) - 1n)) : v);
+
 /** independent user page-table walk: x86_64 4-level 4 KiB; arm64 TTBR0 16 KiB, T0SZ 17 */
 function userTranslate(c: Ctx, root: number, va: bigint): number {
   const u64 = (at: number) => new DataView(c.phys(at, 8).buffer).getBigUint64(0, true);
@@ -90,12 +93,22 @@ function cSlotVa(c: Ctx, segVa: bigint, slot: number): bigint {
   return arr + BigInt((slot & 63) * stride);
 }
 
-/** c_slot.c_packed_ptr at `slotVa` → slot mapping address, by docs/compressor.md §5.1 / docs/process-memory.md §6.3 */
+/**
+ * c_slot.c_packed_ptr at `slotVa` → slot mapping address, by docs/compressor.md §5.1 / docs/process-memory.md §6.3:
+ * x86_64 36 bits from bit 28, arm64 33 bits from bit 31, both (packed << 2) + base; the 12-byte M1
+ * popcount slot keeps the pointer itself in 47 bits from bit 49, sign-extended.
+ */
 function backPointerAt(c: Ctx, slotVa: bigint): bigint {
-  const raw = BigInt(readField(c.sym, c.space.read(slotVa, sizeOfStruct(c.sym, 'c_slot')), 0, 'c_slot', 'c_packed_ptr') as bigint | number);
-  if (sizeOfStruct(c.sym, 'c_slot') === 12) return BigInt.asUintN(64, BigInt.asIntN(47, raw)); // stored unpacked, sign-extended
-  if (c.b.image.arch === 'x86_64') return (raw << 2n) + 0xffffff7f80000000n;
-  return (raw << 2n) + 0xfffffe0000000000n;
+  const stride = sizeOfStruct(c.sym, 'c_slot');
+  const b = c.space.read(slotVa, stride);
+  let raw = 0n;
+  for (let i = stride - 1; i >= 0; i--) raw = (raw << 8n) | BigInt(b[i]!);
+  if (stride === 12) {
+    const v = (raw >> 49n) & ((1n << 47n) - 1n);
+    return v & (1n << 46n) ? v | (((1n << 64n) - 1n) ^ ((1n << 47n) - 1n)) : v;
+  }
+  if (c.b.image.arch === 'x86_64') return ((raw >> 28n) << 2n) + 0xffffff7f80000000n;
+  return (((raw >> 31n) & ((1n << 33n) - 1n)) << 2n) + 0xfffffe0000000000n;
 }
 
 function allPages(p: ProcWorldTruth): Array<{ pid: number; page: PageTruth }> {
@@ -144,8 +157,27 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
     const head = c.g('tasks');
     const tasks: bigint[] = [];
     for (let t = c.space.readU64(head); t !== head && tasks.length < 20; t = c.f('task', t, 'tasks.next')) tasks.push(t);
-    expect(tasks).toEqual([...c.p.processes].map((p) => p.task));
-    expect(c.space.readU64(head + 8n)).toBe(c.p.processes[4]!.task);
+    // every listed process's task, oldest first, then the stray corpse task whose proc is on no list
+    expect(tasks).toEqual([...c.p.processes.map((p) => p.task), ...c.p.strayTasks.map((t) => t.task)]);
+    expect(c.space.readU64(head + 8n)).toBe(c.p.strayTasks[0]!.task);
+    expect(c.p.strayTasks.map((t) => [t.pid, t.ppid, t.name])).toEqual([[480, 1, 'ReportCrash']]);
+    const stray = c.p.strayTasks[0]!;
+    const strayProc = c.p.rules.procTask === 'P4' ? stray.task - c.space.readU64(c.g('proc_struct_size')) : c.f('task', stray.task, 'bsd_info');
+    expect(strayProc).toBe(stray.proc);
+    expect(Number(c.f('proc', stray.proc, 'p_pid'))).toBe(480);
+    expect(order).not.toContain(stray.proc);
+    expect(Number(c.space.readU32(c.g('tasks_count')))).toBe(6);
+    expect(Number(c.space.readU32(c.g('nprocs')))).toBe(5);
+    // zombproc: the exited child, no task
+    expect(c.p.zombies.map((z) => [z.pid, z.ppid, z.name])).toEqual([[260, 212, 'com.apple.WebKit']]);
+    const z = c.space.readU64(c.g('zombproc'));
+    expect(z).toBe(c.p.zombies[0]!.proc);
+    expect(c.f('proc', z, 'p_list.le_next')).toBe(0n);
+    expect(c.f('proc', z, 'p_list.le_prev')).toBe(c.g('zombproc'));
+    expect([Number(c.f('proc', z, 'p_pid')), Number(c.f('proc', z, 'p_stat'))]).toEqual([260, 5]);
+    if (c.p.rules.procTask === 'P4') expect(c.f('proc', z, 'p_lflag') & 2n).toBe(0n);
+    else expect(c.f('proc', z, 'task')).toBe(0n);
+    expect(order).not.toContain(z);
   });
 
   it('proc → task → map → pmap by the version rule, names and pids by field name', () => {
@@ -166,7 +198,7 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
         expect(p.task).toBe(p.proc + size);
         expect(c.f('proc', p.proc, 'p_lflag') & 2n).toBe(2n);
       } else {
-        expect(c.f('proc', p.proc, 'task')).toBe(p.task);
+        expect(strip(c, c.f('proc', p.proc, 'task'))).toBe(p.task);
         expect(c.f('task', p.task, 'bsd_info')).toBe(p.proc);
       }
       if (rule === 'P3' || rule === 'P4') {
@@ -174,8 +206,13 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
         expect(c.f('proc_ro', ro, 'pr_proc')).toBe(p.proc);
         expect(c.f('proc_ro', ro, 'pr_task')).toBe(p.task);
       }
-      expect(c.f('task', p.task, 'map')).toBe(p.map);
-      expect(c.f('_vm_map', p.map, 'pmap')).toBe(p.pmap);
+      expect(strip(c, c.f('task', p.task, 'map'))).toBe(p.map);
+      expect(strip(c, c.f('_vm_map', p.map, 'pmap'))).toBe(p.pmap);
+      if (c.b.image.arch === 'arm64' && ge(c.xnu, 7195)) {
+        // signed, not plain: the raw field differs from the VA in its upper bits
+        expect(c.f('task', p.task, 'map')).not.toBe(p.map);
+        expect(c.f('_vm_map', p.map, 'pmap') !== p.pmap).toBe(ge(c.xnu, 11417));
+      }
       const root = c.b.image.arch === 'x86_64' ? c.f('pmap', p.pmap, 'pm_cr3') : c.f('pmap', p.pmap, 'ttep');
       expect(Number(root)).toBe(p.pmapRoot);
       expect(Number(c.f('_vm_map', p.map, 'hdr.page_shift'))).toBe(Math.log2(p.pageSize));
@@ -192,7 +229,7 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
       expect(n).toBe(p.regions.length);
       let at = c.f('_vm_map', p.map, 'hdr.links.next');
       let prev = head;
-      const got: Array<{ start: bigint; end: bigint; prot: string; object: bigint | null; offset: bigint; tag: number }> = [];
+      const got: Array<{ start: bigint; end: bigint; prot: string; object: bigint | null; submap: bigint | null; offset: bigint; tag: number }> = [];
       while (at !== head && got.length <= n) {
         expect(c.f('vm_map_entry', at, 'links.prev')).toBe(prev);
         const R = (fld: string) => c.f('vm_map_entry', at, fld);
@@ -200,38 +237,51 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
         let object: bigint;
         let offset: bigint;
         let tag: number;
+        let isSub: boolean;
         switch (e) {
           case 'E1':
-            object = R('object.vm_object');
+            object = R('object.vm_object'); // the union: the submap pointer when is_sub_map
             offset = R('offset');
             tag = Number(R('alias'));
+            isSub = R('is_sub_map') === 1n;
             break;
           case 'E2':
             object = R('vme_object.vmo_object');
             offset = R('vme_offset') & ~0xfffn;
             tag = Number(R('vme_offset') & 0xfffn);
+            isSub = R('is_sub_map') === 1n;
             break;
           case 'E3':
             object = R('vme_object.vmo_object');
             offset = R('vme_offset') << 12n;
             tag = Number(R('vme_alias'));
+            isSub = R('is_sub_map') === 1n;
             break;
           default: {
             const word = R('vme_object_value');
-            expect(word & 2n).toBe(0n); // not a submap
+            isSub = (word & 2n) !== 0n;
             const packed = word >> 32n;
-            object = packed === 0n ? 0n : (packed << 6n) + packBase;
+            // a submap: the word with the two low bits cleared; an object: the packed upper half
+            object = isSub ? word & ~3n : packed === 0n ? 0n : (packed << 6n) + packBase;
             offset = R('vme_offset') << 12n;
             tag = Number(R('vme_alias'));
           }
         }
         const s = (v: number) => (v & 1 ? 'r' : '-') + (v & 2 ? 'w' : '-') + (v & 4 ? 'x' : '-');
-        got.push({ start: R('links.start'), end: R('links.end'), prot: s(prot), object: object === 0n ? null : object, offset, tag });
+        got.push({ start: R('links.start'), end: R('links.end'), prot: s(prot), object: isSub || object === 0n ? null : object, submap: isSub ? object : null, offset, tag });
         prev = at;
         at = R('links.next');
       }
       expect(c.f('_vm_map', p.map, 'hdr.links.prev')).toBe(prev);
-      expect(got).toEqual(p.regions.map((r) => ({ start: r.start, end: r.end, prot: r.protection, object: r.object, offset: r.offset, tag: r.tag })));
+      expect(got).toEqual(p.regions.map((r) => ({ start: r.start, end: r.end, prot: r.protection, object: r.object, submap: r.submap, offset: r.offset, tag: r.tag })));
+      // a submap is a _vm_map whose entries lead to the objects the truth found the pages in
+      for (const r of p.regions.filter((x) => x.submap !== null)) {
+        const first = c.f('_vm_map', r.submap!, 'hdr.links.next');
+        const objs = new Set(r.pages.filter((x) => x.object !== null && x.depth === 0).map((x) => x.object));
+        expect(objs.size).toBe(2);
+        expect(Number(c.f('_vm_map', r.submap!, 'hdr.nentries'))).toBe(2);
+        expect(c.f('vm_map_entry', first, 'links.start')).toBe(0n);
+      }
     }
   });
 
@@ -382,6 +432,13 @@ describe.each(PROC_SCENARIO_NAMES.map((n) => [n]))('%s', (name) => {
       { pid: 212, va: 0x200000000n + BigInt(c.p.pageSize) },
       { pid: 230, va: 0x280000000n + BigInt(c.p.pageSize) },
     ]);
+    // the shared region submap: its slot pages belong to every process that maps it, at the same VA
+    const launchd = c.p.processes.find((x) => x.pid === 1)!;
+    const region = launchd.regions.find((r) => r.submap !== null)!;
+    expect(region.pages.map((x) => x.state)).toEqual(['resident', 'resident', 'compressed', 'absent', 'compressed', c.b.truth.sv.length ? 'single' : 'compressed', 'compressed']);
+    const dyldSlot = region.pages[2]!;
+    expect(s(dyldSlot.segment, dyldSlot.slot).owners).toEqual([1, 212, 230, 305].map((pid) => ({ pid, va: 0x7ff800000000n + 2n * BigInt(c.p.pageSize) })));
+    if (c.b.truth.sv.length) expect(c.p.sv.find((x) => x.index === region.pages[5]!.svIndex)!.owners.map((o) => o.pid)).toEqual([1, 212, 230, 305]);
     // unowned slots: in orphan pagers (no map reaches them) and one in a mapped object outside every window
     const unowned = c.p.slots.filter((x) => x.owners.length === 0);
     const pagerOf = new Map(c.p.pagers.map((x) => [x.pager, x]));
@@ -438,5 +495,74 @@ describe('demo image', () => {
       expect([v & 0x3fffff, v >>> 22]).toEqual([t.segment + 1, t.slot]);
     }
     expect(c.p.processes.map((p) => `${p.pid} ${p.name}`)).toEqual(['0 kernel_task', '1 launchd', '98 mds', '412 Safari', '415 com.apple.WebKit']);
+  });
+});
+
+describe('scale image with processes (for the attribution benchmark)', () => {
+  it('maps most prebuilt slots into processes; every back-pointer of every segment names its slot', () => {
+    const s = buildScaleImage({ pages: 4000, procs: { processes: 12, regionsPerProcess: 10 } });
+    const p = s.procs!;
+    expect(p.processes).toHaveLength(13);
+    expect(p.processes.slice(1).every((x) => x.regions.length >= 10 && x.regions.every((r) => r.pages.length === 0))).toBe(true);
+    const total = { resident: 0, compressed: 0, single: 0, swapped: 0, absent: 0 };
+    for (const x of p.processes) for (const k of Object.keys(total) as Array<keyof typeof total>) total[k] += x.counts[k];
+    // 90% of the slots are mapped (shared objects count once per mapper), the other 10% sit in orphan pagers
+    expect(total.compressed).toBeGreaterThan(4000 * 0.85);
+    const orphanOccupied = p.pagers.filter((x) => !x.mapped).reduce((n, x) => n + x.occupied, 0);
+    expect(orphanOccupied).toBeGreaterThanOrEqual(400);
+    expect(total.single).toBeGreaterThan(0);
+    expect(new Set(p.pagers.map((x) => x.storage))).toEqual(new Set(['embedded', 'direct', 'indirect']));
+    const o = s.open();
+    const sym = fromIsfObject(s.image.isf, 'scale');
+    const table = o.space.readU64(sym.symbolAddress('c_segments')! + s.image.slide);
+    const fixed = o.space.readU32(sym.symbolAddress('c_seg_fixed_array_len')! + s.image.slide);
+    let checked = 0;
+    for (let seg = 0; seg < s.segments; seg++) {
+      const segVa = o.space.readU64(table + BigInt(seg * 8));
+      const bytes = o.space.read(segVa, sizeOfStruct(sym, 'c_segment'));
+      const next = Number(readField(sym, bytes, 0, 'c_segment', 'c_nextslot'));
+      const varArr = readField(sym, bytes, 0, 'c_segment', 'c_slot_var_array') as bigint;
+      for (let slot = 0; slot < next; slot++) {
+        const at = slot < fixed ? segVa + BigInt(fieldOffset(sym, 'c_segment', 'c_slot_fixed_array') + slot * 8) : varArr + BigInt((slot - fixed) * 8);
+        const raw = o.space.readU64(at);
+        const v = o.space.readU32(((raw >> 28n) << 2n) + 0xffffff7f80000000n);
+        expect([v & 0x3fffff, v >>> 22]).toEqual([seg + 1, slot]);
+        checked++;
+      }
+    }
+    expect(checked).toBe(4000);
+  });
+});
+
+describe('CLI-shaped expectations from the truth', () => {
+  it('procs, maps, slot owners and dump names in the issue 11 contract shapes', () => {
+    const p = buildScenario('F9-x86_64').procs!;
+    const procs = expectedProcsRecords(p);
+    expect(procs.map((x) => [x.pid, x.ppid, x.name])).toEqual([
+      [0, 0, 'kernel_task'],
+      [1, 0, 'launchd'],
+      [212, 1, 'Safari'],
+      [230, 1, 'com.apple.WebKit'],
+      [305, 212, 'Safari'],
+    ]);
+    expect(procs[1]!.task).toMatch(/^0x[0-9a-f]+$/);
+    expect(procs[1]!.pages).toEqual({ resident: 8, compressed: 7, single: 2, swapped: 1, absent: 3 });
+    expect(procs[0]!.pages).toEqual({ resident: 0, compressed: 0, single: 0, swapped: 0, absent: 0 });
+    const maps = expectedMapsRecords(p, 230);
+    expect(maps).toEqual([
+      { start: '0x280000000', end: '0x280003000', protection: 'rw-', pages: { resident: 1, compressed: 2, single: 0, swapped: 0, absent: 0 } },
+      { start: '0x400000000', end: '0x400002000', protection: 'rwx', pages: { resident: 0, compressed: 0, single: 0, swapped: 0, absent: 2 } },
+      { start: '0x600000000000', end: '0x600000002000', protection: 'rw-', pages: { resident: 0, compressed: 1, single: 1, swapped: 0, absent: 0 } },
+      { start: '0x7ff800000000', end: '0x7ff800007000', protection: 'r-x', pages: { resident: 2, compressed: 3, single: 1, swapped: 0, absent: 1 } },
+    ]);
+    const shared = p.processes.find((x) => x.pid === 230)!.regions[0]!.pages[1]!;
+    expect(expectedSlotOwners(p, shared.segment!, shared.slot!)).toEqual([
+      { pid: 212, va: '0x200001000' },
+      { pid: 230, va: '0x280001000' },
+    ]);
+    const json = JSON.parse(truthToJson(p)) as { processes: Array<{ pid: number; task: string; regions: Array<{ start: string; pages: Array<{ va: string }> }> }> };
+    expect(json.processes[1]!.task).toBe(procs[1]!.task);
+    expect(json.processes[3]!.regions[0]!.pages[1]!.va).toBe('0x280001000');
+    expect(procdumpFileName(230, p.processes.find((x) => x.pid === 230)!.regions[2]!)).toBe('pid.230.vma.0x600000000000-0x600000002000.dmp');
   });
 });
