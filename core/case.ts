@@ -181,7 +181,9 @@ export class Case {
     const image = await openImage(imagePath);
     // threads start loading while the kernel is found, so they are ready when decoding begins
     const threads = opts.threads ?? defaultThreads();
-    const pool = threads > 0 ? new WorkerPool(threads) : null;
+    // (a case opened without decoding starts its threads only when something needs them: on a busy
+    // host, loading them would cost the one page or the summary more than they save)
+    const pool = threads > 0 && opts.decode !== 'never' ? new WorkerPool(threads) : null;
     try {
       throwIfAborted(opts.signal);
       progress({ phase: 'discover', done: 0, total: 1, message: 'finding the kernel' });
@@ -272,7 +274,8 @@ export class Case {
   private async *segmentResults<R>(make: (base: SegmentJob) => Job, run: RunOptions, phase: Progress['phase'], only?: SegmentPlan[]): AsyncGenerator<[SegmentPlan, R]> {
     const segs = only ?? this.decodable();
     const total = segs.length;
-    const pool = this.workers();
+    // counting kinds only copies buffers: the calling thread does it sooner than threads still loading
+    const pool = phase === 'kinds' ? null : this.workers();
     const window = Math.max(2, (pool?.size ?? 1) * 3);
     const pending: Promise<R>[] = [];
     let next = 0;
