@@ -4,11 +4,14 @@
 // compress — categories real-file (ELF/library pages), process-heap and ascii-text with
 // returnValue > 0 for xnu-2422 and for xnu-11417; no zero or single-value pages. LZ4: every 16 KiB
 // block of each encoder (xnu's, liblz4's). Each figure is the median of several timed rounds.
+// lz4VsLiblz4 compares with liblz4 measured in the same run (`lz4 -b`, when the command is installed).
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lz4DecodeBlock } from '../core/codecs/lz4';
+import { lz4DecodeBlock, lz4Kernel } from '../core/codecs/lz4';
 import { wkdmCompress, wkdmDecompress } from '../core/codecs/wkdm';
 
 // Reference figures from test/fixtures/vectors/README.md (2 vCPU EPYC, single thread, pages/s).
@@ -60,11 +63,13 @@ function loadSets() {
   }
   const lzXnu: Uint8Array[] = [];
   const lzLib: Uint8Array[] = [];
+  const lzLibPages: Uint8Array[] = [];
   for (const c of manifest) {
     if (c.codec !== 'lz4' || c.returnValue <= 0 || !c.compressed) continue;
     (c.variant.startsWith('liblz4') ? lzLib : lzXnu).push(read(c.compressed));
+    if (c.variant.startsWith('liblz4')) lzLibPages.push(read(c.input!));
   }
-  return { pages, s2422, s11417, lzXnu, lzLib };
+  return { pages, s2422, s11417, lzXnu, lzLib, lzLibPages };
 }
 
 interface Bench {
@@ -104,13 +109,41 @@ function measureAll(benches: Bench[], rounds: number, ms: number): void {
   }
 }
 
+/**
+ * liblz4 measured live: `lz4 -b1 -B16384` (LZ4_compress_default blocks of 16 KiB, decoded with
+ * LZ4_decompress_safe) on the very pages whose liblz4 blocks the decoder is timed on, or null when
+ * the lz4 command is not installed (the bench says so; nothing needs it). lz4 -b reports its fastest
+ * wall-clock loop, so the decoder's figure it is compared with is taken the same way (fastest
+ * wall-clock window), with the two measurements alternating so that load on a shared host hits both.
+ */
+function liblz4Reference(pages: Uint8Array[]): { decodeMBps: () => number | null; version: string } | null {
+  const probe = spawnSync('lz4', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return null;
+  const version = /v(\d+\.\d+\.\d+)/.exec(probe.stdout + probe.stderr)?.[1] ?? 'unknown';
+  const dir = mkdtempSync(path.join(tmpdir(), 'unfold-lz4ref-'));
+  const file = path.join(dir, 'pages.bin');
+  const all = new Uint8Array(pages.length * 16384);
+  pages.forEach((p, i) => all.set(p, i * 16384));
+  writeFileSync(file, all);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return {
+    version,
+    decodeMBps() {
+      const r = spawnSync('lz4', ['-q', '-b1', '-i1', '-B16384', file], { encoding: 'utf8' });
+      // "-1       326204 (2.511) 467.63 MB/s 1776.5 MB/s  pages.bin": compression, then decompression
+      const m = /\)\s+[\d.]+\s+MB\/s\s+([\d.]+)\s+MB\/s/.exec(r.stdout + r.stderr);
+      return r.status === 0 && m ? Number(m[1]) : null;
+    },
+  };
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
 export async function run(opts: { json: boolean; quick: boolean }): Promise<Record<string, number | string>> {
-  const { pages, s2422, s11417, lzXnu, lzLib } = loadSets();
+  const { pages, s2422, s11417, lzXnu, lzLib, lzLibPages } = loadSets();
   const rounds = opts.quick ? 3 : 7;
   const ms = opts.quick ? 40 : 150;
   const page = new Uint8Array(4096);
@@ -123,8 +156,8 @@ export async function run(opts: { json: boolean; quick: boolean }): Promise<Reco
   const comp = (variant: 'xnu-2422' | 'xnu-3247') => () => {
     for (let i = 0; i < pages.length; i++) wkdmCompress(pages[i]!, out, { pageSize: 4096, variant });
   };
-  const lz = (blocks: Uint8Array[]) => () => {
-    for (let i = 0; i < blocks.length; i++) lz4DecodeBlock(blocks[i]!, page16);
+  const lz = (blocks: Uint8Array[], kernel?: 'asm.js') => () => {
+    for (let i = 0; i < blocks.length; i++) lz4DecodeBlock(blocks[i]!, page16, kernel);
   };
 
   const bench = (pass: () => void, count: number): Bench => ({ pass, count, rates: [] });
@@ -135,6 +168,7 @@ export async function run(opts: { json: boolean; quick: boolean }): Promise<Reco
     c11417: bench(comp('xnu-3247'), pages.length),
     lXnu: bench(lz(lzXnu), lzXnu.length),
     lLib: bench(lz(lzLib), lzLib.length),
+    lAsm: bench(lz(lzLib, 'asm.js'), lzLib.length),
   };
   measureAll(Object.values(b), rounds, ms);
   const d2422 = median(b.d2422.rates);
@@ -143,9 +177,33 @@ export async function run(opts: { json: boolean; quick: boolean }): Promise<Reco
   const c11417 = median(b.c11417.rates);
   const lXnu = median(b.lXnu.rates);
   const lLib = median(b.lLib.rates);
+  const lAsm = median(b.lAsm.rates);
 
   const r = (x: number): number => Math.round(x);
   const q = (x: number): number => Math.round(x * 1000) / 1000;
+
+  // live liblz4 reference, alternating with wall-clock windows of this decoder on the same blocks
+  const ref = liblz4Reference(lzLibPages);
+  let refMBps = 0;
+  let oursWallMBps = 0;
+  if (ref) {
+    const pass = lz(lzLib);
+    const windowMs = opts.quick ? 300 : 600;
+    for (let round = 0; round < (opts.quick ? 2 : 4); round++) {
+      refMBps = Math.max(refMBps, ref.decodeMBps() ?? 0);
+      for (let w = 0; w < 2; w++) {
+        let done = 0;
+        const t0 = performance.now();
+        let t = t0;
+        do {
+          pass();
+          done += lzLib.length;
+          t = performance.now();
+        } while (t - t0 < windowMs);
+        oursWallMBps = Math.max(oursWallMBps, (done * 16384) / 1e3 / (t - t0));
+      }
+    }
+  }
   const worst = (a: number, b: number): number => Math.min(a, b);
   const result: Record<string, number | string> = {
     wkdmBenchPages: pages.length,
@@ -166,8 +224,18 @@ export async function run(opts: { json: boolean; quick: boolean }): Promise<Reco
     lz4DecodeMBPerSec: q((worst(lXnu, lLib) * 16384) / 1e6),
     lz4DecodeXnuBlocksPagesPerSec: r(lXnu),
     lz4DecodeLiblz4BlocksPagesPerSec: r(lLib),
+    lz4DecodeAsmJsFallbackPagesPerSec: r(lAsm),
+    lz4DecodeKernel: lz4Kernel(),
     lz4DecodeVsLiblz4: q(worst(lXnu / REF.liblz4.xnu, lLib / REF.liblz4.liblz4)),
   };
+  if (ref && refMBps > 0) {
+    result.lz4VsLiblz4 = q(oursWallMBps / refMBps);
+    result.lz4LiveMBps = q(oursWallMBps);
+    result.liblz4LiveMBps = q(refMBps);
+    result.lz4Reference = `lz4 ${ref.version} -b1 -B16384, same run`;
+  } else {
+    result.lz4Reference = ref ? 'lz4 -b failed: no live liblz4 figure' : 'absent: the lz4 command is not installed (Debian: apt-get install lz4); no live liblz4 figure';
+  }
 
   if (!opts.json) {
     const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -179,13 +247,17 @@ export async function run(opts: { json: boolean; quick: boolean }): Promise<Reco
       ['WKdm compress, xnu-2422 (4 KiB)', r(c2422).toLocaleString('en-US'), ((c2422 * 4096) / 1e6).toFixed(0), `Apple asm ${pct(c2422 / REF.appleCompress['2422'])}`],
       ['WKdm compress, xnu-11417 (4 KiB)', r(c11417).toLocaleString('en-US'), ((c11417 * 4096) / 1e6).toFixed(0), `Apple asm ${pct(c11417 / REF.appleCompress['11417'])}`],
       ['LZ4 decode, xnu blocks (16 KiB)', r(lXnu).toLocaleString('en-US'), ((lXnu * 16384) / 1e6).toFixed(0), `liblz4 ${pct(lXnu / REF.liblz4.xnu)}`],
-      ['LZ4 decode, liblz4 blocks (16 KiB)', r(lLib).toLocaleString('en-US'), ((lLib * 16384) / 1e6).toFixed(0), `liblz4 ${pct(lLib / REF.liblz4.liblz4)}`],
+      ['LZ4 decode, liblz4 blocks (16 KiB)', r(lLib).toLocaleString('en-US'), ((lLib * 16384) / 1e6).toFixed(0), `liblz4 ${pct(lLib / REF.liblz4.liblz4)} (${lz4Kernel()} kernel)`],
+      ['LZ4 decode, liblz4 blocks, asm.js fallback', r(lAsm).toLocaleString('en-US'), ((lAsm * 16384) / 1e6).toFixed(0), `liblz4 ${pct(lAsm / REF.liblz4.liblz4)}`],
     ];
     const w0 = Math.max(...rows.map((x) => x[0].length));
     const w1 = Math.max(8, ...rows.map((x) => x[1].length));
     console.log(`codecs (single thread, pages per CPU-second, median of ${rounds} rounds; ${pages.length} realistic 4 KiB pages, ${lzXnu.length}+${lzLib.length} LZ4 blocks)`);
     console.log(`${'benchmark'.padEnd(w0)}  ${'pages/s'.padStart(w1)}  ${'MB/s'.padStart(6)}  vs reference`);
     for (const [a, b, c, d] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c.padStart(6)}  ${d}`);
+    if (typeof result.lz4VsLiblz4 === 'number') {
+      console.log(`LZ4 vs liblz4 measured now (${result.lz4Reference}; fastest wall-clock window each): ${oursWallMBps.toFixed(0)} vs ${refMBps.toFixed(0)} MB/s = ${result.lz4VsLiblz4}`);
+    } else console.log(`LZ4 vs liblz4 measured now: ${result.lz4Reference}`);
   }
   return result;
 }

@@ -19,6 +19,7 @@ import type { SlotStats } from './darwin/histogram';
 import type { CaseInfo } from './case-info';
 import type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
 import type { ExportRequest, ExportSummary } from './export/types';
+import type { PageOwner as OwnerJson, PageWhere as PageSource, ProcessRow as ProcessSummary, RegionRow as RegionSummary } from './process-types';
 
 export type { CompressorSummary, SegmentSummary, SlotKind, SlotRecord, SvEntry } from './darwin/types';
 export type { SlotStats } from './darwin/histogram';
@@ -26,6 +27,8 @@ export type { CaseInfo, ImageInfo, KernelInfo, SwapFileInfo, SwapInfo } from './
 export type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
 export { HIT_COLUMNS } from './search/types';
 export type { ExportLayout, ExportRequest, ExportSummary } from './export/types';
+export type { PageOwner as OwnerJson, PageWhere as PageSource, ProcessRow as ProcessSummary, RegionRow as RegionSummary, PageStateName, PageStateCounts } from './process-types';
+export { PAGE_STATE_NAMES } from './process-types';
 
 export const API_VERSION = 1;
 
@@ -96,6 +99,63 @@ export interface PageView {
   /** the slot's stored bytes, base64; null when not in the image (swapped, single value, unreadable) */
   compressed: string | null;
 }
+
+// ───────────────────────────── processes ─────────────────────────────
+
+/** the pages of one region of a process, each with where it lives */
+export interface RegionPages {
+  caseId: number;
+  pid: number;
+  region: RegionSummary;
+  /** index of the first page listed, and how many pages the region has */
+  first: number;
+  total: number;
+  /** at most REGION_PAGES_MAX pages from `first` */
+  pages: PageSource[];
+}
+
+/** pages of a region answered per call (a huge region is shown a slice at a time) */
+export const REGION_PAGES_MAX = 4096;
+
+/** bytes of a process's virtual range; pages not in the image are listed, never shown as data */
+export interface VirtualView {
+  caseId: number;
+  pid: number;
+  /** hex, the first byte */
+  va: string;
+  length: number;
+  /** base64; bytes of missing pages are zero here and must be shown as absent */
+  bytes: string;
+  /** every page the range touches, in order */
+  pages: PageSource[];
+  /** why pages are zero-filled (one line each) */
+  missing: string[];
+}
+
+/** owners of the live slots of one segment: slot number → owners (slots no process maps are left out) */
+export type SegmentOwners = Record<number, OwnerJson[]>;
+
+export interface ProcDumpRequest extends CaseRequest {
+  pid: number;
+  /** full path of a new folder (or an earlier Unfold dump, with overwrite) */
+  out: string;
+  overwrite: boolean;
+}
+
+export interface ProcDumpSummary {
+  out: string;
+  pid: number;
+  name: string;
+  files: number;
+  bytes: number;
+  manifestSha256: string;
+  pages: Record<string, number>;
+  zeroFilled: number;
+  seconds: number;
+}
+
+/** the most a readVirtual call answers (the hex view asks page by page) */
+export const VIRTUAL_READ_MAX = 1 << 20;
 
 // ───────────────────────────── search ─────────────────────────────
 
@@ -239,15 +299,20 @@ export interface CommandEvent {
   view?: ViewName;
 }
 
+/** a string as the app lists it: with the processes that map its page (none when no process does) */
+export interface OwnedString extends StringHit {
+  owners: OwnerJson[];
+}
+
 export interface StringsEvent {
   type: 'strings';
   requestId: string;
-  strings: StringHit[];
+  strings: OwnedString[];
 }
 
 export type UnfoldEvent = ProgressEvent | HitsEvent | StringsEvent | DoneEvent | ErrorEvent | CommandEvent;
 
-export type ViewName = 'overview' | 'segments' | 'slots' | 'search' | 'strings' | 'single' | 'swapped' | 'export';
+export type ViewName = 'overview' | 'segments' | 'slots' | 'processes' | 'memory' | 'search' | 'strings' | 'single' | 'swapped' | 'export';
 
 // ───────────────────────────── the methods ─────────────────────────────
 
@@ -278,6 +343,20 @@ export const API = {
   /** writes the hits of a finished search (by its request id) to a new file */
   saveHits: method<[req: SaveHitsRequest], SaveHitsResult>(),
   export: method<[req: CaseRequest & ExportRequest], ExportSummary>(),
+  /** every process of the case (NOT_FOUND naming why when the symbols lack the process types) */
+  getProcesses: method<[caseId: number], ProcessSummary[]>(),
+  /** the regions of one process */
+  getMaps: method<[caseId: number, pid: number], RegionSummary[]>(),
+  /** pages of one region (the region whose start is `start`, hex), at most REGION_PAGES_MAX from page `first` */
+  getRegionPages: method<[caseId: number, pid: number, start: string, first: number], RegionPages>(),
+  /** bytes of [va, va + length) of a process (va hex; length 1..VIRTUAL_READ_MAX) */
+  readVirtual: method<[caseId: number, pid: number, va: string, length: number], VirtualView>(),
+  /** the owners of every owned live slot of a segment */
+  getSegmentOwners: method<[caseId: number, segment: number], SegmentOwners>(),
+  /** owners of one single-value table entry */
+  getSvOwners: method<[caseId: number, index: number], OwnerJson[]>(),
+  /** dumps a process's regions to files (core procdump), with progress */
+  procDump: method<[req: ProcDumpRequest], ProcDumpSummary>(),
   /** native dialogs: null when the person cancelled; NO_DIALOGS in browser mode */
   pickImage: method<[], string | null>(),
   pickSymbols: method<[kind: 'file' | 'folder'], string | null>(),

@@ -26,6 +26,18 @@ export interface KernelInfo {
   xnu: string;
 }
 
+/** the process walk: whether it ran (the ISF must bring the process and VM types), and what it found */
+export interface ProcessesInfo {
+  available: boolean;
+  /** why not, naming the missing types */
+  reason?: string;
+  count: number;
+  /** broken lists, unreadable maps or objects */
+  problems: string[];
+  /** live slots no process maps */
+  unownedSlots?: number;
+}
+
 export interface SwapFileInfo {
   /** the file given */
   path: string;
@@ -54,4 +66,5 @@ export interface CaseInfo {
   kernel: KernelInfo;
   compressor: CompressorSummary;
   swap: SwapInfo;
+  processes?: ProcessesInfo;
 }

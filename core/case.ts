@@ -9,7 +9,7 @@ import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
 import { planCompressor, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
 import { holeIn } from './translate/present';
-import { decodeSegmentSlots } from './darwin/slot-decode';
+import { decodeSegmentSlots, type SlotMeta } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads, newRunGroup, PageTimeoutError } from './work/pool';
 import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
@@ -29,12 +29,14 @@ import type { ExportRequest, ExportResult } from './export/types';
 import type { CaseInfo } from './case-info';
 
 export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
-import { CancelledError } from './errors';
+import { CancelledError, UnfoldError } from './errors';
 import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
 import { absentPages, addKinds } from './darwin/metadata-summary';
 import { holeRuns } from './translate/present';
 import { Eta } from './work/eta';
+import { ProcessView, regionSummary, type OwnerJson, type PageSource, type ProcessSummary, type ReadVirtualResult, type RegionSummary } from './process-view';
+import type { ProcDumpResult } from './export/procdump';
 
 export interface Progress {
   phase: 'open' | 'discover' | 'plan' | 'kinds' | 'decode' | 'search' | 'strings' | 'export' | 'hash';
@@ -60,6 +62,8 @@ export interface OpenOptions {
    * CLI does not. Default 0.
    */
   bufferCacheBytes?: number;
+  /** walk the processes and attribute every page (default true; false skips it: no owners, no maps) */
+  processes?: boolean;
   /**
    * When pages are decoded and hashed. 'open' (the default): every page before `open` resolves.
    * 'background': `open` resolves as soon as the metadata summary is ready (segments, states, live
@@ -163,6 +167,9 @@ export class Case {
   private opened: NonNullable<OpenOptions['decode']> = 'open';
   private bg: { status: DecodeStatus; done: Promise<void>; abort: AbortController } | null = null;
   info!: CaseInfo;
+  /** the process walk (owners, maps, virtual reads), or why there is none */
+  private procView: ProcessView | null = null;
+  private procUnavailable: string | null = null;
 
   private constructor(
     readonly image: PhysicalImage,
@@ -204,10 +211,28 @@ export class Case {
       c.swap = planSwap(plan, keys, opts.swap);
       plan.problems.push(...c.swap.problems);
       const mode = opts.decode ?? 'open';
-      if (mode === 'open') await c.walk(opts);
-      else {
+      if (mode !== 'open') {
+        // the process walk reads metadata only: its list is part of what the overview shows first
+        if (opts.processes !== false) c.walkProcesses();
         await c.summarizeMetadata(opts);
+        c.addProcessInfo();
         if (mode === 'background') c.startBackground(opts);
+      } else {
+        // The process walk reads metadata only (no page contents) and runs on this thread while the
+        // worker threads decode: their results are taken only once it is done, so the walk's own search
+        // hits already carry their owners. Without workers the walk would decode right here, so the
+        // process walk goes first.
+        if (opts.processes === false) {
+          await c.walk(opts);
+        } else if (c.workers() !== null) {
+          const walking = c.walk(opts);
+          c.walkProcesses();
+          await walking;
+        } else {
+          c.walkProcesses();
+          await c.walk(opts);
+        }
+        c.addProcessInfo();
       }
       return c;
     } catch (e) {
@@ -382,7 +407,7 @@ export class Case {
         if (r.problems && this.swap.bySegment.has(seg.summary.index)) {
           for (const p of r.problems) this.swapProblemList.push(`segment ${seg.summary.index}: ${p}`);
         }
-        if (r.hits) for (const h of r.hits) search!.onHit(h);
+        if (r.hits) for (const h of r.hits) search!.onHit(this.owned(h));
         if (r.gaveUp) this.walkGaveUp.push(...r.gaveUp);
         if (r.strings) for (const x of r.strings) strings!.onString(x);
         if (r.kept) this.kept.set(seg.summary.index, r.kept);
@@ -432,6 +457,146 @@ export class Case {
       compressor: summary.compressor,
       swap: { cipher: this.swap.keys ? describeCipher(this.swap.keys.cipher) : null, files: swapFiles, problems: this.swapProblemList },
     };
+  }
+
+  private walkProcesses(): void {
+    const v = ProcessView.create(this.kernel, this.plan);
+    if (v instanceof ProcessView) this.procView = v;
+    else this.procUnavailable = v.unavailable;
+  }
+
+  private addProcessInfo(): void {
+    const v = this.procView;
+    if (v === null) {
+      this.info.processes = { available: false, reason: this.procUnavailable ?? 'the process walk was not asked for', count: 0, problems: [] };
+      return;
+    }
+    this.info.processes = { available: true, count: v.walk.processes.length, problems: [...v.problems], unownedSlots: v.ownership.unowned.length };
+    const cons = this.info.compressor.consistency;
+    const check = v.consistencyCheck();
+    cons.checks.push(check);
+    cons.ok = cons.ok && check.ok;
+  }
+
+  /** the process view, or ProcessesUnavailableError naming why (missing types, no allproc) */
+  private procs(): ProcessView {
+    if (this.procView === null) throw new UnfoldError('MISSING_SYMBOL', this.procUnavailable ?? 'no process walk');
+    return this.procView;
+  }
+
+  /** every process (allproc), with its task, map and page counts by state */
+  processes(): ProcessSummary[] {
+    return this.procs().processes();
+  }
+
+  /** the regions (map entries) of a process, with page counts by state */
+  maps(pid: number): RegionSummary[] {
+    return this.procs().maps(pid);
+  }
+
+  /** owners (pid, va) of a live slot; [] when unowned or when there is no process walk */
+  slotOwners(segment: number, slot: number): OwnerJson[] {
+    return this.procView?.slotOwners(segment, slot) ?? [];
+  }
+
+  /** a hit with the owners of its page */
+  private owned(h: SearchHit): SearchHit {
+    return { ...h, owners: h.segment < 0 ? this.svOwners(h.slot) : this.slotOwners(h.segment, h.slot) };
+  }
+
+  /** owners of a single-value table entry */
+  svOwners(index: number): OwnerJson[] {
+    return this.procView?.svOwners(index) ?? [];
+  }
+
+  /** one region of a process (the one that starts at `start`) with every page and where it lives */
+  regionPages(pid: number, start: bigint, first = 0, count = Number.MAX_SAFE_INTEGER): { region: RegionSummary; first: number; total: number; pages: PageSource[] } {
+    const v = this.procs();
+    const r = v.process(pid).regions.find((x) => x.start === start);
+    if (!r) throw new RangeError(`process ${pid} has no region starting at ${hex(start)}`);
+    const ps = BigInt(r.pageSize);
+    const total = Number((r.end - r.start) / ps);
+    if (first > total) throw new RangeError(`region ${hex(start)} of process ${pid} has ${total} pages; there is no page ${first}`);
+    // a huge region is read a slice at a time: only these pages are resolved
+    const from = r.start + BigInt(first) * ps;
+    const to = from + BigInt(Math.min(count, total - first)) * ps;
+    return { region: regionSummary(pid, r), first, total, pages: v.regionPages(pid, { ...r, start: from, end: to }) };
+  }
+
+  /** owners of every owned live slot of a segment, by slot number */
+  segmentOwners(segment: number): Record<number, OwnerJson[]> {
+    const out: Record<number, OwnerJson[]> = {};
+    if (this.procView === null) return out;
+    for (const r of this.slots(segment)) {
+      const o = this.procView.slotOwners(segment, r.slot);
+      if (o.length > 0) out[r.slot] = o;
+    }
+    return out;
+  }
+
+  /** a process's regions as files with a manifest (core/export/procdump.ts), atomic, never over the evidence */
+  async procDump(req: { pid: number; out: string; overwrite?: boolean }, run: RunOptions = {}): Promise<ProcDumpResult> {
+    const view = this.procs();
+    view.process(req.pid);
+    run.onProgress?.({ phase: 'hash', done: 0, total: 1, message: 'hashing the evidence file' });
+    const imageSha256 = await this.imageSha256(run);
+    const { dumpProcess } = await import('./export/procdump');
+    return dumpProcess(view, (p, va, n) => this.readVirtual(p, va, n), {
+      pid: req.pid,
+      out: req.out,
+      overwrite: req.overwrite,
+      evidence: [this.image.path, ...this.image.files],
+      imagePath: this.image.path,
+      imageSha256,
+      signal: run.signal,
+      onProgress: (p) => run.onProgress?.(p),
+    });
+  }
+
+  /** the process view itself, for dumps (core/export/procdump.ts) */
+  processView(): ProcessView {
+    return this.procs();
+  }
+
+  /** bytes of a process's virtual range: resident from the image, compressed decoded now, the rest zero-filled and listed */
+  readVirtual(pid: number, va: bigint, length: number): ReadVirtualResult {
+    const sv = new Map(this.plan.sv.map((e) => [e.index, Number.parseInt(e.value, 16)]));
+    return this.procs().readVirtual(pid, va, length, {
+      phys: (a, n) => this.image.read(a, n),
+      slot: (segment, slot) => {
+        try {
+          const page = this.decodeOne(segment, slot);
+          if (page !== null) return { page };
+          const r = this.slots(segment).find((x) => x.slot === slot);
+          return { page: null, error: r?.error ?? (r ? `not decoded (${r.kind}, ${r.state})` : `segment ${segment} has no live slot ${slot}`) };
+        } catch (err) {
+          return { page: null, error: (err as Error).message };
+        }
+      },
+      svValue: (i) => sv.get(i) ?? null,
+    });
+  }
+
+  /** segment buffers of the last few segments a process read touched (pages of a region come from many) */
+  private recentBuffers = new Map<number, { job: SegmentJob & { bytes: Uint8Array }; meta: Map<number, SlotMeta> }>();
+
+  /** one slot's decoded page (null when it does not decode), the segment's buffer kept for the next */
+  private decodeOne(segment: number, slot: number): Uint8Array | null {
+    let b = this.recentBuffers.get(segment);
+    if (b === undefined) {
+      const seg = this.planBySegment.get(segment);
+      if (!seg || seg.bufferVa === null) return null;
+      b = { job: this.jobFor(seg) as SegmentJob & { bytes: Uint8Array }, meta: new Map(seg.slots.map((m) => [m.slot, m])) };
+      this.recentBuffers.set(segment, b);
+      if (this.recentBuffers.size > 16) this.recentBuffers.delete(this.recentBuffers.keys().next().value!);
+    }
+    const meta = b.meta.get(slot);
+    if (meta === undefined) return null;
+    let page: Uint8Array | null = null;
+    decodeSegmentSlots(b.job.bytes, b.job.holes, [meta], { ...b.job.ctx, hash: false }, (_r, p) => {
+      page = p ? p.slice() : null;
+    });
+    return page;
   }
 
   /**
@@ -554,6 +719,8 @@ export class Case {
       tell();
     }).then(
       () => {
+        // the walk's summary replaced info: the process list and its check go back in
+        this.addProcessInfo();
         status.state = 'done';
         tell();
       },
@@ -722,7 +889,7 @@ export class Case {
         (b) => ({ ...b, task: 'search', queryKey: key, query }),
         (_seg, r) => {
           pagesScanned += r.pagesScanned;
-          for (const h of r.hits) emit(h);
+          for (const h of r.hits) emit(this.owned(h));
           if (r.gaveUp) gaveUp.push(...r.gaveUp);
         },
         { ...opts, signal },
@@ -767,7 +934,7 @@ export class Case {
       for (const h of r.hits) {
         const { at, ...m } = h;
         const sv = entries[at]!;
-        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)` });
+        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)`, owners: this.svOwners(sv.index) });
       }
       return {
         hits: r.hits.length,
@@ -784,7 +951,7 @@ export class Case {
     for (const sv of this.singleValues()) {
       for (const m of matchValue(Number(sv.value), query, this.plan.header.pageSize)) {
         n++;
-        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)` });
+        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)`, owners: this.svOwners(sv.index) });
       }
     }
     return n;

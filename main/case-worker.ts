@@ -13,17 +13,21 @@ import type {
   OpenCase,
   OpenRequest,
   PageView,
+  ProcDumpRequest,
+  ProcDumpSummary,
+  RegionPages,
   SaveHitsRequest,
+  VirtualView,
   SaveHitsResult,
   SearchHit,
   SearchRequest,
   SearchResult,
-  StringHit,
+  OwnedString,
   StringsRequest,
   StringsResult,
   UnfoldEvent,
 } from '../core/api';
-import { SEARCH_LIMITS, STRINGS_LIMITS } from '../core/api';
+import { REGION_PAGES_MAX, SEARCH_LIMITS, STRINGS_LIMITS } from '../core/api';
 import type { DecodeStatus } from '../core/case';
 import { slotStats } from '../core/darwin/histogram';
 import { hitsToCsv } from '../core/search/csv';
@@ -43,7 +47,7 @@ const emit = (event: UnfoldEvent): void => post({ kind: 'event', event });
 
 interface Running {
   controller: AbortController;
-  kind: 'open' | 'search' | 'strings' | 'export';
+  kind: 'open' | 'search' | 'strings' | 'export' | 'procdump';
 }
 
 let current: { id: number; facadeCase: FacadeCase; info: OpenCase; stats: CaseStats | null } | null = null;
@@ -122,6 +126,7 @@ async function open(req: OpenRequest, demo: boolean): Promise<OpenCase> {
       abortAll('search');
       abortAll('strings');
       abortAll('export');
+      abortAll('procdump');
       lastSearch = null;
       const old = current.facadeCase;
       current = null;
@@ -243,7 +248,7 @@ async function strings(req: StringsRequest): Promise<StringsResult> {
   abortAll('strings');
   const controller = new AbortController();
   running.set(req.requestId, { controller, kind: 'strings' });
-  const batch = new Batcher<StringHit>({ size: 1000, delayMs: data.hitBatchMs ?? 50, send: (strings) => emit({ type: 'strings', requestId: req.requestId, strings }) });
+  const batch = new Batcher<OwnedString>({ size: 1000, delayMs: data.hitBatchMs ?? 50, send: (strings) => emit({ type: 'strings', requestId: req.requestId, strings }) });
   try {
     return await cur.facadeCase.strings(req.min, {
       signal: controller.signal,
@@ -252,7 +257,7 @@ async function strings(req: StringsRequest): Promise<StringsResult> {
       utf16: req.utf16,
       ...(req.filter ? { filter: req.filter } : {}),
       maxStrings: req.maxStrings ?? STRINGS_LIMITS.defaultMaxStrings,
-      onString: (s) => batch.push(s),
+      onString: (s) => batch.push({ ...s, owners: cur.facadeCase.slotOwners(s.segment, s.slot) }),
     });
   } finally {
     batch.flush();
@@ -313,10 +318,63 @@ async function runExport(req: CaseRequest & ExportRequest): Promise<ExportSummar
   }
 }
 
+/** the process walk's answers; a case without one (symbols lacking the process types) says why */
+function withProcesses<T>(caseId: number, f: (c: FacadeCase) => T): T {
+  const cur = requireCase(caseId);
+  const p = cur.info.processes;
+  if (p && !p.available) throw appError('NOT_FOUND', `this case has no process list: ${p.reason ?? 'no process walk'}`);
+  try {
+    return f(cur.facadeCase);
+  } catch (e) {
+    // "no process with pid …", "no region starting at …": what the renderer asked for is not there
+    if (e instanceof RangeError) throw appError('NOT_FOUND', e.message);
+    throw e;
+  }
+}
+
+function regionPages(caseId: number, pid: number, start: string, first: number): RegionPages {
+  return withProcesses(caseId, (c) => ({ caseId, pid, ...c.regionPages(pid, BigInt(start), first, REGION_PAGES_MAX) }));
+}
+
+function readVirtual(caseId: number, pid: number, va: string, length: number): VirtualView {
+  return withProcesses(caseId, (c) => {
+    const r = c.readVirtual(pid, BigInt(va), length);
+    return { caseId, pid, va, length, bytes: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString('base64'), pages: r.pages, missing: r.missing };
+  });
+}
+
+async function procDump(req: ProcDumpRequest): Promise<ProcDumpSummary> {
+  const cur = requireCase(req.caseId);
+  withProcesses(req.caseId, (c) => c.maps(req.pid));
+  for (const r of running.values()) {
+    if (r.kind === 'procdump') throw appError('BUSY', 'a process dump is already running; wait for it or cancel it first');
+  }
+  const controller = new AbortController();
+  running.set(req.requestId, { controller, kind: 'procdump' });
+  const t0 = Date.now();
+  try {
+    const r = await cur.facadeCase.procDump({ pid: req.pid, out: req.out, overwrite: req.overwrite }, { signal: controller.signal, onProgress: progressSink(req.requestId) });
+    return {
+      out: r.out,
+      pid: r.pid,
+      name: r.name,
+      files: r.files.length,
+      bytes: r.files.reduce((n, f) => n + f.bytes, 0),
+      manifestSha256: r.manifestSha256,
+      pages: r.pages,
+      zeroFilled: r.zeroFilled,
+      seconds: (Date.now() - t0) / 1000,
+    };
+  } finally {
+    running.delete(req.requestId);
+  }
+}
+
 function closeCase(): Promise<null> {
   abortAll('search');
   abortAll('strings');
   abortAll('export');
+  abortAll('procdump');
   lastSearch = null;
   const old = current;
   current = null;
@@ -355,6 +413,16 @@ const methods: { [M in WorkerCallName]: (...args: WorkerArgs<M>) => WorkerValue<
   strings,
   saveHits,
   export: runExport,
+  getProcesses: (caseId) => withProcesses(caseId, (c) => c.processes()),
+  getMaps: (caseId, pid) => withProcesses(caseId, (c) => c.maps(pid)),
+  getRegionPages: regionPages,
+  readVirtual,
+  getSegmentOwners: (caseId, segment) => {
+    segmentExists(requireCase(caseId), segment);
+    return requireCase(caseId).facadeCase.segmentOwners(segment);
+  },
+  getSvOwners: (caseId, index) => requireCase(caseId).facadeCase.svOwners(index),
+  procDump,
 };
 
 /** the request id a call runs under (its events and errors carry it) */

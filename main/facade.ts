@@ -3,7 +3,11 @@
 // instead of a worker that never starts.
 import type { Case, OpenOptions } from '../core/case';
 
-export type FacadeCase = Pick<Case, 'info' | 'segments' | 'slots' | 'page' | 'decodeStatus' | 'stopBackground' | 'search' | 'strings' | 'export' | 'close' | 'swapProblems' | 'swapFilesHashed'>;
+export type FacadeCase = Pick<
+  Case,
+  'info' | 'segments' | 'slots' | 'page' | 'decodeStatus' | 'stopBackground' | 'search' | 'strings' | 'export' | 'close' | 'swapProblems' | 'swapFilesHashed'
+  | 'processes' | 'maps' | 'regionPages' | 'readVirtual' | 'segmentOwners' | 'svOwners' | 'slotOwners' | 'procDump'
+>;
 
 export interface Facade {
   openCase(imagePath: string, opts: OpenOptions): Promise<FacadeCase>;

@@ -9,6 +9,7 @@ import {
   REQUEST_ID_PATTERN,
   SEARCH_LIMITS,
   STRINGS_LIMITS,
+  VIRTUAL_READ_MAX,
   type ApiMethod,
   type ApiResult,
   type ApiValue,
@@ -16,6 +17,7 @@ import {
   type ExportRequest,
   type HitsFormat,
   type OpenRequest,
+  type ProcDumpRequest,
   type SaveHitsRequest,
   type SearchRequest,
   type StringsRequest,
@@ -206,6 +208,19 @@ function stringsRequest(method: string, v: unknown): StringsRequest {
   return req;
 }
 
+/** a 64-bit address as the API writes it: 0x and 1–16 hex digits */
+function address(method: string, name: string, v: unknown): string {
+  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{1,16}$/.test(v)) throw new ArgError(method, `${name} must be an address: 0x and 1 to 16 hex digits (got ${show(v)})`);
+  return '0x' + BigInt(v).toString(16);
+}
+
+/** a folder to create (or replace, when allowed): checked like an export's */
+async function outFolder(method: string, what: string, out: string, overwrite: boolean, grants: PathGrants, dialogs: boolean): Promise<void> {
+  if (path.dirname(out) === out) throw new ArgError(method, 'out cannot be the root folder');
+  await existing(method, `the folder that will hold the ${what}`, path.dirname(out), 'folder');
+  await grants.checkWrite(method, 'out', out, overwrite, dialogs);
+}
+
 function hitsFormat(method: string, v: unknown): HitsFormat {
   if (v !== 'csv' && v !== 'json') throw new ArgError(method, `format must be "csv" or "json" (got ${show(v)})`);
   return v;
@@ -381,6 +396,65 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       if (path.dirname(req.out) === req.out) throw new ArgError(m, 'out cannot be the root folder');
       await existing(m, 'the folder that will hold the export', path.dirname(req.out), 'folder');
       await grants.checkWrite(m, 'out', req.out, req.overwrite, deps.dialogs !== null);
+      const r = await host.call(m, req);
+      if (r.ok) await grants.grant(req.out, 'write', 'written');
+      return r;
+    }),
+
+    getProcesses: guard<'getProcesses'>(async (...args) => {
+      argCount('getProcesses', args, 1);
+      return host.call('getProcesses', index('getProcesses', 'caseId', args[0], 1));
+    }),
+
+    getMaps: guard<'getMaps'>(async (...args) => {
+      const m = 'getMaps';
+      argCount(m, args, 2);
+      return host.call(m, index(m, 'caseId', args[0], 1), index(m, 'pid', args[1]));
+    }),
+
+    getRegionPages: guard<'getRegionPages'>(async (...args) => {
+      const m = 'getRegionPages';
+      argCount(m, args, 4);
+      return host.call(m, index(m, 'caseId', args[0], 1), index(m, 'pid', args[1]), address(m, 'start', args[2]), index(m, 'first', args[3]));
+    }),
+
+    readVirtual: guard<'readVirtual'>(async (...args) => {
+      const m = 'readVirtual';
+      argCount(m, args, 4);
+      const caseId = index(m, 'caseId', args[0], 1);
+      const pid = index(m, 'pid', args[1]);
+      const va = address(m, 'va', args[2]);
+      const length = index(m, 'length', args[3], 1);
+      if (length > VIRTUAL_READ_MAX) throw new ArgError(m, `length must be at most ${VIRTUAL_READ_MAX} (got ${show(length)})`);
+      if (BigInt(va) + BigInt(length) > 1n << 64n) throw new ArgError(m, `va ${va} + length ${length} runs past the end of the 64-bit address space`);
+      return host.call(m, caseId, pid, va, length);
+    }),
+
+    getSegmentOwners: guard<'getSegmentOwners'>(async (...args) => {
+      const m = 'getSegmentOwners';
+      argCount(m, args, 2);
+      return host.call(m, index(m, 'caseId', args[0], 1), index(m, 'segment', args[1]));
+    }),
+
+    getSvOwners: guard<'getSvOwners'>(async (...args) => {
+      const m = 'getSvOwners';
+      argCount(m, args, 2);
+      return host.call(m, index(m, 'caseId', args[0], 1), index(m, 'index', args[1]));
+    }),
+
+    procDump: guard<'procDump'>(async (...args) => {
+      const m = 'procDump';
+      argCount(m, args, 1);
+      const keys = ['requestId', 'caseId', 'pid', 'out', 'overwrite'] as const;
+      const o = plainObject(m, 'the dump', args[0], keys, keys);
+      const req: ProcDumpRequest = {
+        requestId: requestId(m, o.requestId),
+        caseId: index(m, 'caseId', o.caseId, 1),
+        pid: index(m, 'pid', o.pid),
+        out: pathArg(m, 'out', o.out),
+        overwrite: bool(m, 'overwrite', o.overwrite),
+      };
+      await outFolder(m, 'dump', req.out, req.overwrite, grants, deps.dialogs !== null);
       const r = await host.call(m, req);
       if (r.ok) await grants.grant(req.out, 'write', 'written');
       return r;

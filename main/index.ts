@@ -85,6 +85,8 @@ function buildMenu(): void {
     ['Overview', 'overview'],
     ['Segments', 'segments'],
     ['Slots and Pages', 'slots'],
+    ['Processes', 'processes'],
+    ['Process Memory', 'memory'],
     ['Search', 'search'],
     ['Strings', 'strings'],
     ['Single-Value Pages', 'single'],

@@ -89,11 +89,11 @@ function consistencyStatus(c: Case, io: CliIo, status: number): number {
   return status === EXIT.ok ? EXIT_STATUS.INCONSISTENT : status;
 }
 
-function threadsOption(o: CaseOpts): number | undefined {
+export function threadsOption(o: CaseOpts): number | undefined {
   return o.threads !== undefined ? wholeNumberOption('--threads', o.threads, 0, 256) : undefined;
 }
 
-async function withCase(image: string, o: CaseOpts, io: CliIo, fn: (c: Case) => Promise<number>, extra: Partial<OpenOptions> = {}): Promise<number> {
+export async function withCase(image: string, o: CaseOpts, io: CliIo, fn: (c: Case) => Promise<number>, extra: Partial<OpenOptions> = {}): Promise<number> {
   const threads = threadsOption(o);
   // UNFOLD_SYMBOLS names an examiner's usual ISF folder once, instead of --symbols on every command
   const symbols = o.symbols ?? (process.env.UNFOLD_SYMBOLS || undefined);
@@ -143,13 +143,14 @@ export function infoJson(c: Case): Record<string, unknown> {
     pagesCompressed: compressor.pagesCompressed,
     segments: compressor.segments,
     slots: compressor.slots,
-    singleValue: compressor.singleValue,
+    singleValue: compressor.singleValue.map((e) => ({ ...e, owners: c.svOwners(e.index) })),
     consistency: compressor.consistency,
     compressedBytes: compressor.compressedBytes,
     uncompressedBytes: compressor.uncompressedBytes,
     compressionRatio: ratio,
     problems: compressor.problems,
     swapFiles: c.info.swap.files.map((f) => ({ path: f.path, index: f.index, sha256: f.sha256, segments: f.segments })),
+    processes: c.info.processes ?? null,
   };
 }
 
@@ -217,6 +218,8 @@ async function infoCase(image: string, o: CaseOpts & { json?: boolean }, io: Cli
     out(io, `Slots          ${Object.entries(cs.slots).map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}`);
     out(io, `Bytes          ${cs.compressedBytes} compressed → ${cs.uncompressedBytes} (ratio ${j.compressionRatio === null ? '–' : (j.compressionRatio as number).toFixed(2)})`);
     out(io, `Single value   ${cs.singleValue.length} table entries, ${cs.singleValue.reduce((n, e) => n + e.refCount, 0)} pages`);
+    const pr = c.info.processes;
+    if (pr) out(io, `Processes      ${pr.available ? `${pr.count} (${pr.unownedSlots ?? 0} live slots no process maps)` : `not walked: ${pr.reason ?? ''}`}`);
     out(io, `Consistency    ${cs.consistency.ok ? 'ok' : 'MISMATCH'}`);
     for (const ch of cs.consistency.checks) out(io, `  ${ch.ok ? 'ok ' : 'BAD'} ${ch.name}: expected ${ch.expected}, found ${ch.found}${ch.note ? ' — ' + ch.note : ''}`);
     if (c.info.swap.cipher) out(io, `Swap cipher    ${c.info.swap.cipher}`);
@@ -235,7 +238,7 @@ export async function slotsCommand(image: string, o: CaseOpts & { json?: boolean
     }
     for (const rec of only !== null ? c.slots(only) : c.allSlots()) {
       if (only !== null && rec.segment !== only) continue;
-      if (o.json) out(io, JSON.stringify(rec));
+      if (o.json) out(io, JSON.stringify({ ...rec, owners: c.slotOwners(rec.segment, rec.slot) }));
       else out(io, `${rec.segment}\t${rec.slot}\t${rec.state}\t${rec.kind}\t${rec.compressedSize}\t${rec.sha256 ?? rec.error ?? ''}`);
     }
     return EXIT.ok;
@@ -379,7 +382,7 @@ export async function exportCommand(
 }
 
 /** an export refusal in the CLI's words: the option that replaces an earlier export is --overwrite */
-async function cliWords<T>(fn: () => Promise<T>, how = '--overwrite replaces an earlier Unfold export'): Promise<T> {
+export async function cliWords<T>(fn: () => Promise<T>, how = '--overwrite replaces an earlier Unfold export'): Promise<T> {
   try {
     return await fn();
   } catch (e) {

@@ -184,6 +184,9 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       code = await exportCommand(image, o, io);
     });
 
+  const { registerProcessCommands } = await import('./procs-register');
+  registerProcessCommands(program, (c) => (code = c), io);
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

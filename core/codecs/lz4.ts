@@ -5,11 +5,14 @@
 // sequence carries literals only.
 
 import { CodecError } from '../errors';
+import { LZ4_WASM_BASE64 } from './lz4-wasm';
 
-// The decode loop runs as asm.js (see wkdm-kernels.ts for why asm.js, and why from a string): the
-// block is copied into a private heap, decoded there, and the page copied out only on success.
-// Heap layout: 0..63 results, block at 64, output right after the block, then at least 16 bytes of
-// slack for the short copies that run past a run's end.
+// The decode loop is hand-written WebAssembly (lz4-wasm/lz4.wat: 16-byte vector copies, memory.copy
+// and memory.fill, as liblz4 does in C), with the asm.js kernel below as the fallback where a runtime
+// lacks WebAssembly SIMD (see wkdm-kernels.ts for why asm.js, and why from a string). Either way the
+// block is copied into the kernel's private heap, decoded there, and the page copied out only on
+// success. Heap layout: 0..63 results, block at 64, output right after the block, then 32 bytes of
+// slack for the wide copies that run past a run's end.
 const KERNEL_SOURCE = String.raw`
 function lz4Kernel(stdlib, foreign, heap) {
   'use asm';
@@ -198,41 +201,101 @@ interface Lz4Kernel {
   decode(ip: number, iend: number, ob: number, oend: number): number;
 }
 
-const BLOCK_AT = 64;
-let heap = new ArrayBuffer(0);
-let h8 = new Uint8Array(heap);
-let h32 = new Int32Array(heap);
-let kernel: Lz4Kernel | null = null;
+/** A decode kernel with its heap: results at 0..11, block at BLOCK_AT, output after the block. */
+interface Lz4Engine {
+  name: 'wasm' | 'asm.js';
+  kernel: Lz4Kernel;
+  h8: Uint8Array;
+  h32: Int32Array;
+  /** makes the heap hold at least `bytes` (views and kernel may be replaced) */
+  ensure(bytes: number): void;
+}
 
-/** A heap that holds results + block + output; asm.js wants a power of two (or 16 MiB multiples). */
-function ensureHeap(bytes: number): void {
-  if (kernel && heap.byteLength >= bytes) return;
-  let size = 1 << 17;
-  while (size < bytes && size < 1 << 24) size *= 2;
-  if (size < bytes) size = Math.ceil(bytes / (1 << 24)) * (1 << 24);
-  heap = new ArrayBuffer(size);
-  h8 = new Uint8Array(heap);
-  h32 = new Int32Array(heap);
-  const factory = new Function(`${KERNEL_SOURCE}\nreturn lz4Kernel;`)() as (stdlib: unknown, foreign: unknown, heap: ArrayBuffer) => Lz4Kernel;
-  kernel = factory(globalThis, null, heap);
+const BLOCK_AT = 64;
+
+/** The asm.js kernel: the fallback where WebAssembly (with SIMD and bulk memory) is unavailable. */
+function asmEngine(): Lz4Engine {
+  const e: Lz4Engine = {
+    name: 'asm.js',
+    kernel: null as unknown as Lz4Kernel,
+    h8: new Uint8Array(0),
+    h32: new Int32Array(0),
+    ensure(bytes: number): void {
+      if (e.h8.byteLength >= bytes) return;
+      // asm.js wants a power of two (or 16 MiB multiples)
+      let size = 1 << 17;
+      while (size < bytes && size < 1 << 24) size *= 2;
+      if (size < bytes) size = Math.ceil(bytes / (1 << 24)) * (1 << 24);
+      const heap = new ArrayBuffer(size);
+      e.h8 = new Uint8Array(heap);
+      e.h32 = new Int32Array(heap);
+      const factory = new Function(`${KERNEL_SOURCE}\nreturn lz4Kernel;`)() as (stdlib: unknown, foreign: unknown, heap: ArrayBuffer) => Lz4Kernel;
+      e.kernel = factory(globalThis, null, heap);
+    },
+  };
+  e.ensure(1);
+  return e;
+}
+
+/** The WebAssembly kernel (core/codecs/lz4-wasm/lz4.wat), or null where it cannot be compiled. */
+function wasmEngine(): Lz4Engine | null {
+  let instance: WebAssembly.Instance;
+  try {
+    const bytes = Uint8Array.from(atob(LZ4_WASM_BASE64), (c) => c.charCodeAt(0));
+    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+  } catch {
+    return null;
+  }
+  const mem = instance.exports.mem as WebAssembly.Memory;
+  const e: Lz4Engine = {
+    name: 'wasm',
+    kernel: instance.exports as unknown as Lz4Kernel,
+    h8: new Uint8Array(mem.buffer),
+    h32: new Int32Array(mem.buffer),
+    ensure(bytes: number): void {
+      if (e.h8.byteLength >= bytes) return;
+      mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
+      e.h8 = new Uint8Array(mem.buffer);
+      e.h32 = new Int32Array(mem.buffer);
+    },
+  };
+  return e;
+}
+
+let engines: { wasm: Lz4Engine | null; asm: Lz4Engine | null } | null = null;
+
+function engine(which?: 'wasm' | 'asm.js'): Lz4Engine {
+  engines ??= { wasm: wasmEngine(), asm: null };
+  if (which !== 'asm.js' && engines.wasm) return engines.wasm;
+  if (which === 'wasm') throw new Error('the WebAssembly LZ4 kernel cannot be compiled on this platform');
+  return (engines.asm ??= asmEngine());
+}
+
+/** Which kernel lz4DecodeBlock uses here ('wasm', or 'asm.js' where WebAssembly SIMD is missing). */
+export function lz4Kernel(): 'wasm' | 'asm.js' {
+  return engine().name;
 }
 
 /**
  * Decodes a bare LZ4 block that must expand to exactly dst.length bytes. Every length and offset is
  * checked before use, so a damaged block throws CodecError and never reads or writes out of bounds;
- * dst is written only when the whole block decoded.
+ * dst is written only when the whole block decoded. `kernel` forces one implementation (tests and
+ * benchmarks compare them); by default the fastest available runs.
  */
-export function lz4DecodeBlock(src: Uint8Array, dst: Uint8Array): void {
+export function lz4DecodeBlock(src: Uint8Array, dst: Uint8Array, kernel?: 'wasm' | 'asm.js'): void {
   const n = src.length;
   const outLen = dst.length;
   const ob = BLOCK_AT + n;
-  ensureHeap(ob + outLen + 32);
+  const e = engine(kernel);
+  e.ensure(ob + outLen + 32);
+  const h8 = e.h8;
   h8.set(src, BLOCK_AT);
-  const code = kernel!.decode(BLOCK_AT, ob, ob, ob + outLen);
+  const code = e.kernel.decode(BLOCK_AT, ob, ob, ob + outLen);
   if (code === 0) {
     dst.set(h8.subarray(ob, ob + outLen));
     return;
   }
+  const h32 = e.h32;
   const pos = h32[0]! - BLOCK_AT;
   const op = h32[1]! - ob;
   const val = h32[2]!;

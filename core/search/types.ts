@@ -18,6 +18,8 @@ export interface SearchHit {
   before: string;
   /** up to `context` bytes after the match, hex */
   after: string;
+  /** the processes that map the page, and where (va hex); [] when none does or there is no process walk */
+  owners?: Array<{ pid: number; va: string }>;
 }
 
 /** the columns of a saved hit list, in order (CSV header, JSON keys) */

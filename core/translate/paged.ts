@@ -27,6 +27,8 @@ export interface WalkFailure {
 
 const TABLE_CACHE_MAX = 1024;
 const TLB_MAX = 1 << 16;
+const DIRECT_SIZE = 1 << 12;
+const DIRECT_MASK = DIRECT_SIZE - 1;
 
 export abstract class PagedSpace implements VirtualSpace {
   abstract readonly arch: Arch;
@@ -41,6 +43,11 @@ export abstract class PagedSpace implements VirtualSpace {
   /** details of the last failed walk (for messages); reset by each walk */
   protected failure: WalkFailure = { code: 0, level: '', phys: -1 };
   private readonly failures = new Map<number, WalkFailure>();
+  // A direct-mapped TLB in front of the Map: keys above 2^31 are heap numbers, so every Map lookup
+  // boxes one, and the reads of a buffer look up each granule twice (run merging, then the next run).
+  // Only successful translations go here, so failure messages always come from `failures`.
+  private readonly directKeys = new Float64Array(DIRECT_SIZE).fill(-1);
+  private readonly directBases = new Float64Array(DIRECT_SIZE);
 
   protected constructor(image: PhysicalImage, dtb: number, pageSize: number) {
     if (!Number.isSafeInteger(dtb) || dtb < 0) throw new UnfoldError('BAD_DTB', `bad page-table root ${dtb}`);
@@ -79,17 +86,29 @@ export abstract class PagedSpace implements VirtualSpace {
 
   /** granule base physical address (or WALK_* code) for a granule index, through the TLB */
   private granule(gIndex: number, hi16: number): number {
-    const hit = this.tlb.get(gIndex * 65536 + hi16);
-    if (hit !== undefined) return hit;
+    const key = gIndex * 65536 + hi16;
+    // gIndex & mask takes the low bits (ToInt32 keeps the low 32 bits of an index below 2^48)
+    const slot = gIndex & DIRECT_MASK;
+    if (this.directKeys[slot] === key) return this.directBases[slot]!;
+    const hit = this.tlb.get(key);
+    if (hit !== undefined) {
+      if (hit >= 0) this.remember(slot, key, hit);
+      return hit;
+    }
     const r = this.walk(gIndex * this.pageSize, hi16);
     if (this.tlb.size >= TLB_MAX) {
       this.tlb.clear();
       this.failures.clear();
     }
-    const key = gIndex * 65536 + hi16;
     this.tlb.set(key, r);
     if (r < 0) this.failures.set(key, this.failure);
+    else this.remember(slot, key, r);
     return r;
+  }
+
+  private remember(slot: number, key: number, base: number): void {
+    this.directKeys[slot] = key;
+    this.directBases[slot] = base;
   }
 
   private lastFailure(gIndex: number, hi16: number): WalkFailure {

@@ -7,6 +7,7 @@ import { useCase } from './stores/case';
 import { useSearch } from './stores/search';
 import { useStrings } from './stores/strings';
 import { useExport } from './stores/export';
+import { useProcesses } from './stores/processes';
 import { useUi } from './stores/ui';
 
 const pinia = createPinia();
@@ -18,6 +19,7 @@ const caseStore = useCase();
 const search = useSearch();
 const strs = useStrings();
 const exp = useExport();
+const procs = useProcesses();
 const ui = useUi();
 api().onEvent((e) => {
   if (e.type === 'command') {
@@ -34,6 +36,7 @@ api().onEvent((e) => {
   search.onEvent(e);
   strs.onEvent(e);
   exp.onEvent(e);
+  procs.onEvent(e);
 });
 
 app.mount('#app');

@@ -98,6 +98,22 @@ describe('x86_64 4-level translation', () => {
     expect(e2.address).toBe(last);
   });
 
+  it('keeps translations and failure messages right when granules share a TLB slot', () => {
+    // granules 4096 apart (16 MiB) share a slot of the direct-mapped TLB; alternate among a heap
+    // page, the kernel image, an unmapped address and the physmap, twice, against a fresh space
+    const unmapped = X86_HEAP_BASE + 0x30000000n;
+    const vas = [buf + 5n * 4096n + 9n, X86_KERNEL_LINK + 0x1234n, unmapped, buf + 5n * 4096n + 9n + 4096n * 4096n, X86_PHYSMAP_BASE + 0x5000n];
+    const fresh = new X86_64Space(image, img.dtb);
+    const expected = vas.map((va) => fresh.tryTranslate(va));
+    expect(expected[0]).toBe(k.vaToPhys(vas[0]!));
+    expect(expected[2]).toBe(-1);
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < vas.length; i++) expect(space.tryTranslate(vas[i]!)).toBe(expected[i]);
+      expect(thrown(() => space.translate(unmapped)).message).toBe(thrown(() => fresh.translate(unmapped)).message);
+    }
+    expect(thrown(() => space.translate(unmapped)).message).toMatch(/not mapped/);
+  });
+
   it('rejects non-canonical addresses', () => {
     expect(space.tryTranslate(0x0000900000000000n)).toBe(-1);
     expect(() => space.translate(0x8000000000000000n)).toThrow(/outside the kernel address space/);

@@ -11,6 +11,7 @@ import { useSegments } from './segments';
 import { useSearch } from './search';
 import { useStrings } from './strings';
 import { useExport } from './export';
+import { useProcesses } from './processes';
 
 export interface Opening {
   requestId: string;
@@ -69,7 +70,8 @@ export const useCase = defineStore('case', () => {
     useSearch().reset();
     useStrings().reset();
     useExport().reset();
-    await useSegments().load(c.caseId);
+    const procsInfo = c.processes;
+    await Promise.all([useSegments().load(c.caseId), useProcesses().load(c.caseId, procsInfo && !procsInfo.available ? (procsInfo.reason ?? 'no process walk') : null)]);
     try {
       const s = await call(api().getStats(c.caseId));
       if (info.value?.caseId === c.caseId) stats.value = s;
@@ -149,6 +151,7 @@ export const useCase = defineStore('case', () => {
     info.value = null;
     stats.value = null;
     useSegments().clear();
+    useProcesses().clear();
     useSearch().reset();
     useStrings().reset();
     useExport().reset();

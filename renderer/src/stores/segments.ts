@@ -2,7 +2,7 @@
 // slot's page. Answers that arrive after a newer choice (or another case) are dropped.
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { PageView, SegmentSummary, SlotRecord } from '../../../core/api';
+import type { PageView, SegmentOwners, SegmentSummary, SlotRecord } from '../../../core/api';
 import { api, asApiError, call } from '../api/client';
 import { fromBase64 } from '../util/bytes';
 import { explain, type Explained } from '../util/errors';
@@ -37,6 +37,8 @@ export const useSegments = defineStore('segments', () => {
 
   const segment = ref<number | null>(null);
   const slots = shallowRef<SlotRecord[]>([]);
+  /** the processes that map each slot of the chosen segment (slots no process maps are absent) */
+  const owners = shallowRef<SegmentOwners>({});
   const slot = ref<number | null>(null);
   const page = shallowRef<LoadedPage | null>(null);
   const highlight = ref<Highlight | null>(null);
@@ -81,6 +83,7 @@ export const useSegments = defineStore('segments', () => {
     list.value = [];
     segment.value = null;
     slots.value = [];
+    owners.value = {};
     slot.value = null;
     page.value = null;
     highlight.value = null;
@@ -109,9 +112,17 @@ export const useSegments = defineStore('segments', () => {
     page.value = null;
     highlight.value = null;
     slots.value = [];
+    owners.value = {};
     try {
-      const l = await call(api().getSlots(caseId.value, index));
-      if (seq === slotsSeq) slots.value = l;
+      const [l, o] = await Promise.all([
+        call(api().getSlots(caseId.value, index)),
+        // a case without a process walk answers with no owners, never an error
+        call(api().getSegmentOwners(caseId.value, index)).catch(() => ({})),
+      ]);
+      if (seq === slotsSeq) {
+        slots.value = l;
+        owners.value = o;
+      }
     } catch (e) {
       if (seq === slotsSeq) error.value = explain(asApiError(e), 'page', true);
     }
@@ -137,6 +148,6 @@ export const useSegments = defineStore('segments', () => {
 
   return {
     caseId, list, loading, sortKey, sortDesc, filterText, filterState, onlyFlagged, states, rows, current, swapped,
-    segment, slots, slot, page, highlight, error, sortBy, clear, load, openSegment, openSlot,
+    segment, slots, owners, slot, page, highlight, error, sortBy, clear, load, openSegment, openSlot,
   };
 });

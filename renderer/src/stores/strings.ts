@@ -3,7 +3,7 @@
 // and added to the list once per animation frame, as search hits are.
 import { defineStore } from 'pinia';
 import { reactive } from 'vue';
-import { STRINGS_LIMITS, type StringHit, type StringsResult } from '../../../core/api';
+import { STRINGS_LIMITS, type OwnedString, type StringsResult } from '../../../core/api';
 import { api } from '../api/client';
 import { useStreamedRequest } from './streamed';
 
@@ -19,7 +19,7 @@ export const STRINGS_CAP = STRINGS_LIMITS.defaultMaxStrings;
 
 export const useStrings = defineStore('strings', () => {
   const form = reactive<StringsForm>({ min: STRINGS_LIMITS.defaultMin, ascii: true, utf16: true, filter: '' });
-  const req = useStreamedRequest<StringHit, StringsResult>('strings', (e) => (e.type === 'strings' ? e.strings : null));
+  const req = useStreamedRequest<OwnedString, StringsResult>('strings', (e) => (e.type === 'strings' ? e.strings : null));
 
   /** the form's minimum as a whole number in range, or null */
   const validMin = (): number | null => {

@@ -1,0 +1,202 @@
+// Every page of every process, forward: processes (procs.ts) → map entries (vmmap.ts) → each map page
+// resolved (page-resolver.ts) into compact per-region arrays, with the owners of every compressed slot
+// and single-value entry collected on the way. Metadata only: no page content is read, each object,
+// pager and map is read once, so the walk costs little beside the compressor walk.
+import { UnfoldError } from '../errors';
+import type { KernelContext } from './kernel';
+import { PagerCache, type PagerInfo } from './pager';
+import { PAGE_STATES, PageResolver, emptyCounts, type PageCounts, type PageHit, type PageState, type SegmentStates } from './page-resolver';
+import { walkProcesses, type ProcessInfo, type ProcessWalk } from './procs';
+import { ObjectCache } from './vmobject';
+import { MapCache, type MapEntry } from './vmmap';
+import { PROCESS_TYPES, protString } from './vm-rules';
+
+export interface Owner {
+  pid: number;
+  va: bigint;
+}
+
+/** state codes of RegionPages.state, in PAGE_STATES order */
+export const STATE_CODE: Readonly<Record<PageState, number>> = { resident: 0, compressed: 1, single: 2, swapped: 3, absent: 4 };
+
+/** a slot's key in the owner tables: segment × 65536 + slot */
+export const slotKey = (segment: number, slot: number): number => segment * 65536 + slot;
+
+export interface RegionPages {
+  /** STATE_CODE per map page */
+  state: Uint8Array;
+  /** resident: physical address; compressed/swapped: slotKey; single: sv index; absent: 0 */
+  ref: Float64Array;
+}
+
+export interface Region {
+  start: bigint;
+  end: bigint;
+  protection: string;
+  maxProtection: string;
+  tag: number;
+  object: bigint;
+  submap: bigint;
+  offset: bigint;
+  needsCopy: boolean;
+  /** kernel VA of the vm_map_entry */
+  entry: bigint;
+  /** the map's page size: pages step by it */
+  pageSize: number;
+  pages: RegionPages;
+  counts: PageCounts;
+}
+
+export interface ProcessMemory extends ProcessInfo {
+  regions: Region[];
+  counts: PageCounts;
+}
+
+export interface ForwardSlot {
+  /**
+   * who maps the slot, as (process index, region index, page index) triples into `processes` — kept as
+   * numbers (one array per slot, no object per owner) because nearly every compressed page has one;
+   * slotOwners() turns them into (pid, va)
+   */
+  refs: number[];
+  /** the pager holding the slot mapping the processes reached, and its index there (the back-pointer must name it) */
+  pager: PagerInfo;
+  index: number;
+  object: bigint;
+  objectOffset: number;
+}
+
+export interface ProcessWalkResult {
+  processes: ProcessMemory[];
+  /** slotKey → owners and the slot mapping that named it */
+  slots: Map<number, ForwardSlot>;
+  /** sv index → owners */
+  sv: Map<number, Owner[]>;
+  /** processes on zombproc, and tasks on the tasks queue without a proc (reported, no memory walked) */
+  zombies: ProcessWalk['zombies'];
+  orphanTasks: bigint[];
+  /** the caches, kept for page lookups of the reader and the backward join */
+  resolver: PageResolver;
+  problems: string[];
+}
+
+/** the process types this symbol table lacks (empty when a process walk can run) */
+export function missingProcessTypes(ctx: KernelContext): string[] {
+  return ctx.missingTypes(PROCESS_TYPES);
+}
+
+export function createResolver(ctx: KernelContext, segments: SegmentStates): PageResolver {
+  return new PageResolver(ctx, new ObjectCache(ctx), new PagerCache(ctx), new MapCache(ctx), segments);
+}
+
+function regionOf(e: MapEntry, pageSize: number): Region {
+  const n = Number((e.end - e.start + BigInt(pageSize - 1)) / BigInt(pageSize));
+  return {
+    start: e.start,
+    end: e.end,
+    protection: protString(e.protection),
+    maxProtection: protString(e.maxProtection),
+    tag: e.tag,
+    object: e.object,
+    submap: e.submap,
+    offset: e.offset,
+    needsCopy: e.needsCopy,
+    entry: e.address,
+    pageSize,
+    pages: { state: new Uint8Array(n), ref: new Float64Array(n) },
+    counts: emptyCounts(),
+  };
+}
+
+export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): ProcessWalkResult {
+  const resolver = createResolver(ctx, segments);
+  const walk = walkProcesses(ctx);
+  const problems = [...walk.problems];
+  const slots = new Map<number, ForwardSlot>();
+  const sv = new Map<number, Owner[]>();
+  const noted = new Set<string>();
+  const note = (s: string): void => {
+    if (!noted.has(s) && noted.size < 1000) {
+      noted.add(s);
+      problems.push(s);
+    }
+  };
+  const processes: ProcessMemory[] = [];
+  for (const [procIndex, p] of walk.processes.entries()) {
+    for (const q of p.problems) note(`pid ${p.pid}: ${q}`);
+    const pm: ProcessMemory = { ...p, regions: [], counts: emptyCounts() };
+    processes.push(pm);
+    if (p.map === 0n) continue;
+    const map = resolver.maps.get(p.map);
+    for (const q of map.problems) note(`pid ${p.pid}: ${q}`);
+    const ps = map.pageSize || p.pageSize;
+    const PS = BigInt(ps);
+    for (const e of map.entries) {
+      const regionIndex = pm.regions.length;
+      const r = regionOf(e, ps);
+      const { state, ref } = r.pages;
+      const pid = p.pid;
+      resolver.fillEntry(
+        e,
+        ps,
+        state,
+        ref,
+        {
+          slot: (i, segment, slot, pager, index, object, objectOffset) => {
+            const key = slotKey(segment, slot);
+            let f = slots.get(key);
+            if (f === undefined) {
+              f = { refs: [], pager, index, object, objectOffset };
+              slots.set(key, f);
+            } else if (f.pager !== pager || f.index !== index) {
+              note(`segment ${segment} slot ${slot} is named by two slot mappings (pager ${'0x' + f.pager.address.toString(16)} slot ${f.index}, pager ${'0x' + pager.address.toString(16)} slot ${index})`);
+            }
+            f.refs.push(procIndex, regionIndex, i);
+          },
+          single: (i, svIndex) => {
+            let o = sv.get(svIndex);
+            if (o === undefined) sv.set(svIndex, (o = []));
+            o.push({ pid, va: e.start + BigInt(i * ps) });
+          },
+        },
+        (q) => note(`pid ${pid} ${q}`),
+      );
+      for (let i = 0; i < state.length; i++) r.counts[PAGE_STATES[state[i]!]!]++;
+      for (const s of PAGE_STATES) pm.counts[s] += r.counts[s];
+      pm.regions.push(r);
+    }
+  }
+  for (const q of resolver.objects.problems) note(q);
+  for (const o of sv.values()) o.sort(byOwner);
+  return { processes, slots, sv, resolver, problems, zombies: walk.zombies, orphanTasks: walk.orphanTasks };
+}
+
+/** the owners of a forward slot as (pid, va), sorted by pid then va */
+export function ownersOf(res: ProcessWalkResult, f: ForwardSlot): Owner[] {
+  const out: Owner[] = [];
+  for (let k = 0; k < f.refs.length; k += 3) {
+    const p = res.processes[f.refs[k]!]!;
+    const r = p.regions[f.refs[k + 1]!]!;
+    out.push({ pid: p.pid, va: r.start + BigInt(f.refs[k + 2]! * r.pageSize) });
+  }
+  return out.length > 1 ? out.sort(byOwner) : out;
+}
+
+const byOwner = (a: Owner, b: Owner): number => a.pid - b.pid || (a.va < b.va ? -1 : a.va > b.va ? 1 : 0);
+
+/** one page of a process, resolved afresh with every detail (the reader and the dump use it) */
+export function resolveProcessPage(res: ProcessWalkResult, p: ProcessMemory, va: bigint): { region: Region | null; hit: PageHit | null } {
+  const region = p.regions.find((r) => va >= r.start && va < r.end) ?? null;
+  if (region === null || p.map === 0n) return { region: null, hit: null };
+  const e = res.resolver.maps.lookup(p.map, va);
+  if (e === null) return { region, hit: null };
+  const hit = (() => {
+    try {
+      return res.resolver.inEntry(e, va);
+    } catch (err) {
+      if (err instanceof UnfoldError) return { state: 'absent', object: 0n, objectOffset: 0n, depth: 0, absent: 'unreadable', problem: err.message } as PageHit;
+      throw err;
+    }
+  })();
+  return { region, hit };
+}
