@@ -32,7 +32,7 @@ export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError, UnfoldError } from './errors';
 import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
-import { absentPages, addKinds } from './darwin/metadata-summary';
+import { absentPages, addKinds, kindsFromBuffer } from './darwin/metadata-summary';
 import { holeRuns } from './translate/present';
 import { Eta } from './work/eta';
 import { ProcessView, regionSummary, type OwnerJson, type PageSource, type ProcessSummary, type ReadVirtualResult, type RegionSummary } from './process-view';
@@ -659,19 +659,29 @@ export class Case {
     const kinds = new Map<number, number[]>();
     const resident = this.plan.segments.filter((s) => !this.swap.bySegment.has(s.summary.index) && s.bufferVa !== null && s.slots.length > 0);
     if (opts.kinds !== false) {
-      await this.forEachSegment<KindsResult & JobProblems>(
-        (b) => ({ ...b, task: 'kinds' }),
-        (seg, r) => {
-          if (r.problems) seg.summary.problems.push(...r.problems);
-          if (r.kept) this.kept.set(seg.summary.index, r.kept);
-          this.probed.add(seg.summary.index);
-          kinds.set(seg.summary.index, r.counts);
-          unreadable += r.unreadable;
-        },
-        opts,
-        'kinds',
-        resident,
-      );
+      // on the calling thread, through one reused buffer: this pass only copies bytes and looks at
+      // one word per slot, so threads still loading and fresh memory per segment would cost more
+      const scratch = new Uint8Array(resident.reduce((m, s) => Math.max(m, s.readLength), 0));
+      const { pageSize, dictPreset } = this.plan.header;
+      for (let i = 0; i < resident.length; i++) {
+        const seg = resident[i]!;
+        if ((i & 63) === 0) {
+          throwIfAborted(opts.signal);
+          opts.onProgress?.({ phase: 'kinds', done: i, total: resident.length });
+          // let a cancel or a progress message through
+          await new Promise<void>((r) => setImmediate(r));
+        }
+        const keep = this.reserveKeep(seg);
+        const job = this.baseJob(seg, keep);
+        const problems = job.read ? loadJobBuffer(job, this.kernel.space, scratch) : [];
+        seg.summary.problems.push(...problems);
+        if (keep && job.bytes) this.kept.set(seg.summary.index, { bytes: job.bytes, ...(job.holes ? { holes: job.holes } : {}) });
+        const r = kindsFromBuffer(job.bytes!, job.holes, seg.slots, pageSize, dictPreset);
+        this.probed.add(seg.summary.index);
+        kinds.set(seg.summary.index, r.counts);
+        unreadable += r.unreadable;
+      }
+      opts.onProgress?.({ phase: 'kinds', done: resident.length, total: resident.length });
     } else {
       for (const seg of resident) {
         throwIfAborted(opts.signal);

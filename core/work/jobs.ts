@@ -208,7 +208,7 @@ export function openSealed(job: SegmentJob): void {
  * Fills job.bytes from job.read through `space` (same rules as readSegmentBuffer: every present page
  * is read, absent ones become holes); returns the problem lines to report.
  */
-export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
+export function loadJobBuffer(job: SegmentJob, space: VirtualSpace, scratch?: Uint8Array): string[] {
   if (job.bytes || !job.read) return [];
   const plan = {
     bufferVa: BigInt(job.read.va),
@@ -216,7 +216,8 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
     slots: job.slots,
     summary: { problems: [] as string[] },
   } as unknown as SegmentPlan;
-  const into = job.keep ? new Uint8Array(new SharedArrayBuffer(job.read.length)) : undefined;
+  // `scratch`: a reusable buffer for a pass that keeps nothing of the bytes (counting kinds)
+  const into = job.keep ? new Uint8Array(new SharedArrayBuffer(job.read.length)) : scratch && scratch.length >= job.read.length ? scratch.subarray(0, job.read.length) : undefined;
   const r = readSegmentBuffer(space, plan, into);
   job.bytes = r.bytes;
   if (r.holes.length > 0) job.holes = r.holes;
