@@ -19,6 +19,7 @@ import type { SlotStats } from './darwin/histogram';
 import type { CaseInfo } from './case-info';
 import type { SearchHit, SearchResult, StringHit, StringsResult } from './search/types';
 import type { ExportRequest, ExportSummary } from './export/types';
+import { DEFAULT_MIN_LENGTH } from './search/string-defaults';
 import type { PageOwner as OwnerJson, PageWhere as PageSource, ProcessRow as ProcessSummary, RegionRow as RegionSummary } from './process-types';
 
 export type { CompressorSummary, SegmentSummary, SlotKind, SlotRecord, SvEntry } from './darwin/types';
@@ -98,6 +99,8 @@ export interface PageView {
   page: string | null;
   /** the slot's stored bytes, base64; null when not in the image (swapped, single value, unreadable) */
   compressed: string | null;
+  /** where the stored bytes' first byte is (kernel virtual, and physical when in the image) */
+  storedAt?: { virtual: string; physical: string | null };
 }
 
 // ───────────────────────────── processes ─────────────────────────────
@@ -226,7 +229,7 @@ export interface StringsRequest extends CaseRequest {
 export const STRINGS_LIMITS = {
   minLength: 1,
   maxLength: 4096,
-  defaultMin: 6,
+  defaultMin: DEFAULT_MIN_LENGTH,
   filterLength: 256,
   maxStrings: 1_000_000,
   defaultMaxStrings: 200_000,
@@ -244,6 +247,11 @@ export interface OpenRequest {
   swapPaths?: string[];
 }
 
+export interface RecentCase {
+  imagePath: string;
+  symbolsPath?: string;
+}
+
 export interface Environment {
   apiVersion: number;
   mode: 'electron' | 'browser';
@@ -252,6 +260,8 @@ export interface Environment {
   appVersion: string;
   platform: string;
   recentSymbols: string | null;
+  /** cases opened lately, newest first (image and the symbol table it was opened with) */
+  recentCases: RecentCase[];
   /** the case the host already has open (a browser reload keeps it) */
   openCase: OpenCase | null;
   /** what to open on start (`npm start [image]`); given to the first page that asks, then null */
@@ -364,6 +374,8 @@ export const API = {
   /** a save dialog for a hit list; null when cancelled */
   pickHitsFile: method<[format: HitsFormat], string | null>(),
   getRecentSymbols: method<[], string | null>(),
+  /** Electron: shows a file or folder in Finder / the file manager; NO_DIALOGS in browser mode */
+  showInFolder: method<[path: string], null>(),
 };
 
 export type ApiMethod = keyof typeof API;

@@ -499,8 +499,18 @@ export class Case {
     return this.procView?.slotOwners(segment, slot) ?? [];
   }
 
+  /**
+   * Whether owners are known: only when the process walk ran. Without it (the symbols lack the
+   * process types) records carry no `owners` at all, rather than an empty list that would claim no
+   * process maps the page.
+   */
+  ownersKnown(): boolean {
+    return this.procView !== null;
+  }
+
   /** a hit with the owners of its page */
   private owned(h: SearchHit): SearchHit {
+    if (this.procView === null) return h;
     return { ...h, owners: h.segment < 0 ? this.svOwners(h.slot) : this.slotOwners(h.segment, h.slot) };
   }
 
@@ -817,8 +827,12 @@ export class Case {
     return this.info.compressor.singleValue;
   }
 
-  /** one page, decoded on the calling thread, with the slot's compressed bytes beside it */
-  page(segment: number, slot: number): { record: SlotRecord; page: Uint8Array | null; compressed: Uint8Array | null } {
+  /**
+   * one page, decoded on the calling thread, with the slot's compressed bytes beside it and, for bytes
+   * in RAM, where they lie: kernel virtual address and physical address of the first byte (null when
+   * that page is not in the image)
+   */
+  page(segment: number, slot: number): { record: SlotRecord; page: Uint8Array | null; compressed: Uint8Array | null; storedAt?: StoredAt } {
     if (!this.hasSlot(segment, slot)) throw new RangeError(`segment ${segment} has no live slot ${slot}`);
     const seg = this.planBySegment.get(segment);
     const sp = this.swap.bySegment.get(segment);
@@ -855,7 +869,10 @@ export class Case {
     const gap = holeIn(job.holes ?? [], meta.offset, end);
     const avail = Math.min(end, gap ? Math.max(meta.offset, gap.from) : end, bytes.length);
     const compressed = bytes.slice(meta.offset, Math.max(meta.offset, avail));
-    return { record, page, compressed };
+    if (sp || seg.bufferVa === null) return { record, page, compressed };
+    const va = seg.bufferVa + BigInt(meta.offset);
+    const pa = this.kernel.space.tryTranslate(va);
+    return { record, page, compressed, storedAt: { virtual: '0x' + va.toString(16), physical: pa < 0 ? null : '0x' + pa.toString(16) } };
   }
 
   /**
@@ -944,7 +961,7 @@ export class Case {
       for (const h of r.hits) {
         const { at, ...m } = h;
         const sv = entries[at]!;
-        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)`, owners: this.svOwners(sv.index) });
+        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)`, ...(this.procView ? { owners: this.svOwners(sv.index) } : {}) });
       }
       return {
         hits: r.hits.length,
@@ -961,7 +978,7 @@ export class Case {
     for (const sv of this.singleValues()) {
       for (const m of matchValue(Number(sv.value), query, this.plan.header.pageSize)) {
         n++;
-        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)`, owners: this.svOwners(sv.index) });
+        onHit({ ...m, segment: -1, slot: sv.index, kind: 'single', state: `sv-table (${sv.refCount} pages)`, ...(this.procView ? { owners: this.svOwners(sv.index) } : {}) });
       }
     }
     return n;
@@ -1067,6 +1084,8 @@ export class Case {
     run.onProgress?.({ phase: 'hash', done: 0, total: 1, message: 'hashing the evidence file' });
     const imageSha256 = await this.imageSha256(run);
     const swapFiles = await this.swapFilesHashed(run);
+    // the ISF is evidence of how the pages were read: name it by hash (null when built in or unreadable)
+    const symbolsSha256 = await sha256File(this.info.kernel.symbols, run.signal).catch(() => null);
     const liveSlots = this.segmentList.reduce((n, s) => n + s.liveSlots, 0);
     return exportPages(this.pages(run), {
       out: req.out,
@@ -1084,6 +1103,8 @@ export class Case {
         imageSha256,
         toolVersion: VERSION,
         symbols: this.info.kernel.symbols,
+        symbolsSha256,
+        ...(req.caseFields ? { caseFields: req.caseFields } : {}),
         kernel: { ...this.info.kernel },
         compressor: {
           family: this.info.compressor.family,
@@ -1111,6 +1132,12 @@ export class Case {
   }
 }
 
+
+/** where a slot's stored bytes are: kernel virtual address, and physical (null when that page is not in the image) */
+export interface StoredAt {
+  virtual: string;
+  physical: string | null;
+}
 
 /** a sensible buffer budget for a long-lived case: a quarter of the machine's memory, at most 4 GiB */
 export function keepBudget(): number {

@@ -182,7 +182,8 @@ function stats(caseId: number): CaseStats {
 
 function segmentExists(cur: NonNullable<typeof current>, segment: number): void {
   if (!cur.facadeCase.segments().some((s) => s.index === segment)) {
-    throw appError('NOT_FOUND', `segment ${segment} is not a segment of this case`, { segment });
+    const count = cur.facadeCase.segments().length;
+    throw appError('NOT_FOUND', `there is no segment ${segment} (the case has ${count} segments)`, { segment, segments: count });
   }
 }
 
@@ -202,6 +203,7 @@ function page(caseId: number, segment: number, slot: number): PageView {
     pageSize: cur.info.compressor.pageSize,
     page: b64(p.page),
     compressed: b64(p.compressed),
+    ...(p.storedAt ? { storedAt: p.storedAt } : {}),
   };
 }
 
@@ -309,7 +311,7 @@ async function runExport(req: CaseRequest & ExportRequest): Promise<ExportSummar
   const t0 = Date.now();
   try {
     const r = await cur.facadeCase.export(
-      { out: req.out, layout: req.layout, overwrite: req.overwrite },
+      { out: req.out, layout: req.layout, overwrite: req.overwrite, ...(req.caseFields ? { caseFields: req.caseFields } : {}) },
       { signal: controller.signal, onProgress: progressSink(req.requestId) },
     );
     return summarizeExport(r, (Date.now() - t0) / 1000);

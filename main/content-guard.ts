@@ -92,10 +92,13 @@ export async function scrubError(method: string, error: ApiError, files: { label
   for (const f of files) {
     for (const content of await heads(f.path)) {
       if (texts.some((t) => quotes(t, content))) {
+        // flags (true/false) say which kind of failure it was, so the UI can still word it, and cannot
+        // carry a file's text
+        const flags = Object.fromEntries(Object.entries(error.details ?? {}).filter(([, v]) => typeof v === 'boolean'));
         return {
           code: error.code,
           message: `${method}: the ${f.label} ${f.path} could not be used (${error.code}); the error's own words quoted the file, so they are not shown`,
-          details: { path: f.path },
+          details: { ...flags, path: f.path },
         };
       }
     }

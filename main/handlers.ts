@@ -27,12 +27,16 @@ import { AppError, toApiError } from './errors';
 import { withoutFileContent, yaraIncludes } from './content-guard';
 import { PathGrants } from './path-grants';
 import type { Settings } from './settings';
+import { checkRegexSyntax, parseHex } from '../core/search/query';
+import { CASE_FIELD_LIMITS, type CaseFields } from '../core/export/types';
 
 export interface Dialogs {
   pickImage(): Promise<string | null>;
   pickSymbols(kind: 'file' | 'folder'): Promise<string | null>;
   pickExportFolder(): Promise<string | null>;
   pickHitsFile(format: HitsFormat): Promise<string | null>;
+  /** reveals a file or folder in the system's file manager */
+  showInFolder(p: string): void;
 }
 
 export interface HandlerDeps {
@@ -144,8 +148,6 @@ function stringList(method: string, name: string, v: unknown, maxLength: number)
   });
 }
 
-const HEX_PATTERN = /^\s*(?:[0-9a-fA-F]{2}|\?\?)(?:\s*(?:[0-9a-fA-F]{2}|\?\?))*\s*$/;
-
 function searchRequest(method: string, v: unknown): SearchRequest {
   const keys = ['requestId', 'caseId', 'strings', 'regexes', 'hex', 'yara', 'utf16', 'ascii', 'ignoreCase', 'maxHits'] as const;
   const o = plainObject(method, 'the search', v, keys, keys.filter((k) => k !== 'maxHits'));
@@ -168,18 +170,27 @@ function searchRequest(method: string, v: unknown): SearchRequest {
   if (req.strings.length + req.regexes.length + req.hex.length + req.yara.length === 0) {
     throw new ArgError(method, 'give at least one string, regular expression, hex pattern or YARA rule');
   }
-  // cheap checks here so a typo is refused before a worker is woken; core checks again in full
-  req.hex.forEach((h, i) => {
-    if (!HEX_PATTERN.test(h)) throw new ArgError(method, `hex[${i}] ${show(h)} is not pairs of hex digits or ?? (e.g. "4d 5a ?? 00")`);
-  });
-  req.regexes.forEach((r, i) => {
-    try {
-      new RegExp(r, req.ignoreCase ? 'gi' : 'g');
-    } catch (e) {
-      throw new ArgError(method, `regexes[${i}] is not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  });
+  // core's own checks, so a typo is refused before a worker is woken, in the CLI's words (which
+  // pattern, which byte or character, why); YARA rules are compiled by the worker
+  req.hex.forEach((h) => parseHex(h));
+  req.regexes.forEach((r) => checkRegexSyntax(r, req.ignoreCase));
   return req;
+}
+
+/** the examiner's case fields: each optional text within its limit, without NUL; empty ones left out */
+function caseFields(method: string, v: unknown): CaseFields {
+  const names = Object.keys(CASE_FIELD_LIMITS) as (keyof CaseFields)[];
+  const o = plainObject(method, 'caseFields', v, names, []);
+  const out: CaseFields = {};
+  for (const k of names) {
+    const x = o[k];
+    if (x === undefined) continue;
+    if (typeof x !== 'string') throw new ArgError(method, `caseFields.${k} must be text (got ${show(x)})`);
+    if (x.length > CASE_FIELD_LIMITS[k]) throw new ArgError(method, `caseFields.${k} is longer than ${CASE_FIELD_LIMITS[k]} characters`);
+    if (x.includes('\0')) throw new ArgError(method, `caseFields.${k} contains a NUL character`);
+    if (x.trim()) out[k] = x.trim();
+  }
+  return out;
 }
 
 function stringsRequest(method: string, v: unknown): StringsRequest {
@@ -277,6 +288,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         appVersion: deps.appVersion,
         platform: process.platform,
         recentSymbols: deps.settings.recentSymbols(),
+        recentCases: deps.settings.recentCases(),
         openCase: open,
         startup: start,
       });
@@ -301,6 +313,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       if (req.symbolsPath) await grants.grant(req.symbolsPath, 'read', 'open-form');
       const r = await host.call('openCase', req);
       if (r.ok && req.symbolsPath) deps.settings.rememberSymbols(req.symbolsPath);
+      if (r.ok) deps.settings.rememberCase(req.symbolsPath ? { imagePath: req.imagePath, symbolsPath: req.symbolsPath } : { imagePath: req.imagePath });
       const read = [{ label: 'image', path: req.imagePath }, ...(req.symbolsPath ? [{ label: 'symbol table', path: req.symbolsPath }] : [])];
       return withoutFileContent(m, r, read);
     }),
@@ -383,8 +396,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     export: guard<'export'>(async (...args) => {
       const m = 'export';
       argCount(m, args, 1);
-      const keys = ['requestId', 'caseId', 'out', 'layout', 'overwrite'] as const;
-      const o = plainObject(m, 'the export', args[0], keys, keys);
+      const keys = ['requestId', 'caseId', 'out', 'layout', 'overwrite', 'caseFields'] as const;
+      const o = plainObject(m, 'the export', args[0], keys, keys.filter((k) => k !== 'caseFields'));
       if (o.layout !== 'slots' && o.layout !== 'concat') throw new ArgError(m, `layout must be "slots" or "concat" (got ${show(o.layout)})`);
       const req: CaseRequest & ExportRequest = {
         requestId: requestId(m, o.requestId),
@@ -393,6 +406,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         layout: o.layout,
         overwrite: bool(m, 'overwrite', o.overwrite),
       };
+      if (o.caseFields !== undefined) req.caseFields = caseFields(m, o.caseFields);
       if (path.dirname(req.out) === req.out) throw new ArgError(m, 'out cannot be the root folder');
       await existing(m, 'the folder that will hold the export', path.dirname(req.out), 'folder');
       await grants.checkWrite(m, 'out', req.out, req.overwrite, deps.dialogs !== null);
@@ -470,6 +484,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const kind = args[0];
       if (kind !== 'file' && kind !== 'folder') throw new ArgError('pickSymbols', `kind must be "file" or "folder" (got ${show(kind)})`);
       return ok(await picked(await dialogs('pickSymbols').pickSymbols(kind), 'read'));
+    }),
+
+    showInFolder: guard<'showInFolder'>(async (...args) => {
+      const m = 'showInFolder';
+      argCount(m, args, 1);
+      const p = pathArg(m, 'path', args[0]);
+      const d = dialogs(m);
+      await existing(m, 'path', p, 'file-or-folder');
+      d.showInFolder(p);
+      return ok(null);
     }),
 
     pickExportFolder: guard<'pickExportFolder'>(async (...args) => {

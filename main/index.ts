@@ -1,7 +1,7 @@
 // Electron's main process: one window, the menus, the native dialogs, and the IPC channels that pass
 // each call to handlers.ts (which validates it) and from there to the case worker thread. Nothing here
 // reads evidence: the window's process only waits.
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type MenuItemConstructorOptions, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, type MenuItemConstructorOptions, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_METHODS, channelOf, EVENT_CHANNEL, type CommandEvent, type UnfoldEvent, type ViewName } from '../core/api';
@@ -45,6 +45,9 @@ const dialogs: Dialogs = {
       filters: kind === 'folder' ? [] : [{ name: 'ISF symbol tables', extensions: ['json', 'xz'] }, { name: 'All files', extensions: ['*'] }],
     });
     return r.canceled ? null : (r.filePaths[0] ?? null);
+  },
+  showInFolder(p) {
+    shell.showItemInFolder(p);
   },
   async pickExportFolder() {
     const r = await dialog.showOpenDialog(win!, { title: 'Export to folder', properties: ['openDirectory', 'createDirectory'] });

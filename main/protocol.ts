@@ -5,7 +5,7 @@
 import type { ApiArgs, ApiMethod, ApiResult, ApiValue, OpenCase, UnfoldEvent } from '../core/api';
 
 /** methods the host process answers itself (settings, native dialogs); every other one runs in the case worker */
-export const HOST_METHODS = ['environment', 'pickImage', 'pickSymbols', 'pickExportFolder', 'pickHitsFile', 'getRecentSymbols'] as const satisfies readonly ApiMethod[];
+export const HOST_METHODS = ['environment', 'pickImage', 'pickSymbols', 'pickExportFolder', 'pickHitsFile', 'getRecentSymbols', 'showInFolder'] as const satisfies readonly ApiMethod[];
 export type HostMethod = (typeof HOST_METHODS)[number];
 export type WorkerMethod = Exclude<ApiMethod, HostMethod>;
 

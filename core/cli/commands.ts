@@ -143,7 +143,7 @@ export function infoJson(c: Case): Record<string, unknown> {
     pagesCompressed: compressor.pagesCompressed,
     segments: compressor.segments,
     slots: compressor.slots,
-    singleValue: compressor.singleValue.map((e) => ({ ...e, owners: c.svOwners(e.index) })),
+    singleValue: c.ownersKnown() ? compressor.singleValue.map((e) => ({ ...e, owners: c.svOwners(e.index) })) : compressor.singleValue,
     consistency: compressor.consistency,
     compressedBytes: compressor.compressedBytes,
     uncompressedBytes: compressor.uncompressedBytes,
@@ -238,7 +238,7 @@ export async function slotsCommand(image: string, o: CaseOpts & { json?: boolean
     }
     for (const rec of only !== null ? c.slots(only) : c.allSlots()) {
       if (only !== null && rec.segment !== only) continue;
-      if (o.json) out(io, JSON.stringify({ ...rec, owners: c.slotOwners(rec.segment, rec.slot) }));
+      if (o.json) out(io, JSON.stringify(c.ownersKnown() ? { ...rec, owners: c.slotOwners(rec.segment, rec.slot) } : rec));
       else out(io, `${rec.segment}\t${rec.slot}\t${rec.state}\t${rec.kind}\t${rec.compressedSize}\t${rec.sha256 ?? rec.error ?? ''}`);
     }
     return EXIT.ok;

@@ -8,6 +8,7 @@ import { UnfoldError, fromErrno } from '../errors';
 import { VERSION } from '../version';
 import { EXIT_STATUS } from './exit-status';
 import { EXIT, type CliIo } from './io';
+import { DEFAULT_MIN_LENGTH } from '../search/string-defaults';
 
 export { EXIT, writeLine, type CliIo } from './io';
 
@@ -160,7 +161,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .argument('<image>')
     .option('--symbols <isf>', 'ISF file or folder')
     .option('--swap <file-or-folder>', 'swap file(s) copied from the Mac, or a folder of them (repeatable)', collect)
-    .option('--min <n>', 'minimum length', '4')
+    .option('--min <n>', 'minimum length', String(DEFAULT_MIN_LENGTH))
     .option('--json', 'JSON lines')
     .option('--threads <n>', 'worker threads')
     .action(async (image: string, o: { symbols?: string; min: string; json?: boolean; threads?: string }) => {

@@ -650,7 +650,7 @@ export async function discoverKernel(
       uniq.slice(0, 8).map((f) => `  ${f}`).join('\n') +
       `\nThe ISF may come from a different build of the same version, or the image may be incomplete or damaged.` +
       (scan.notes.length + image.notes.length > 0 ? `\nImage notes: ${[...new Set([...scan.notes, ...image.notes])].slice(0, 4).join('; ')}` : ''),
-    { source: matched[0]!.c.entry.path, failures: uniq, bannersFound: found, notes: [...scan.notes, ...image.notes] },
+    { source: matched[0]!.c.entry.path, addressesDoNotFit: true, failures: uniq, bannersFound: found, notes: [...scan.notes, ...image.notes] },
   );
 }
 

@@ -16,7 +16,7 @@ import type { SlotKind, SlotRecord } from '../darwin/types';
 import { guardEvidence } from './guard';
 import { AtomicDir, flushFiles, HashingWriter, nodeFs, writeFailed, writeNewFile, type ExportFs } from './atomic';
 
-import type { ExportedFile, ExportLayout, ExportResult } from './types';
+import type { CaseFields, ExportedFile, ExportLayout, ExportResult } from './types';
 
 export type { ExportedFile, ExportLayout, ExportResult } from './types';
 
@@ -26,6 +26,10 @@ export interface ExportMeta {
   toolVersion: string;
   /** the symbol table used (path or name) */
   symbols: string;
+  /** SHA-256 of the symbol table file; null when it is not a file (built in, or unreadable) */
+  symbolsSha256?: string | null;
+  /** the examiner's case number, name and notes */
+  caseFields?: CaseFields;
   kernel?: Record<string, unknown>;
   compressor?: Record<string, unknown>;
   sv?: unknown[];
@@ -82,6 +86,8 @@ export interface ManifestJson {
   finished: string;
   source: { image: string; sha256: string; swapFiles?: Array<{ path: string; index: number; sha256: string; segments: number }> };
   symbols: string;
+  symbolsSha256?: string | null;
+  case?: CaseFields;
   kernel?: Record<string, unknown>;
   compressor?: Record<string, unknown>;
   sv?: unknown[];
@@ -248,6 +254,8 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
         ...(meta.swapFiles && meta.swapFiles.length > 0 ? { swapFiles: meta.swapFiles.map((f) => ({ ...f, path: path.resolve(f.path) })) } : {}),
       },
       symbols: meta.symbols,
+      ...(meta.symbolsSha256 !== undefined ? { symbolsSha256: meta.symbolsSha256 } : {}),
+      ...(meta.caseFields !== undefined && Object.keys(meta.caseFields).length > 0 ? { case: meta.caseFields } : {}),
       ...(meta.kernel !== undefined ? { kernel: meta.kernel } : {}),
       ...(meta.compressor !== undefined ? { compressor: meta.compressor } : {}),
       ...(meta.sv !== undefined ? { sv: meta.sv } : {}),

@@ -2,12 +2,24 @@
 
 export type ExportLayout = 'slots' | 'concat';
 
+/** what the examiner writes into the manifest about the case (each optional, plain text) */
+export interface CaseFields {
+  caseNumber?: string;
+  examiner?: string;
+  notes?: string;
+}
+
+/** the longest text accepted per case field (notes may be a paragraph; the others are one line) */
+export const CASE_FIELD_LIMITS = { caseNumber: 200, examiner: 200, notes: 4000 } as const;
+
 export interface ExportRequest {
   /** the folder to create */
   out: string;
   layout: ExportLayout;
   /** replace an existing non-empty folder */
   overwrite: boolean;
+  /** written into the manifest as `case` */
+  caseFields?: CaseFields;
 }
 
 export interface ExportedFile {

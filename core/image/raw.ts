@@ -11,7 +11,7 @@ export const MIN_RAW_SIZE = 1024 * 1024;
 
 /** Refuse files that cannot be a raw memory image (empty, tiny, plain text). */
 export function checkPlausibleRaw(file: FileSource): void {
-  if (file.size === 0) throw new ImageFormatError(`${file.path} is empty`, { path: file.path });
+  if (file.size === 0) throw new ImageFormatError(`${file.path} is empty`, { path: file.path, size: 0 });
   if (file.size < MIN_RAW_SIZE) {
     throw new ImageFormatError(
       `${file.path} is not a memory image Unfold knows: no container header was recognised, and at ${file.size} bytes it is too small to be a raw image (at least ${MIN_RAW_SIZE} bytes)`,
@@ -37,7 +37,7 @@ export function checkPlausibleRaw(file: FileSource): void {
 }
 
 export function openRaw(file: FileSource, extraNotes: string[] = []): SegmentedImage {
-  if (file.size === 0) throw new ImageFormatError(`${file.path} is empty`, { path: file.path });
+  if (file.size === 0) throw new ImageFormatError(`${file.path} is empty`, { path: file.path, size: 0 });
   const notes = [...extraNotes, `raw: file offset = physical address, one range ${hex(0)}–${hex(file.size)}`];
   let length = file.size;
   if (file.size % PAGE !== 0) {

@@ -128,10 +128,55 @@ export function compileRegex(source: string, ignoreCase: boolean): RegExp {
     re.lastIndex = 0;
   } catch (e) {
     // V8 says "Invalid regular expression: /src/flags: reason"; the pattern is named already.
-    const msg = e instanceof Error ? e.message.replace(/^Invalid regular expression: \/[\s\S]*\/[a-z]*: /, '') : String(e);
-    throw new QueryError('regex', `/${source}/`, msg);
+    throw regexError(source, e);
   }
   return re;
+}
+
+/**
+ * The QueryError for a regex the engine refused: V8's reason, and where it can be told, the
+ * 1-based character position of the bracket at fault (`details.position`), which V8 does not give.
+ */
+export function regexError(source: string, e: unknown): QueryError {
+  // V8 says "Invalid regular expression: /src/flags: reason"; the pattern is named already.
+  const reason = e instanceof Error ? e.message.replace(/^Invalid regular expression: \/[\s\S]*\/[a-z]*: /, '') : String(e);
+  const position = bracketAtFault(source, reason);
+  return new QueryError('regex', `/${source}/`, reason, position === null ? {} : { position });
+}
+
+/** Checks a regex's syntax only (no run, no engine flags): for quick refusals before a search starts. */
+export function checkRegexSyntax(source: string, ignoreCase: boolean): void {
+  try {
+    new RegExp(source, ignoreCase ? 'gi' : 'g');
+  } catch (e) {
+    throw regexError(source, e);
+  }
+}
+
+/** 1-based position of the unclosed "(" or "[", or the unmatched ")", that V8's reason speaks of */
+function bracketAtFault(source: string, reason: string): number | null {
+  const open: number[] = [];
+  let classStart = -1;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (classStart >= 0) {
+      if (c === ']') classStart = -1;
+      continue;
+    }
+    if (c === '[') classStart = i;
+    else if (c === '(') open.push(i);
+    else if (c === ')') {
+      if (open.length === 0) return /unmatched '\)'/i.test(reason) ? i + 1 : null;
+      open.pop();
+    }
+  }
+  if (/unterminated character class/i.test(reason) && classStart >= 0) return classStart + 1;
+  if (/unterminated group/i.test(reason) && open.length > 0) return open[open.length - 1]! + 1;
+  return null;
 }
 
 export interface ValidatedQuery {

@@ -2,6 +2,10 @@
 // `strings -a -e l -n MIN` for UTF-16LE), with offsets within the page. Pages are not contiguous, so a run
 // ends at the end of the page; text cut across two pages is two pieces (or none, when they are short).
 
+import { DEFAULT_MIN_LENGTH } from './string-defaults';
+
+export { DEFAULT_MIN_LENGTH };
+
 export interface StringsOptions {
   /** shortest run reported, in characters (default 4, as GNU strings) */
   min?: number;
@@ -24,7 +28,7 @@ PRINTABLE[0x09] = 1;
  * number of runs.
  */
 export function extractStrings(page: Uint8Array, options: StringsOptions, onString: StringCallback): number {
-  const min = options.min ?? 4;
+  const min = options.min ?? DEFAULT_MIN_LENGTH;
   if (!Number.isInteger(min) || min < 1) throw new RangeError(`strings: minimum length must be a whole number ≥ 1 (got ${String(min)})`);
   const buf = Buffer.isBuffer(page) ? page : Buffer.from(page.buffer, page.byteOffset, page.byteLength);
   const wide: number[] = [];

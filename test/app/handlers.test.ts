@@ -145,6 +145,8 @@ describe('handlers: argument validation', () => {
     expect(host.calls).toEqual([{ method: 'openCase', args: [{ requestId: 'o1', imagePath: image, symbolsPath: isf }] }]);
     const recent = await h.getRecentSymbols();
     expect(recent).toEqual({ ok: true, value: isf });
+    const env = await h.environment();
+    expect(env.ok && env.value.recentCases).toEqual([{ imagePath: image, symbolsPath: isf }]);
   });
 
   it('passes swap paths through (a missing swap file is a named problem of the case, not a refusal) and refuses bad ones', async () => {
@@ -167,9 +169,6 @@ describe('handlers: argument validation', () => {
       [{ ...goodSearch(), strings: ['x'.repeat(5000)] }, /longer than/],
       [{ ...goodSearch(), strings: Array(300).fill('a') }, /at most 256/],
       [{ ...goodSearch(), strings: [] }, /at least one/],
-      [{ ...goodSearch(), strings: [], hex: ['4d 5'] }, /hex\[0\]/],
-      [{ ...goodSearch(), strings: [], hex: ['zz'] }, /hex\[0\]/],
-      [{ ...goodSearch(), strings: [], regexes: ['(unclosed'] }, /regexes\[0\] is not a valid regular expression/],
       [{ ...goodSearch(), utf16: 'yes' }, /utf16 must be true or false/],
       [{ ...goodSearch(), ignoreCase: 1 }, /ignoreCase must be true or false/],
       [{ ...goodSearch(), maxHits: 0 }, /maxHits/],
@@ -181,6 +180,29 @@ describe('handlers: argument validation', () => {
     for (const [req, pattern] of cases) await refused(h.search(req), 'BAD_ARGUMENT', pattern);
     const { ascii: _a, ...missing } = goodSearch();
     await refused(h.search(missing), 'BAD_ARGUMENT', /ascii is missing/);
+    expect(host.calls).toEqual([]);
+  });
+
+  it('refuses bad patterns in core\'s words, naming the pattern, the position and the reason', async () => {
+    fresh();
+    const bad = async (req: Record<string, unknown>) => {
+      const r = await h.search({ ...goodSearch(), strings: [], ...req });
+      if (r.ok) throw new Error('accepted');
+      return r.error;
+    };
+    expect(await bad({ hex: ['zz 00'] })).toEqual({
+      code: 'BAD_QUERY',
+      message: 'bad hex pattern "zz 00": byte 1 is "zz", which is not two hex digits or "??"',
+      details: { type: 'hex', pattern: '"zz 00"', reason: 'byte 1 is "zz", which is not two hex digits or "??"' },
+    });
+    expect((await bad({ hex: ['4d 5'] })).message).toBe('bad hex pattern "4d 5": it has 3 hex digits; bytes need pairs of digits (e.g. "4d 5a ?? 00")');
+    expect(await bad({ regexes: ['ab(unclosed'] })).toEqual({
+      code: 'BAD_QUERY',
+      message: 'bad regex pattern /ab(unclosed/: Unterminated group',
+      details: { type: 'regex', pattern: '/ab(unclosed/', reason: 'Unterminated group', position: 3 },
+    });
+    expect((await bad({ regexes: ['a)b'] })).details).toMatchObject({ reason: "Unmatched ')'", position: 2 });
+    expect((await bad({ regexes: ['x[\\]a-'] })).details).toMatchObject({ reason: 'Unterminated character class', position: 2 });
     expect(host.calls).toEqual([]);
   });
 
@@ -202,16 +224,24 @@ describe('handlers: argument validation', () => {
     await refused(h.export({ ...good, out: path.join(image, 'x') }), 'NOT_FOUND');
     const { overwrite: _o, ...missing } = good;
     await refused(h.export(missing), 'BAD_ARGUMENT', /overwrite is missing/);
+    await refused(h.export({ ...good, caseFields: { caseNo: '1' } }), 'BAD_ARGUMENT', /caseFields has an unknown field "caseNo"/);
+    await refused(h.export({ ...good, caseFields: { examiner: 7 } }), 'BAD_ARGUMENT', /caseFields.examiner must be text/);
+    await refused(h.export({ ...good, caseFields: { notes: 'x'.repeat(4001) } }), 'BAD_ARGUMENT', /caseFields.notes is longer than 4000/);
     expect(host.calls).toEqual([]);
     await h.export(good);
     expect(host.calls).toEqual([{ method: 'export', args: [good] }]);
+    // case fields are trimmed, empty ones left out
+    await h.export({ ...good, caseFields: { caseNumber: ' 2024-117 ', examiner: '', notes: 'seized 3 Dec' } });
+    expect(host.calls[1]).toEqual({ method: 'export', args: [{ ...good, caseFields: { caseNumber: '2024-117', notes: 'seized 3 Dec' } }] });
   });
 
   it('dialogs: NO_DIALOGS in browser mode, kind checked, results passed through in Electron', async () => {
     fresh(null);
     await refused(h.pickImage(), 'NO_DIALOGS');
     await refused(h.pickExportFolder(), 'NO_DIALOGS');
+    await refused(h.showInFolder(dir), 'NO_DIALOGS');
     const asked: string[] = [];
+    const shown: string[] = [];
     fresh({
       pickImage: async () => '/evidence/mem.raw',
       pickSymbols: async (k) => {
@@ -220,7 +250,12 @@ describe('handlers: argument validation', () => {
       },
       pickExportFolder: async () => '/out',
       pickHitsFile: async (f) => `/out/hits.${f}`,
+      showInFolder: (p) => void shown.push(p),
     });
+    expect(await h.showInFolder(path.join(dir, '.', 'mem.raw'))).toEqual({ ok: true, value: null });
+    await refused(h.showInFolder('relative/x'), 'BAD_ARGUMENT', /full path/);
+    await refused(h.showInFolder(path.join(dir, 'no-such')), 'NOT_FOUND');
+    expect(shown).toEqual([path.join(dir, 'mem.raw')]);
     await refused(h.pickSymbols('anything'), 'BAD_ARGUMENT', /kind must be/);
     await refused(h.pickSymbols(), 'BAD_ARGUMENT', /expects 1 argument/);
     expect(await h.pickImage()).toEqual({ ok: true, value: '/evidence/mem.raw' });

@@ -84,6 +84,7 @@ describe('handlers: writes only over what was chosen', () => {
       pickSymbols: async () => null,
       pickExportFolder: async () => target,
       pickHitsFile: async () => null,
+      showInFolder: () => undefined,
     };
     const host = okHost();
     const h = createHandlers({ host, mode: 'electron', appVersion: 't', dialogs, settings: memorySettings() });
@@ -155,6 +156,19 @@ describe('errors carry no file contents', () => {
         message: `openCase: the symbol table ${secret} could not be used (BAD_SYMBOLS); the error's own words quoted the file, so they are not shown`,
         details: { path: secret },
       },
+    });
+  });
+
+  it('a replaced error keeps its true/false flags (which say what kind of failure it was), never its text', async () => {
+    const error = {
+      code: 'BAD_SYMBOLS',
+      message: `symbol table header was "${FIRST_LINE}"`,
+      details: { source: secret, addressesDoNotFit: true, failures: [FIRST_LINE], bytes: 12 },
+    };
+    expect(await scrubError('openCase', error, [{ label: 'symbol table', path: secret }])).toEqual({
+      code: 'BAD_SYMBOLS',
+      message: `openCase: the symbol table ${secret} could not be used (BAD_SYMBOLS); the error's own words quoted the file, so they are not shown`,
+      details: { addressesDoNotFit: true, path: secret },
     });
   });
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { openCase, type Case } from '../../core/case';
 import { ensureDemoCase } from '../../core/demo';
 import type { SlotRecord } from '../../core/darwin/types';
-import { HIT_COLUMNS, type StringHit } from '../../core/api';
+import { HIT_COLUMNS, STRINGS_LIMITS, type StringHit } from '../../core/api';
 import { E2E_TMP, E2E_TOKEN, E2E_URL } from './env';
 
 const SECRET = 'UNFOLD-DEMO-SECRET';
@@ -103,7 +103,10 @@ test('segments table lists every segment; a slot’s page shows its exact bytes'
 
   // the stored (compressed) bytes beside it
   expect(compressed).not.toBeNull();
-  await expect(page.locator('[data-testid=raw-hex] [data-testid=hex-row][data-offset="0"] [data-testid=hex-bytes]')).toHaveText(hexOf(compressed!.subarray(0, 8)));
+  // the stored-bytes pane shows as many bytes a row as it has room for (data-per-row says how many)
+  const perRow = Number(await page.getByTestId('raw-hex').getAttribute('data-per-row'));
+  expect([4, 8, 16]).toContain(perRow);
+  await expect(page.locator('[data-testid=raw-hex] [data-testid=hex-row][data-offset="0"] [data-testid=hex-bytes]')).toHaveText(hexOf(compressed!.subarray(0, perRow)));
 });
 
 test('search a planted string: hits stream in, and a click opens the page at the hit', async ({ page }) => {
@@ -139,7 +142,7 @@ test('strings: extract with a minimum and a filter, see the planted strings, ope
 
   await openDemo(page);
   await page.getByTestId('nav-strings').click();
-  await expect(page.getByTestId('strings-min')).toHaveValue('6');
+  await expect(page.getByTestId('strings-min')).toHaveValue(String(STRINGS_LIMITS.defaultMin));
   await page.getByTestId('strings-min').fill('8');
   await page.getByTestId('strings-filter').fill('unfold-DEMO');
   await page.getByTestId('strings-run').click();

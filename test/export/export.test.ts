@@ -171,6 +171,20 @@ describe('slots layout', () => {
     });
   });
 
+  it('the manifest names the ISF by its SHA-256 and carries the examiner\'s case fields (left out when not given)', async () => {
+    const meta = { ...META, symbolsSha256: 'cd'.repeat(32), caseFields: { caseNumber: '2024-117', examiner: 'A. Examiner', notes: 'line one\nline two' } };
+    await exportPages(stream(), opts('slots', { meta }));
+    const manifest = JSON.parse(readFileSync(path.join(root, 'out', 'manifest.json'), 'utf8')) as ManifestJson;
+    expect(manifest.symbols).toBe('isf/xnu-4570.71.2.json.xz');
+    expect(manifest.symbolsSha256).toBe('cd'.repeat(32));
+    expect(manifest.case).toEqual({ caseNumber: '2024-117', examiner: 'A. Examiner', notes: 'line one\nline two' });
+    // a built-in table has no file to hash: null, said so; empty case fields write no "case"
+    await exportPages(stream(), opts('slots', { out: path.join(root, 'out2'), meta: { ...META, symbolsSha256: null, caseFields: {} } }));
+    const m2 = JSON.parse(readFileSync(path.join(root, 'out2', 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    expect(m2.symbolsSha256).toBe(null);
+    expect('case' in m2).toBe(false);
+  });
+
   it('copes with a producer that reuses one page buffer', async () => {
     const shared = Buffer.alloc(4096);
     async function* reuse(): AsyncGenerator<{ record: SlotRecord; page: Uint8Array }> {

@@ -80,11 +80,11 @@ afterEach(() => {
     expect(st.mtimeMs, `${file} mtime unchanged`).toBe(was.mtime);
   }
 });
-afterAll(() => {
+function checkEvidenceHashes(): void {
   for (const [file, was] of evidence) {
     expect(createHash('sha256').update(readFileSync(file)).digest('hex'), `${file} unchanged`).toBe(was.sha);
   }
-});
+}
 
 const problemLines = (err: string) => err.split('\n').filter((l) => l.startsWith('unfold: problem: ')).map((l) => l.slice('unfold: problem: '.length));
 
@@ -99,7 +99,11 @@ beforeAll(async () => {
 
 afterAll(() => {
   delete process.env.UNFOLD_ISF_CACHE;
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    checkEvidenceHashes();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('export never touches the evidence (issue 9 item 1)', () => {

@@ -6,7 +6,7 @@ import type { OpenCase, CaseStats, Environment, ProgressEvent, UnfoldEvent } fro
 import { api, apiReady, asApiError, call, newRequestId } from '../api/client';
 import { explain, type Explained } from '../util/errors';
 import { basename } from '../util/format';
-import { useUi } from './ui';
+import { useUi, type Route, type Screen } from './ui';
 import { useSegments } from './segments';
 import { useSearch } from './search';
 import { useStrings } from './strings';
@@ -64,6 +64,9 @@ export const useCase = defineStore('case', () => {
 
   async function adopt(c: OpenCase): Promise<void> {
     info.value = c;
+    // the Open form shows the files in use, not what was remembered from an earlier run
+    if (!c.demo) imagePath.value = c.image.path;
+    if (/^(\/|[A-Za-z]:[\\/])/.test(c.kernel.symbols)) symbolsPath.value = c.kernel.symbols;
     stats.value = null;
     decoding.value = null;
     error.value = null;
@@ -84,10 +87,15 @@ export const useCase = defineStore('case', () => {
     await apiReady();
     try {
       env.value = await call(api().environment());
-      if (env.value.recentSymbols && !symbolsPath.value) symbolsPath.value = env.value.recentSymbols;
+      const startup = env.value.startup;
+      const startupSymbols = startup && startup !== 'demo' ? startup.symbolsPath : undefined;
+      if (startupSymbols) symbolsPath.value = startupSymbols;
+      else if (env.value.recentSymbols && !symbolsPath.value) symbolsPath.value = env.value.recentSymbols;
       if (env.value.openCase) {
+        // read before adopting: showing the case rewrites the address
+        const saved = useUi().savedRoute();
         await adopt(env.value.openCase);
-        useUi().show('overview');
+        await restoreRoute(saved);
       } else if (env.value.startup === 'demo') {
         await openDemo();
       } else if (env.value.startup) {
@@ -95,6 +103,21 @@ export const useCase = defineStore('case', () => {
       }
     } catch (e) {
       error.value = explain(asApiError(e), 'load', false);
+    }
+  }
+
+  /** after a reload: back to the view (and segment, slot) the address names, else the overview */
+  async function restoreRoute(r: Route | null): Promise<void> {
+    const ui = useUi();
+    if (!r || r.view === 'open') {
+      ui.show('overview');
+      return;
+    }
+    ui.show(r.view as Screen);
+    const seg = useSegments();
+    if (r.view === 'slots' && r.segment !== undefined) {
+      if (r.slot !== undefined) await seg.openSlot(r.segment, r.slot);
+      else await seg.openSegment(r.segment);
     }
   }
 
@@ -124,6 +147,7 @@ export const useCase = defineStore('case', () => {
     const p = path.trim();
     const s = symbols?.trim();
     imagePath.value = p;
+    if (s) symbolsPath.value = s;
     return run(basename(p), (requestId) => call(api().openCase(s ? { requestId, imagePath: p, symbolsPath: s } : { requestId, imagePath: p })));
   };
 

@@ -1,6 +1,6 @@
 // Export: the form (layout, folder, overwrite), progress, and the summary with the manifest's hash.
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { reactive, ref } from 'vue';
 import type { ExportLayout, ExportSummary, ProgressEvent, UnfoldEvent } from '../../../core/api';
 import { api, asApiError, call, newRequestId } from '../api/client';
 import { explain, type Explained } from '../util/errors';
@@ -9,6 +9,9 @@ export const useExport = defineStore('export', () => {
   const out = ref('');
   const layout = ref<ExportLayout>('slots');
   const overwrite = ref(false);
+  /** written into the manifest as `case` (empty fields are left out) */
+  const caseFields = reactive({ caseNumber: '', examiner: '', notes: '' });
+  const shown = ref('');
   const requestId = ref<string | null>(null);
   const running = ref(false);
   const progress = ref<ProgressEvent | null>(null);
@@ -44,7 +47,10 @@ export const useExport = defineStore('export', () => {
     result.value = null;
     error.value = null;
     try {
-      const r = await call(api().export({ requestId: id, caseId, out: out.value.trim(), layout: layout.value, overwrite: overwrite.value }));
+      const fields = Object.fromEntries(Object.entries(caseFields).filter(([, v]) => v.trim() !== ''));
+      const r = await call(
+        api().export({ requestId: id, caseId, out: out.value.trim(), layout: layout.value, overwrite: overwrite.value, ...(Object.keys(fields).length ? { caseFields: fields } : {}) }),
+      );
       if (requestId.value === id) result.value = r;
     } catch (e) {
       if (requestId.value === id) error.value = explain(asApiError(e), 'export', true);
@@ -53,9 +59,25 @@ export const useExport = defineStore('export', () => {
     }
   }
 
+  /** the desktop app opens the folder in Finder; browser mode copies its path (the browser cannot open it) */
+  async function showFolder(p: string, dialogs: boolean): Promise<void> {
+    shown.value = '';
+    try {
+      if (dialogs) {
+        await call(api().showInFolder(p));
+        shown.value = 'shown in the file manager';
+      } else {
+        await navigator.clipboard.writeText(p);
+        shown.value = 'path copied';
+      }
+    } catch (e) {
+      shown.value = dialogs ? explain(asApiError(e), 'export', true).what : 'the clipboard is not available here: select the path and copy it';
+    }
+  }
+
   async function cancel(): Promise<void> {
     if (requestId.value && running.value) await api().cancel(requestId.value);
   }
 
-  return { out, layout, overwrite, requestId, running, progress, result, error, onEvent, reset, pickFolder, run, cancel };
+  return { out, layout, overwrite, caseFields, shown, showFolder, requestId, running, progress, result, error, onEvent, reset, pickFolder, run, cancel };
 });

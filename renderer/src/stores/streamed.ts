@@ -89,7 +89,7 @@ export function useStreamedRequest<Item, Result>(what: ErrorContext & string, it
     } catch (e) {
       if (requestId.value !== id) return;
       flush();
-      error.value = explain(asApiError(e), what, true);
+      error.value = explain(asApiError(e), what, true, items.value.length);
     } finally {
       if (requestId.value === id) running.value = false;
     }

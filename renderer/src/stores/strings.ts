@@ -2,7 +2,7 @@
 // The worker filters by encoding and text, so only the strings kept cross to the page; they are buffered
 // and added to the list once per animation frame, as search hits are.
 import { defineStore } from 'pinia';
-import { reactive } from 'vue';
+import { reactive, ref } from 'vue';
 import { STRINGS_LIMITS, type OwnedString, type StringsResult } from '../../../core/api';
 import { api } from '../api/client';
 import { useStreamedRequest } from './streamed';
@@ -27,15 +27,19 @@ export const useStrings = defineStore('strings', () => {
     return Number.isInteger(m) && m >= STRINGS_LIMITS.minLength && m <= STRINGS_LIMITS.maxLength ? m : null;
   };
 
+  /** the filter the pages were last searched with (the list holds only strings containing it) */
+  const ranFilter = ref('');
+
   async function run(caseId: number): Promise<void> {
     const min = validMin();
     if (min === null || (!form.ascii && !form.utf16)) return;
     const filter = form.filter.slice(0, STRINGS_LIMITS.filterLength);
+    ranFilter.value = filter;
     await req.start((requestId) =>
       api().strings({ requestId, caseId, min, ascii: form.ascii, utf16: form.utf16, ...(filter ? { filter } : {}), maxStrings: STRINGS_CAP }),
     );
   }
 
   const { requestId, running, progress, items: strings, result, error, onEvent, reset, cancel } = req;
-  return { form, requestId, running, progress, strings, result, error, validMin, onEvent, reset, run, cancel };
+  return { form, ranFilter, requestId, running, progress, strings, result, error, validMin, onEvent, reset, run, cancel };
 });

@@ -44,3 +44,30 @@ export function utf16Char(lo: number, hi: number): string {
   if ((u >= 0xc0 && u < 0x250) || (u >= 0x391 && u < 0x3ca) || (u >= 0x410 && u < 0x450)) return String.fromCharCode(u);
   return '.';
 }
+
+/**
+ * the bytes read as UTF-16LE text (what "copy as UTF-16" gives): an odd last byte is left out, and
+ * control characters other than tab and line breaks become dots so the copy pastes as one readable text
+ */
+export function toUtf16Text(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i + 1 < b.length; i += 2) {
+    const u = b[i]! | (b[i + 1]! << 8);
+    s += u < 0x20 && u !== 9 && u !== 10 && u !== 13 ? '.' : String.fromCharCode(u);
+  }
+  return s;
+}
+
+/**
+ * how many bytes a hex row can show in `widthPx` (offset, hex, ASCII and optionally UTF-16 columns,
+ * `charPx` per monospace character, `chromePx` for padding and scrollbar): the largest of 32, 16, 8, 4
+ * not above `max`, never below 4
+ */
+export function bytesPerRowFor(widthPx: number, charPx: number, offsetChars: number, max: number, utf16: boolean, chromePx = 28): number {
+  for (const n of [32, 16, 8, 4]) {
+    if (n > max) continue;
+    const chars = offsetChars + 3 * n + 1 + n + (utf16 ? 2 + n / 2 : 0);
+    if (chars * charPx + chromePx <= widthPx) return n;
+  }
+  return 4;
+}

@@ -13,13 +13,37 @@ export interface Explained {
   advice: string;
   /** what is still there despite the failure */
   recovered: string;
+  /** the engine's own report, shown as is under the words (a YARA compiler's pointer at the column) */
+  excerpt?: string;
   technical: string;
 }
 
 interface Wording {
   title: string;
-  what: (d: Record<string, unknown>) => string;
-  advice: string;
+  /** `message` is core's technical sentence: the exact reason, when the code alone cannot say it */
+  what: (d: Record<string, unknown>, message: string) => string;
+  advice: string | ((d: Record<string, unknown>) => string);
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
+/** core's sentence with a capital and a full stop, and without the "method: " prefix the app adds */
+const sentence = (m: string): string => {
+  const t = m.replace(/^[a-zA-Z]+: (?=[a-z])/, '').trim();
+  return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?)]$/.test(t) ? '' : '.');
+};
+
+/** "the regex pattern /(x/: Unterminated group (at character 1)." — plus the engine's own lines apart */
+function badPattern(d: Record<string, unknown>): string {
+  const type = str(d.type) ?? 'search';
+  const reason = str(d.reason) ?? '';
+  const firstLine = reason.split('\n')[0]!;
+  const pos = num(d.position);
+  // YARA-X points at "origin:line:column" in its second line
+  const yaraAt = type === 'yara' ? /-->\s*.*?:(\d+):(\d+)\s*$/m.exec(reason) : null;
+  const where = pos !== null ? ` (at character ${pos})` : yaraAt ? ` (at line ${yaraAt[1]}, column ${yaraAt[2]})` : '';
+  const kind = type === 'yara' ? 'The YARA rules' : type === 'query' ? 'The search' : `The ${type === 'utf16' ? 'UTF-16 string' : type} pattern`;
+  const name = type === 'query' ? '' : ` ${str(d.pattern) ?? ''}`;
+  return `${kind}${name} ${type === 'query' ? 'is not valid' : 'cannot be used'}: ${firstLine.replace(/^error\[\w+\]: /, '')}${where}.`;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null);
@@ -55,8 +79,8 @@ const WORDS: Record<WordedCode, Wording> = {
   },
   BAD_OPTION: {
     title: 'A value is not acceptable',
-    what: () => 'A number or option given to Unfold is outside what it accepts.',
-    advice: 'Correct the value named in the technical details.',
+    what: (d, m) => (m ? `Not accepted: ${sentence(m)}` : 'A number or option given to Unfold is outside what it accepts.'),
+    advice: (d) => (str(d.option) ? `Correct ${String(d.option)} and try again.` : 'Correct the value named above and try again.'),
   },
   INCONSISTENT: {
     title: 'The case is incomplete or disagrees with the kernel\'s counts',
@@ -80,8 +104,14 @@ const WORDS: Record<WordedCode, Wording> = {
   },
   BAD_SYMBOLS: {
     title: 'The symbol table could not be used',
-    what: () => 'The symbol file is damaged, is not an ISF (Volatility 3) table, or lacks what Unfold needs.',
-    advice: 'Choose another ISF file for this kernel, or regenerate it with dwarf2json from the kernel debug kit.',
+    what: (d) =>
+      d.addressesDoNotFit === true
+        ? `The symbol table ${str(d.source) ?? str(d.path) ?? ''} names this kernel's banner, but its addresses do not fit the image, so the KASLR slide and page-table root could not be validated.`
+        : 'The symbol file is damaged, is not an ISF (Volatility 3) table, or lacks what Unfold needs.',
+    advice: (d) =>
+      d.addressesDoNotFit === true
+        ? 'The ISF may come from a different build of the same macOS version, or the image may be incomplete or damaged: choose the ISF made from this exact kernel build.'
+        : 'Choose another ISF file for this kernel, or regenerate it with dwarf2json from the kernel debug kit.',
   },
   NO_COMPRESSOR: {
     title: 'The memory compressor could not be read',
@@ -98,8 +128,14 @@ const WORDS: Record<WordedCode, Wording> = {
   },
   IMAGE_FORMAT: {
     title: 'This file is not a memory image Unfold can read',
-    what: () => 'Its contents do not look like any supported container (raw, LiME, ELF core, Mach-O core, AFF4, VMware), or its header is damaged.',
-    advice: 'Check that this is the memory image itself and not a log, a hash list or an archive around it.',
+    what: (d, m) =>
+      num(d.size) === 0
+        ? `${str(d.path) ?? 'The file'} is empty (0 bytes): there is no memory in it to read.`
+        : 'Its contents do not look like any supported container (raw, LiME, ELF core, Mach-O core, AFF4, VMware), or its header is damaged.' + (m ? ` ${sentence(m)}` : ''),
+    advice: (d) =>
+      num(d.size) === 0
+        ? 'The acquisition or the copy did not finish: copy the image again from the original medium and compare its size and hash with the acquisition record.'
+        : 'Check that this is the memory image itself and not a log, a hash list or an archive around it.',
   },
   NOT_PRESENT: {
     title: 'Part of memory the kernel needs is not in the image',
@@ -128,18 +164,29 @@ const WORDS: Record<WordedCode, Wording> = {
   },
   NOT_FOUND: {
     title: 'Not found',
-    what: () => 'There is no such file, folder, segment or slot.',
-    advice: 'Check the path (it must be the full path, starting at the root).',
+    what: (d, m) => {
+      const seg = num(d.segment);
+      if (seg !== null && num(d.slot) !== null) return `Segment ${seg} has no live slot ${String(d.slot)}.`;
+      if (seg !== null) return `There is no segment ${seg}${num(d.segments) !== null ? `: the case has ${String(d.segments)} segments` : ''}.`;
+      return m ? `Not found: ${sentence(m)}` : 'There is no such file, folder, segment or slot.';
+    },
+    advice: (d) =>
+      num(d.segment) !== null
+        ? 'Choose a segment and slot listed in the Segments view.'
+        : str(d.path)
+          ? 'Check the path (it must be the full path, starting at the root).'
+          : 'Check what was asked for and try again.',
   },
   BAD_QUERY: {
     title: 'The search pattern is not valid',
-    what: (d) => (typeof d.reason === 'string' ? `${String(d.type ?? 'pattern')} ${String(d.pattern ?? '')}: ${d.reason}` : 'One of the patterns cannot be searched for.'),
-    advice: 'Correct the pattern named above and search again.',
+    what: (d) => (typeof d.reason === 'string' ? badPattern(d) : 'One of the patterns cannot be searched for.'),
+    advice: (d) =>
+      d.type === 'yara' ? 'Correct the rule at the line and column shown and search again.' : d.type === 'query' ? 'Correct the search and try again.' : 'Correct this pattern and search again.',
   },
   BAD_ARGUMENT: {
     title: 'The request was refused',
-    what: () => 'Unfold refused a request with a missing or malformed value.',
-    advice: 'Correct the value named in the technical details.',
+    what: (d, m) => (m ? `Refused: ${sentence(m)}` : 'Unfold refused a request with a missing or malformed value.'),
+    advice: 'Correct the value named above and try again.',
   },
   CANCELLED: {
     title: 'Cancelled',
@@ -221,7 +268,11 @@ export function hasWords(code: string): boolean {
 /** the image's own notes (core attaches them to discovery errors) */
 const notesOf = (d: Record<string, unknown>): string[] => (Array.isArray(d.notes) ? d.notes.filter((n): n is string => typeof n === 'string') : []);
 
-export function explain(error: ApiError, context: ErrorContext, hadCase: boolean): Explained {
+/**
+ * `kept`: for a search or strings run, how many items were listed before the stop (what is said to be
+ * kept is only said when there is something to keep).
+ */
+export function explain(error: ApiError, context: ErrorContext, hadCase: boolean, kept = 0): Explained {
   const d = error.details ?? {};
   let w = (context === 'save' ? SAVE_WORDS[error.code] : undefined) ?? (WORDS as Record<string, Wording>)[error.code] ?? FALLBACK;
   // A cut-short file is the cause, whatever failed because of it (no kernel, symbols that do not fit):
@@ -231,7 +282,7 @@ export function explain(error: ApiError, context: ErrorContext, hadCase: boolean
     const size = /\((\d+) bytes\)/.exec(cut)?.[1];
     const t = WORDS.TRUNCATED_IMAGE!;
     const consequence = w.title.charAt(0).toLowerCase() + w.title.slice(1);
-    w = { title: t.title, what: () => `${t.what(size ? { fileSize: Number(size) } : {})} Because of that, ${consequence}.`, advice: t.advice };
+    w = { title: t.title, what: () => `${t.what(size ? { fileSize: Number(size) } : {}, '')} Because of that, ${consequence}.`, advice: t.advice };
   }
   let recovered: string;
   switch (context) {
@@ -245,11 +296,12 @@ export function explain(error: ApiError, context: ErrorContext, hadCase: boolean
           : 'Nothing was left under the final name; files written so far were removed or kept under temporary names.';
       break;
     case 'search':
-      recovered = 'Hits found before the stop are kept in the list.';
+    case 'strings': {
+      const what = context === 'search' ? (kept === 1 ? 'hit' : 'hits') : kept === 1 ? 'string' : 'strings';
+      if (kept > 0) recovered = kept === 1 ? `The ${what} found before the stop is kept in the list.` : `The ${int(kept)} ${what} found before the stop are kept in the list.`;
+      else recovered = error.code === 'BAD_QUERY' || error.code === 'BAD_ARGUMENT' ? 'Nothing was searched; no page was read.' : '';
       break;
-    case 'strings':
-      recovered = 'Strings found before the stop are kept in the list.';
-      break;
+    }
     case 'save':
       recovered = error.code === 'EXISTS' ? 'Nothing was written; the existing file is untouched.' : 'Nothing was left under the file\'s name; the hit list is unchanged.';
       break;
@@ -261,5 +313,9 @@ export function explain(error: ApiError, context: ErrorContext, hadCase: boolean
   }
   const notes = notesOf(d);
   const technical = `${error.code}: ${error.message}` + (notes.length && !error.message.includes(notes[0]!) ? `\nImage notes: ${notes.join('; ')}` : '');
-  return { code: error.code, title: w.title, what: w.what(d), advice: w.advice, recovered, technical };
+  const advice = typeof w.advice === 'function' ? w.advice(d) : w.advice;
+  // a multi-line engine report (YARA-X's pointer under the column at fault) is shown as it is
+  const reason = str(d.reason);
+  const excerpt = error.code === 'BAD_QUERY' && reason && reason.includes('\n') ? reason : undefined;
+  return { code: error.code, title: w.title, what: w.what(d, error.message), advice, recovered, technical, ...(excerpt ? { excerpt } : {}) };
 }

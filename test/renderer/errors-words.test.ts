@@ -1,0 +1,45 @@
+// The app's words for an error say what is true for this error: the pattern, position and engine's
+// reason of a bad query, an empty file, an ISF whose addresses do not fit, a missing segment; and
+// only the advice and "what is kept" that apply.
+import { describe, expect, it } from 'vitest';
+import { explain } from '../../renderer/src/util/errors';
+
+describe('error words', () => {
+  it('a bad regex: the pattern, the character and V8\'s reason; nothing "kept" when nothing ran', () => {
+    const e = explain({ code: 'BAD_QUERY', message: 'bad regex pattern /ab(x/: Unterminated group', details: { type: 'regex', pattern: '/ab(x/', reason: 'Unterminated group', position: 3 } }, 'search', true);
+    expect(e.what).toBe('The regex pattern /ab(x/ cannot be used: Unterminated group (at character 3).');
+    expect(e.advice).toBe('Correct this pattern and search again.');
+    expect(e.recovered).toBe('Nothing was searched; no page was read.');
+    expect(e.excerpt).toBeUndefined();
+  });
+
+  it('a YARA syntax error: line and column from the engine\'s report, which is shown as it is', () => {
+    const reason = 'error[E001]: syntax error\n --> rules 1 (typed in the app):1:48\n  |\n1 | rule x { condition: and }\n  |        ^ expecting expression';
+    const e = explain({ code: 'BAD_QUERY', message: 'x', details: { type: 'yara', pattern: 'rules 1 (typed in the app)', reason } }, 'search', true);
+    expect(e.what).toBe('The YARA rules rules 1 (typed in the app) cannot be used: syntax error (at line 1, column 48).');
+    expect(e.excerpt).toBe(reason);
+    expect(e.advice).toBe('Correct the rule at the line and column shown and search again.');
+  });
+
+  it('what a stopped search keeps is said only when there is something, with the count', () => {
+    expect(explain({ code: 'WORKER_FAILED', message: 'x' }, 'search', true, 12).recovered).toBe('The 12 hits found before the stop are kept in the list.');
+    expect(explain({ code: 'WORKER_FAILED', message: 'x' }, 'strings', true, 1).recovered).toBe('The string found before the stop is kept in the list.');
+    expect(explain({ code: 'WORKER_FAILED', message: 'x' }, 'search', true, 0).recovered).toBe('');
+  });
+
+  it('an empty file, an ISF whose addresses do not fit, a missing segment', () => {
+    const empty = explain({ code: 'IMAGE_FORMAT', message: '/x/empty.raw is empty', details: { path: '/x/empty.raw', size: 0 } }, 'open', false);
+    expect(empty.what).toBe('/x/empty.raw is empty (0 bytes): there is no memory in it to read.');
+    expect(empty.what).not.toContain('container');
+    const isf = explain({ code: 'BAD_SYMBOLS', message: 'x', details: { path: '/isf/k.json', addressesDoNotFit: true } }, 'open', false);
+    expect(isf.what).toBe("The symbol table /isf/k.json names this kernel's banner, but its addresses do not fit the image, so the KASLR slide and page-table root could not be validated.");
+    expect(isf.what).not.toContain('not an ISF');
+    const plainBad = explain({ code: 'BAD_SYMBOLS', message: 'x', details: { source: '/isf/k.json' } }, 'open', false);
+    expect(plainBad.what).toContain('is not an ISF');
+    const seg = explain({ code: 'NOT_FOUND', message: 'there is no segment 99 (the case has 7 segments)', details: { segment: 99, segments: 7 } }, 'page', true);
+    expect(seg.what).toBe('There is no segment 99: the case has 7 segments.');
+    expect(seg.advice).not.toContain('path');
+    const slot = explain({ code: 'NOT_FOUND', message: 'x', details: { segment: 2, slot: 900 } }, 'page', true);
+    expect(slot.what).toBe('Segment 2 has no live slot 900.');
+  });
+});
