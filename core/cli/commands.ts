@@ -226,7 +226,9 @@ async function infoCase(image: string, o: CaseOpts & { json?: boolean }, io: Cli
     for (const f of c.info.swap.files) out(io, `Swap file      ${f.path} (index ${f.index}, ${f.kernelPath}): ${f.segments} segment(s) read, SHA-256 ${f.sha256}`);
     for (const p of cs.problems) out(io, `Problem        ${p}`);
     return EXIT.ok;
-  }, { decode: 'never' });
+    // from metadata alone, unless swap files were given: whether a file really belongs to this image
+    // (right machine, right boot, chunk not reused) shows only by decrypting and decoding its segments
+  }, swapInputs(o) ? {} : { decode: 'never' });
 }
 
 export async function slotsCommand(image: string, o: CaseOpts & { json?: boolean; segment?: string }, io: CliIo): Promise<number> {
