@@ -16,7 +16,7 @@ const outArg = args.find((a) => a.startsWith('--out='));
 const outFile = outArg ? path.resolve(outArg.slice('--out='.length)) : null;
 
 // order matters: later modules report ratios against figures of earlier ones
-const modules = ['codecs', 'open', 'search', 'walk', 'swap', 'owners'];
+const modules = ['codecs', 'open', 'search', 'walk', 'progressive', 'swap', 'owners'];
 
 const out: Record<string, number | string> = {};
 const log = (s: string) => (json ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));

@@ -71,6 +71,11 @@ export interface OpenCase extends CaseInfo {
   openSeconds: number;
   /** what was opened: adding swap files reopens the same image and symbols with them */
   opened: { imagePath: string; symbolsPath?: string; swapPaths: string[] };
+  /**
+   * Progress events of the background pass that decodes and hashes every page after the overview is
+   * shown carry this request id; its end is a `done` (getInfo and getStats then answer for every page)
+   */
+  decodeRequestId?: string;
 }
 
 /** what every long-running call on an open case names: its request id and the case */
@@ -274,6 +279,8 @@ export interface ProgressEvent {
   message?: string;
   /** milliseconds since the request started (for the ETA) */
   elapsedMs: number;
+  /** the sender's own estimate of the seconds left, when it has one (null: too early to tell) */
+  etaSeconds?: number | null;
 }
 
 export interface HitsEvent {

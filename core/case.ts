@@ -18,7 +18,7 @@ import { planSwap, type SwapSetup } from './darwin/swap-plan';
 import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
 import { sha256File } from './darwin/swapfiles';
 import type { SwapFileInfo } from './case-info';
-import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
+import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult, type KindsResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -32,11 +32,14 @@ export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError, OptionError, UnfoldError } from './errors';
 import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
+import { absentPages, addKinds, kindsFromBuffer } from './darwin/metadata-summary';
+import { holeRuns } from './translate/present';
+import { Eta } from './work/eta';
 import { ProcessView, regionSummary, type OwnerJson, type PageSource, type ProcessSummary, type ReadVirtualResult, type RegionSummary } from './process-view';
 import type { ProcDumpResult } from './export/procdump';
 
 export interface Progress {
-  phase: 'open' | 'discover' | 'plan' | 'decode' | 'search' | 'strings' | 'export' | 'hash';
+  phase: 'open' | 'discover' | 'plan' | 'kinds' | 'decode' | 'search' | 'strings' | 'export' | 'hash';
   done: number;
   total: number;
   message?: string;
@@ -61,6 +64,24 @@ export interface OpenOptions {
   bufferCacheBytes?: number;
   /** walk the processes and attribute every page (default true; false skips it: no owners, no maps) */
   processes?: boolean;
+  /**
+   * When pages are decoded and hashed. 'open' (the default): every page before `open` resolves.
+   * 'background': `open` resolves as soon as the metadata summary is ready (segments, states, live
+   * slots, kinds from each slot's size, codec bit and first word, sizes, single-value table,
+   * consistency) and the pages are then decoded in the background (`decodeStatus()`, `decoded()`);
+   * 'never': nothing is decoded unless asked for (one page, one segment's slots). Whatever the
+   * mode, a page or a segment's slots asked for before the background pass reached it is decoded
+   * at once.
+   */
+  decode?: 'open' | 'background' | 'never';
+  /**
+   * With decode 'background' or 'never': read each slot's first word to tell its kind (default
+   * true). false only checks, by translation, which buffer pages the image holds: enough for
+   * the problems and the consistency table, and nearly free.
+   */
+  kinds?: boolean;
+  /** progress of the background pass (decode 'background'), with an estimate of the time left */
+  onDecodeProgress?: (p: DecodeStatus) => void;
   /**
    * How long the search of one page may run on a worker thread before the thread is stopped and the
    * page reported as given up (default 2000 ms, or UNFOLD_PAGE_BUDGET_MS). No budget applies with
@@ -88,6 +109,21 @@ export interface StringsFilter {
   filter?: string;
   /** stop after keeping this many */
   maxStrings?: number;
+}
+
+/** where the background pass (OpenOptions.decode 'background') stands */
+export interface DecodeStatus {
+  state: 'running' | 'done' | 'failed' | 'cancelled' | 'none';
+  /** live slots decoded so far, of those to decode */
+  pagesDone: number;
+  pagesTotal: number;
+  /** buffer bytes of the segments done, of all */
+  bytesDone: number;
+  bytesTotal: number;
+  elapsedMs: number;
+  /** seconds left, null while too early to tell */
+  etaSeconds: number | null;
+  error?: string;
 }
 
 export interface RunOptions {
@@ -125,6 +161,11 @@ export class Case {
   private swapHashes: Promise<SwapFileInfo[]> | null = null;
   /** pages the walk's own search (OpenOptions.during.search) gave up on */
   private walkGaveUp: GaveUp[] = [];
+  /** segments whose buffer problems the metadata summary already reported */
+  private probed = new Set<number>();
+  /** OpenOptions.decode as the case was opened */
+  private opened: NonNullable<OpenOptions['decode']> = 'open';
+  private bg: { status: DecodeStatus; done: Promise<void>; abort: AbortController } | null = null;
   info!: CaseInfo;
   /** the process walk (owners, maps, virtual reads), or why there is none */
   private procView: ProcessView | null = null;
@@ -147,7 +188,9 @@ export class Case {
     const image = await openImage(imagePath);
     // threads start loading while the kernel is found, so they are ready when decoding begins
     const threads = opts.threads ?? defaultThreads();
-    const pool = threads > 0 ? new WorkerPool(threads) : null;
+    // (a case opened without decoding starts its threads only when something needs them: on a busy
+    // host, loading them would cost the one page or the summary more than they save)
+    const pool = threads > 0 && opts.decode !== 'never' ? new WorkerPool(threads) : null;
     try {
       throwIfAborted(opts.signal);
       progress({ phase: 'discover', done: 0, total: 1, message: 'finding the kernel' });
@@ -160,27 +203,37 @@ export class Case {
       const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
       const c = new Case(image, kernel, plan, threads, pool);
       c.keepBudget = opts.bufferCacheBytes ?? 0;
+      c.opened = opts.decode ?? 'open';
       c.pageBudget = opts.pageBudgetMs !== undefined && opts.pageBudgetMs > 0 ? opts.pageBudgetMs : PAGE_BUDGET_MS;
       const keys = plan.segments.some((s) => s.sealedSlots)
         ? readSwapKeys(kernel.space, kernel.symbolTable, kernel.slide, kernel.version.major)
         : null;
       c.swap = planSwap(plan, keys, opts.swap);
       plan.problems.push(...c.swap.problems);
-      // The process walk reads metadata only (no page contents) and runs on this thread while the
-      // worker threads decode: their results are taken only once it is done, so the walk's own search
-      // hits already carry their owners. Without workers the walk would decode right here, so the
-      // process walk goes first.
-      if (opts.processes === false) {
-        await c.walk(opts);
-      } else if (c.workers() !== null) {
-        const walking = c.walk(opts);
-        c.walkProcesses();
-        await walking;
+      const mode = opts.decode ?? 'open';
+      if (mode !== 'open') {
+        // the process walk reads metadata only: its list is part of what the overview shows first
+        if (opts.processes !== false) c.walkProcesses();
+        await c.summarizeMetadata(opts);
+        c.addProcessInfo();
+        if (mode === 'background') c.startBackground(opts);
       } else {
-        c.walkProcesses();
-        await c.walk(opts);
+        // The process walk reads metadata only (no page contents) and runs on this thread while the
+        // worker threads decode: their results are taken only once it is done, so the walk's own search
+        // hits already carry their owners. Without workers the walk would decode right here, so the
+        // process walk goes first.
+        if (opts.processes === false) {
+          await c.walk(opts);
+        } else if (c.workers() !== null) {
+          const walking = c.walk(opts);
+          c.walkProcesses();
+          await walking;
+        } else {
+          c.walkProcesses();
+          await c.walk(opts);
+        }
+        c.addProcessInfo();
       }
-      c.addProcessInfo();
       return c;
     } catch (e) {
       await pool?.close();
@@ -243,10 +296,11 @@ export class Case {
    * The results of `make(job)` over every decodable segment, in segment order (exports and streamed
    * hits stay ordered), with a bounded number of segments in flight so memory stays bounded.
    */
-  private async *segmentResults<R>(make: (base: SegmentJob) => Job, run: RunOptions, phase: Progress['phase'], only?: ReadonlySet<number>): AsyncGenerator<[SegmentPlan, R]> {
-    const segs = only ? this.decodable().filter((s) => only.has(s.summary.index)) : this.decodable();
+  private async *segmentResults<R>(make: (base: SegmentJob) => Job, run: RunOptions, phase: Progress['phase'], only?: SegmentPlan[]): AsyncGenerator<[SegmentPlan, R]> {
+    const segs = only ?? this.decodable();
     const total = segs.length;
-    const pool = this.workers();
+    // counting kinds only copies buffers: the calling thread does it sooner than threads still loading
+    const pool = phase === 'kinds' ? null : this.workers();
     const window = Math.max(2, (pool?.size ?? 1) * 3);
     const pending: Promise<R>[] = [];
     let next = 0;
@@ -257,7 +311,7 @@ export class Case {
     const launch = (): void => {
       const seg = segs[next++]!;
       let p: Promise<R>;
-      const keep = phase === 'decode' && this.reserveKeep(seg);
+      const keep = !this.kept.has(seg.summary.index) && (phase === 'decode' || phase === 'kinds') && this.reserveKeep(seg);
       if (pool) {
         // a kept buffer is shared memory: posting it shares it, nothing is copied or read again;
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
@@ -330,11 +384,12 @@ export class Case {
     sink: (seg: SegmentPlan, result: R) => void | Promise<void>,
     run: RunOptions,
     phase: Progress['phase'],
+    only?: SegmentPlan[],
   ): Promise<void> {
-    for await (const [seg, r] of this.segmentResults<R>(make, run, phase)) await sink(seg, r);
+    for await (const [seg, r] of this.segmentResults<R>(make, run, phase, only)) await sink(seg, r);
   }
 
-  private async walk(opts: OpenOptions): Promise<void> {
+  private async walk(opts: OpenOptions, onSegment?: (seg: SegmentPlan) => void): Promise<void> {
     for (const seg of this.plan.segments) {
       this.undecoded.set(seg.summary.index, [...(this.swap.undecoded.get(seg.summary.index) ?? seg.undecoded)]);
     }
@@ -348,7 +403,7 @@ export class Case {
     await this.forEachSegment<RecordsResult & JobProblems>(
       (b) => ({ ...b, task: 'records', ...also }),
       (seg, r) => {
-        if (r.problems) seg.summary.problems.push(...r.problems);
+        if (r.problems && !this.probed.has(seg.summary.index)) seg.summary.problems.push(...r.problems);
         if (r.problems && this.swap.bySegment.has(seg.summary.index)) {
           for (const p of r.problems) this.swapProblemList.push(`segment ${seg.summary.index}: ${p}`);
         }
@@ -357,6 +412,7 @@ export class Case {
         if (r.strings) for (const x of r.strings) strings!.onString(x);
         if (r.kept) this.kept.set(seg.summary.index, r.kept);
         this.compact.set(seg.summary.index, r.compact);
+        onSegment?.(seg);
       },
       opts,
       'decode',
@@ -369,9 +425,14 @@ export class Case {
       seg.summary.kinds = kinds;
     }
     const swapFiles = this.swapFileReport();
-    this.swapProblemList.unshift(...this.swap.problems);
+    this.swapProblemList.unshift(...this.swap.problems.filter((p) => !this.swapProblemList.includes(p)));
+    this.publish(this.readCounts().unreadableSlots, swapFiles);
+  }
+
+  /** info and the segment list from the plan's summaries as they now stand */
+  private publish(unreadableSlots: number, swapFiles: SwapFileInfo[]): void {
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
-    summary.compressor.consistency = withReadChecks(summary.compressor.consistency, this.readCounts());
+    summary.compressor.consistency = withReadChecks(summary.compressor.consistency, { ...this.readCounts(), unreadableSlots });
     this.segmentList = summary.segments;
     const k = this.kernel;
     this.info = {
@@ -514,6 +575,17 @@ export class Case {
       phys: (a, n) => this.image.read(a, n),
       slot: (segment, slot) => {
         try {
+          const sp = this.swap.bySegment.get(segment);
+          if (sp) {
+            const r = this.decodeSealedOne(segment, slot);
+            return r.page !== null ? { page: r.page, origin: sp.job.origin } : { page: null, error: r.error };
+          }
+          const seg = this.planBySegment.get(segment);
+          if (seg?.summary.swap && !seg.summary.resident) {
+            const w = seg.summary.swap;
+            const r = this.slots(segment).find((x) => x.slot === slot);
+            return { page: null, error: r?.error ?? `its segment is in swap file ${w.path ?? `index ${w.fileIndex}`} at ${hex(w.offset)}: give that file with --swap` };
+          }
           const page = this.decodeOne(segment, slot);
           if (page !== null) return { page };
           const r = this.slots(segment).find((x) => x.slot === slot);
@@ -546,6 +618,40 @@ export class Case {
       page = p ? p.slice() : null;
     });
     return page;
+  }
+
+  /** decoded pages of the last few sealed segments a process read touched (each judged as a whole) */
+  private recentSealed = new Map<number, { pages: Map<number, Uint8Array>; errors: Map<number, string>; failed: string | null }>();
+
+  /**
+   * One slot's page of a sealed segment (swapped out with its swap file given, or encrypted in place):
+   * the whole segment is read, decrypted and judged (core/darwin/sealed.ts) once, its pages kept for
+   * the next reads; a segment that does not verify gives no page, only the reason.
+   */
+  private decodeSealedOne(segment: number, slot: number): { page: Uint8Array | null; error?: string } {
+    let b = this.recentSealed.get(segment);
+    if (b === undefined) {
+      const seg = this.planBySegment.get(segment);
+      const sp = this.swap.bySegment.get(segment);
+      if (!seg || !sp) return { page: null, error: `segment ${segment} is not a sealed segment that can be read` };
+      b = { pages: new Map(), errors: new Map(), failed: null };
+      const job = this.jobFor(seg);
+      if (job.sealed?.failed !== undefined || !job.bytes) b.failed = job.sealed?.failed ?? 'its chunk could not be read';
+      else {
+        const into = b;
+        decodeSealedSlots(job.bytes, job.holes, job.slots, job.ctx, sp.job.origin, sp.job.refusedKind, (r, p) => {
+          if (p) into.pages.set(r.slot, p.slice());
+          else into.errors.set(r.slot, r.error ?? `not decoded (${r.kind})`);
+        });
+      }
+      this.recentSealed.set(segment, b);
+      if (this.recentSealed.size > 8) this.recentSealed.delete(this.recentSealed.keys().next().value!);
+    }
+    const page = b.pages.get(slot);
+    if (page !== undefined) return { page };
+    if (b.failed !== null) return { page: null, error: b.failed };
+    const r = this.slots(segment).find((x) => x.slot === slot);
+    return { page: null, error: b.errors.get(slot) ?? r?.error ?? `segment ${segment} has no decodable slot ${slot}` };
   }
 
   /**
@@ -593,6 +699,122 @@ export class Case {
     return this.swapProblemList;
   }
 
+  /**
+   * The summary the metadata alone gives (OpenOptions.decode 'background' or 'never'): every
+   * resident segment's buffer is read (or, with `kinds: false`, only checked page by page through
+   * translation) and its slots counted by kind without decoding them. Segments to be read from a
+   * swap file keep their metadata's kind until the pages are decoded.
+   */
+  private async summarizeMetadata(opts: OpenOptions): Promise<void> {
+    for (const seg of this.plan.segments) {
+      this.undecoded.set(seg.summary.index, [...(this.swap.undecoded.get(seg.summary.index) ?? seg.undecoded)]);
+    }
+    let unreadable = 0;
+    for (const seg of this.plan.segments) for (const r of seg.undecoded) if (isUnreadableSlotError(r.error)) unreadable++;
+    const kinds = new Map<number, number[]>();
+    const resident = this.plan.segments.filter((s) => !this.swap.bySegment.has(s.summary.index) && s.bufferVa !== null && s.slots.length > 0);
+    if (opts.kinds !== false) {
+      // on the calling thread, through one reused buffer: this pass only copies bytes and looks at
+      // one word per slot, so threads still loading and fresh memory per segment would cost more
+      const scratch = new Uint8Array(resident.reduce((m, s) => Math.max(m, s.readLength), 0));
+      const { pageSize, dictPreset } = this.plan.header;
+      for (let i = 0; i < resident.length; i++) {
+        const seg = resident[i]!;
+        if ((i & 63) === 0) {
+          throwIfAborted(opts.signal);
+          opts.onProgress?.({ phase: 'kinds', done: i, total: resident.length });
+          // let a cancel or a progress message through
+          await new Promise<void>((r) => setImmediate(r));
+        }
+        const keep = this.reserveKeep(seg);
+        const job = this.baseJob(seg, keep);
+        const problems = job.read ? loadJobBuffer(job, this.kernel.space, scratch) : [];
+        seg.summary.problems.push(...problems);
+        if (keep && job.bytes) this.kept.set(seg.summary.index, { bytes: job.bytes, ...(job.holes ? { holes: job.holes } : {}) });
+        const r = kindsFromBuffer(job.bytes!, job.holes, seg.slots, pageSize, dictPreset);
+        this.probed.add(seg.summary.index);
+        kinds.set(seg.summary.index, r.counts);
+        unreadable += r.unreadable;
+      }
+      opts.onProgress?.({ phase: 'kinds', done: resident.length, total: resident.length });
+    } else {
+      for (const seg of resident) {
+        throwIfAborted(opts.signal);
+        const holes = absentPages(this.kernel.space, this.image, seg.bufferVa!, seg.readLength);
+        for (const run of holeRuns(holes)) {
+          const touched = seg.slots.filter((s) => s.offset < run.to && s.offset + s.size > run.from).length;
+          const more = run.pages > 1 ? `, nor the ${run.pages - 1} page(s) after it` : '';
+          seg.summary.problems.push(
+            `buffer page ${hex(seg.bufferVa! + BigInt(run.from))} (offset ${hex(run.from)}) is not present in the image${more}: ${touched} slot(s) touching ${run.pages > 1 ? 'them' : 'it'} are unreadable`,
+          );
+        }
+        if (holes.length > 0) for (const s of seg.slots) if (holeIn(holes, s.offset, s.offset + s.size)) unreadable++;
+        this.probed.add(seg.summary.index);
+      }
+    }
+    for (const seg of this.plan.segments) {
+      const k: SegmentSummary['kinds'] = {};
+      for (const r of seg.undecoded) k[r.kind] = (k[r.kind] ?? 0) + 1;
+      const c = kinds.get(seg.summary.index);
+      if (c) addKinds(k, c);
+      seg.summary.kinds = k;
+    }
+    this.swapProblemList = [...this.swap.problems];
+    this.publish(unreadable, this.swapFileReport());
+  }
+
+  /** decode and hash every page in the background; the case answers meanwhile */
+  private startBackground(opts: OpenOptions): void {
+    const abort = new AbortController();
+    const segs = this.decodable();
+    const pagesTotal = segs.reduce((n, s) => n + (this.swap.bySegment.get(s.summary.index)?.slots.length ?? s.slots.length), 0);
+    const bytesTotal = segs.reduce((n, s) => n + (this.swap.bySegment.get(s.summary.index)?.job.length ?? s.readLength), 0);
+    const t0 = Date.now();
+    const eta = new Eta(bytesTotal, t0);
+    const status: DecodeStatus = { state: 'running', pagesDone: 0, pagesTotal, bytesDone: 0, bytesTotal, elapsedMs: 0, etaSeconds: null };
+    const tell = (): void => {
+      status.elapsedMs = Date.now() - t0;
+      status.etaSeconds = status.state === 'running' ? eta.secondsLeft() : 0;
+      opts.onDecodeProgress?.({ ...status });
+    };
+    const done = this.walk({ signal: abort.signal }, (seg) => {
+      status.pagesDone += this.swap.bySegment.get(seg.summary.index)?.slots.length ?? seg.slots.length;
+      status.bytesDone += this.swap.bySegment.get(seg.summary.index)?.job.length ?? seg.readLength;
+      eta.update(status.bytesDone);
+      tell();
+    }).then(
+      () => {
+        // the walk's summary replaced info: the process list and its check go back in
+        this.addProcessInfo();
+        status.state = 'done';
+        tell();
+      },
+      (e: unknown) => {
+        status.state = e instanceof CancelledError ? 'cancelled' : 'failed';
+        if (status.state === 'failed') status.error = (e as Error)?.message ?? String(e);
+        tell();
+      },
+    );
+    this.bg = { status, done, abort };
+  }
+
+  /** where the background pass stands ('none' when the case was opened without one) */
+  decodeStatus(): DecodeStatus {
+    if (!this.bg) return { state: 'none', pagesDone: 0, pagesTotal: 0, bytesDone: 0, bytesTotal: 0, elapsedMs: 0, etaSeconds: null };
+    return { ...this.bg.status };
+  }
+
+  /** resolves when the background pass has ended (at once without one) */
+  async decoded(): Promise<DecodeStatus> {
+    await this.bg?.done;
+    return this.decodeStatus();
+  }
+
+  /** stops the background pass (the case stays open; pages are still decoded when asked for) */
+  stopBackground(): void {
+    this.bg?.abort.abort();
+  }
+
   /** live slots, slots whose bytes were absent, and segments read against c_segment_count */
   private readCounts() {
     let liveSlots = 0;
@@ -613,11 +835,32 @@ export class Case {
   /** the live slots of a segment with their outcomes, in slot order */
   slots(segment: number): SlotRecord[] {
     if (this.materialized?.segment === segment) return this.materialized.records;
-    const c = this.compact.get(segment);
+    const c = this.compact.get(segment) ?? this.decodeNow(segment);
     const list = [...(this.undecoded.get(segment) ?? []), ...(c ? expandCompact(c) : [])];
     list.sort((a, b) => a.slot - b.slot);
     this.materialized = { segment, records: list };
     return list;
+  }
+
+  /**
+   * A segment the background pass (or a case opened without decoding) has not decoded yet, decoded
+   * and hashed now on the calling thread: one segment's slots are ready at once whatever the pass is doing.
+   */
+  private decodeNow(segment: number): CompactSlots | undefined {
+    const seg = this.planBySegment.get(segment);
+    if (!seg || (this.opened === 'open') || !this.decodable().includes(seg)) return undefined;
+    const { problems: _problems, ...job } = this.jobFor(seg);
+    const r = runJob({ ...job, task: 'records' }).result as RecordsResult;
+    this.compact.set(segment, r.compact);
+    return r.compact;
+  }
+
+  /** whether `segment` has a live slot `slot`, from the metadata (nothing is decoded) */
+  hasSlot(segment: number, slot: number): boolean {
+    const seg = this.planBySegment.get(segment);
+    if (!seg) return false;
+    const sp = this.swap.bySegment.get(segment);
+    return (sp ? sp.slots : seg.slots).some((m) => m.slot === slot) || (this.undecoded.get(segment) ?? seg.undecoded).some((r) => r.slot === slot);
   }
 
   /** every live slot, in (segment, slot) order */
@@ -635,15 +878,23 @@ export class Case {
    * that page is not in the image)
    */
   page(segment: number, slot: number): { record: SlotRecord; page: Uint8Array | null; compressed: Uint8Array | null; storedAt?: StoredAt } {
-    const record = this.slots(segment).find((r) => r.slot === slot);
-    if (!record) throw new RangeError(`segment ${segment} has no live slot ${slot}`);
+    if (!this.hasSlot(segment, slot)) throw new RangeError(`segment ${segment} has no live slot ${slot}`);
     const seg = this.planBySegment.get(segment);
     const sp = this.swap.bySegment.get(segment);
     const meta = (sp ? sp.slots : seg?.slots)?.find((m) => m.slot === slot);
-    if (!seg || !meta || (!sp && seg.bufferVa === null)) return { record, page: null, compressed: null };
+    // the walk's record when the segment is decoded; otherwise only this slot is decoded, not its segment
+    const walked = (): SlotRecord | undefined =>
+      this.compact.has(segment) || this.materialized?.segment === segment || !meta || sp ? this.slots(segment).find((r) => r.slot === slot) : undefined;
+    const early = walked();
+    if (!seg || !meta || (!sp && seg.bufferVa === null)) return { record: early!, page: null, compressed: null };
+    let record = early!;
     let page: Uint8Array | null = null;
+    let fresh: SlotRecord | null = null;
     const take = (r: SlotRecord, p: Uint8Array | null) => {
-      if (r.slot === slot) page = p ? p.slice() : null;
+      if (r.slot === slot) {
+        page = p ? p.slice() : null;
+        fresh = r;
+      }
     };
     let job: SegmentJob;
     if (sp) {
@@ -655,6 +906,7 @@ export class Case {
     } else {
       job = this.jobFor({ ...seg, slots: [meta] });
       decodeSegmentSlots(job.bytes!, job.holes, [meta], job.ctx, take);
+      record = early ?? fresh!;
     }
     const bytes = job.bytes!;
     // the compressed bytes up to the first absent page they touch (all of them when none is absent)
@@ -841,11 +1093,13 @@ export class Case {
     return this.imageHash;
   }
 
-  /** every live slot with its decoded page, in (segment, slot) order; undecoded slots come with page null */
-  /** every live slot with its decoded page (null when none); `only`: just these segments */
+  /**
+   * every live slot with its decoded page, in (segment, slot) order; undecoded slots come with page null.
+   * `only`: just these segments (an export of a selection decodes nothing else)
+   */
   async *pages(run: RunOptions = {}, only?: ReadonlySet<number>): AsyncGenerator<{ record: SlotRecord; page: Uint8Array | null }> {
     const ps = this.plan.header.pageSize;
-    const results = this.segmentResults<PagesResult>((b) => ({ ...b, task: 'pages' }), run, 'export', only);
+    const results = this.segmentResults<PagesResult>((b) => ({ ...b, task: 'pages' }), run, 'export', only ? this.decodable().filter((s) => only.has(s.summary.index)) : undefined);
     let next = await results.next();
     try {
       for (const s of this.segmentList) {
@@ -936,6 +1190,10 @@ export class Case {
   }
 
   async close(): Promise<void> {
+    if (this.bg) {
+      this.bg.abort.abort();
+      await this.bg.done;
+    }
     this.kept.clear();
     await this.pool?.close();
     this.pool = null;

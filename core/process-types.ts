@@ -57,4 +57,8 @@ export interface PageWhere {
   object?: string;
   objectOffset?: string;
   note?: string;
+  /** read only: a page served from a sealed segment — a swap file (with chunk offset) or a buffer decrypted in RAM */
+  source?: 'swap' | 'decrypted';
+  swapFile?: string;
+  swapOffset?: string;
 }

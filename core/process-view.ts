@@ -12,6 +12,7 @@ import { PAGE_STATES, type PageCounts, type PageHit, type PageState } from './da
 import { missingProcessTypes, resolveProcessPage, walkProcessMemory, type Owner, type ProcessMemory, type ProcessWalkResult, type Region } from './darwin/process-walk';
 import { segmentStates } from './darwin/segment-states';
 import type { ConsistencyCheck } from './darwin/types';
+import type { SealedOrigin } from './darwin/sealed';
 
 const hex = (v: bigint | number): string => '0x' + v.toString(16);
 
@@ -71,6 +72,15 @@ export interface PageSource {
   objectOffset?: string;
   /** why a page is absent (no-object, file-backed, …) or why its bytes could not be produced */
   note?: string;
+  /**
+   * readVirtual only, for a compressed or swapped page whose bytes were served from a sealed segment:
+   * read back from a swap file (`swapFile`, chunk offset `swapOffset`) or decrypted from its buffer in
+   * RAM; the state stays what the kernel says (a swapped page stays "swapped")
+   */
+  source?: 'swap' | 'decrypted';
+  swapFile?: string;
+  /** hex: byte offset of the segment's chunk in swapFile */
+  swapOffset?: string;
 }
 
 export interface ReadVirtualResult {
@@ -78,7 +88,7 @@ export interface ReadVirtualResult {
   bytes: Uint8Array;
   /** every page the range touches */
   pages: PageSource[];
-  /** pages zero-filled because their bytes are not in the image (absent, swapped, undecodable) */
+  /** pages zero-filled because their bytes could not be had (absent; swapped without its swap file; undecodable) */
   missing: string[];
 }
 
@@ -86,8 +96,11 @@ export interface ReadVirtualResult {
 export interface PageBytes {
   /** bytes at a physical address (throws when not in the image) */
   phys(address: number, length: number): Uint8Array;
-  /** the decompressed page of a live slot, or null with the reason */
-  slot(segment: number, slot: number): { page: Uint8Array | null; error?: string };
+  /**
+   * The decompressed page of a live slot, or null with the reason — for a sealed segment (swapped out,
+   * or encrypted in place) only once it was decrypted and verified, with where the bytes came from.
+   */
+  slot(segment: number, slot: number): { page: Uint8Array | null; error?: string; origin?: SealedOrigin };
   /** the 32-bit value of a single-value table entry, or null */
   svValue(index: number): number | null;
 }
@@ -188,8 +201,10 @@ export class ProcessView {
   }
 
   /**
-   * Bytes of [va, va + length) of a process. Pages come from where they live; what cannot be produced
-   * (absent, swapped, a slot that does not decode, an unmapped address) is zero-filled and listed.
+   * Bytes of [va, va + length) of a process. Pages come from where they live — a swapped page from
+   * its swap file when the case was opened with it (the page's source then names file, chunk offset
+   * and slot); what cannot be produced (absent, swapped without its file, a slot that does not decode
+   * or a sealed segment that does not verify, an unmapped address) is zero-filled and listed.
    */
   readVirtual(pid: number, va: bigint, length: number, bytes: PageBytes): ReadVirtualResult {
     const p = this.process(pid);
@@ -204,7 +219,7 @@ export class ProcessView {
       const pageVa = at - (at % mapPs);
       const n = Math.min(length - done, Number(pageVa + mapPs - at));
       const { hit } = resolveProcessPage(this.walk, p, pageVa);
-      const src = hit === null ? { va: hex(pageVa), state: 'absent' as PageState, note: 'not mapped' } : sourceOf(pageVa, hit);
+      const src: PageSource = hit === null ? { va: hex(pageVa), state: 'absent', note: 'not mapped' } : sourceOf(pageVa, hit);
       pages.push(src);
       // offset of `at` inside the kernel page the object holds (a 4 KiB map page may sit inside a 16 KiB one)
       const inPage = hit === null ? 0 : Number((hit.objectOffset + (at - pageVa)) % BigInt(kps));
@@ -220,11 +235,14 @@ export class ProcessView {
             new Uint32Array(b.buffer).fill(v >>> 0);
             fill(b);
           }
-        } else if (hit.state === 'compressed') {
+        } else {
           const r = bytes.slot(hit.segment!, hit.slot!);
-          if (r.page === null) missing.push(`${hex(pageVa)}: segment ${hit.segment} slot ${hit.slot}: ${r.error ?? 'not decoded'}`);
-          else fill(r.page);
-        } else missing.push(`${hex(pageVa)}: swapped out (segment ${hit.segment} slot ${hit.slot})`);
+          if (r.page !== null) {
+            fill(r.page);
+            if (r.origin) Object.assign(src, r.origin);
+          } else if (hit.state === 'swapped') missing.push(`${hex(pageVa)}: swapped out (segment ${hit.segment} slot ${hit.slot}): ${r.error ?? 'its swap file was not given'}`);
+          else missing.push(`${hex(pageVa)}: segment ${hit.segment} slot ${hit.slot}: ${r.error ?? 'not decoded'}`);
+        }
       } catch (err) {
         if (!(err instanceof UnfoldError)) throw err;
         missing.push(`${hex(pageVa)}: ${err.message}`);

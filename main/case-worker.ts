@@ -30,6 +30,7 @@ import type {
   UnfoldEvent,
 } from '../core/api';
 import { REGION_PAGES_MAX, SEARCH_LIMITS, STRINGS_LIMITS } from '../core/api';
+import type { DecodeStatus } from '../core/case';
 import { slotStats } from '../core/darwin/histogram';
 import { hitsToCsv } from '../core/search/csv';
 import { HIT_COLUMNS } from '../core/search/types';
@@ -106,13 +107,20 @@ async function open(req: OpenRequest, demo: boolean): Promise<OpenCase> {
       imagePath = d.imagePath;
       symbols = d.symbolsPath;
     }
+    const decodeId = `${req.requestId}:decode`;
+    let opened: FacadeCase | null = null;
+    const onDecode = decodeEvents(decodeId, () => opened);
     const c = await facade.openCase(imagePath, {
       symbols,
       signal: controller.signal,
       onProgress: progressSink(req.requestId),
       threads: data.threads,
       ...(req.swapPaths && req.swapPaths.length > 0 ? { swap: req.swapPaths } : {}),
+      // the overview comes from the metadata; every page is decoded and hashed after it, in the background
+      decode: 'background',
+      onDecodeProgress: (p) => onDecode(p),
     });
+    opened = c;
     if (req.swapPaths && req.swapPaths.length > 0) await c.swapFilesHashed({ signal: controller.signal });
     if (controller.signal.aborted) {
       await c.close();
@@ -132,16 +140,48 @@ async function open(req: OpenRequest, demo: boolean): Promise<OpenCase> {
     }
     const id = nextCaseId++;
     const info = toInfo(id, c, demo, (Date.now() - t0) / 1000, { imagePath, ...(symbols ? { symbolsPath: symbols } : {}), swapPaths: [...(req.swapPaths ?? [])] });
+    info.decodeRequestId = decodeId;
     current = { id, facadeCase: c, info, stats: null };
+    onDecode(c.decodeStatus());
     return info;
   } finally {
     running.delete(req.requestId);
   }
 }
 
+/**
+ * The background pass's progress as events under its own request id (throttled like any progress),
+ * and at its end the case's info refreshed with what decoding found, then `done` (or `error`).
+ */
+function decodeEvents(requestId: string, facadeCase: () => FacadeCase | null) {
+  let last = 0;
+  let ended = false;
+  return (p: DecodeStatus): void => {
+    if (ended || p.state === 'none') return;
+    const now = Date.now();
+    if (p.state === 'running') {
+      if (now - last < 250) return;
+      last = now;
+      const mb = (n: number) => (n / 1048576).toFixed(0);
+      emit({ type: 'progress', requestId, phase: 'background', done: p.pagesDone, total: p.pagesTotal, message: `${mb(p.bytesDone)} of ${mb(p.bytesTotal)} MiB of compressed buffers`, elapsedMs: p.elapsedMs, etaSeconds: p.etaSeconds });
+      return;
+    }
+    ended = true;
+    const c = facadeCase();
+    if (c && current && current.facadeCase === c) {
+      current.info = { ...current.info, ...structuredClone(c.info) };
+      current.stats = null;
+    }
+    if (p.state === 'done') emit({ type: 'done', requestId });
+    else emit({ type: 'error', requestId, error: { code: p.state === 'cancelled' ? 'CANCELLED' : 'INTERNAL', message: p.error ?? `the background decoding was ${p.state}` } });
+  };
+}
+
 function stats(caseId: number): CaseStats {
   const cur = requireCase(caseId);
   const c = cur.facadeCase;
+  // every record would be decoded here, on this thread: wait for the background pass instead
+  if (c.decodeStatus().state === 'running') throw appError('BUSY', 'the pages are still being decoded in the background; the statistics follow when that is done');
   cur.stats ??= { caseId, ...slotStats((function* () { for (const seg of c.segments()) yield* c.slots(seg.index); })(), cur.info.compressor.pageSize) };
   return cur.stats;
 }
@@ -395,6 +435,10 @@ function closeCase(): Promise<null> {
 }
 
 function cancel(requestId: string): boolean {
+  if (current?.info.decodeRequestId === requestId && current.facadeCase.decodeStatus().state === 'running') {
+    current.facadeCase.stopBackground();
+    return true;
+  }
   const r = running.get(requestId);
   r?.controller.abort();
   return r !== undefined;

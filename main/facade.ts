@@ -5,7 +5,7 @@ import type { Case, OpenOptions } from '../core/case';
 
 export type FacadeCase = Pick<
   Case,
-  'info' | 'segments' | 'slots' | 'page' | 'search' | 'strings' | 'export' | 'close' | 'swapProblems' | 'swapFilesHashed'
+  'info' | 'segments' | 'slots' | 'page' | 'decodeStatus' | 'stopBackground' | 'search' | 'strings' | 'export' | 'close' | 'swapProblems' | 'swapFilesHashed'
   | 'processes' | 'maps' | 'regionPages' | 'readVirtual' | 'segmentOwners' | 'svOwners' | 'slotOwners' | 'procDump'
 >;
 

@@ -194,6 +194,8 @@ export async function infoCommand(image: string, o: CaseOpts & { json?: boolean 
 }
 
 async function infoCase(image: string, o: CaseOpts & { json?: boolean }, io: CliIo): Promise<number> {
+  // the summary is the metadata's: slots are counted by kind from their size, codec bit and first
+  // word, and what could not be read by the buffer pages the image lacks; no page is decoded
   return withCase(image, o, io, async (c) => {
     await c.swapFilesHashed();
     const j = infoJson(c);
@@ -224,7 +226,9 @@ async function infoCase(image: string, o: CaseOpts & { json?: boolean }, io: Cli
     for (const f of c.info.swap.files) out(io, `Swap file      ${f.path} (index ${f.index}, ${f.kernelPath}): ${f.segments} segment(s) read, SHA-256 ${f.sha256}`);
     for (const p of cs.problems) out(io, `Problem        ${p}`);
     return EXIT.ok;
-  });
+    // from metadata alone, unless swap files were given: whether a file really belongs to this image
+    // (right machine, right boot, chunk not reused) shows only by decrypting and decoding its segments
+  }, swapInputs(o) ? {} : { decode: 'never' });
 }
 
 export async function slotsCommand(image: string, o: CaseOpts & { json?: boolean; segment?: string }, io: CliIo): Promise<number> {
@@ -429,7 +433,7 @@ export async function pageCommand(
       io.stderr.write(`unfold: there is no segment ${segment} (the case has ${c.segments().length} segments; see unfold segments)\n`);
       return EXIT.badData;
     }
-    if (!c.slots(segment).some((r) => r.slot === slot)) {
+    if (!c.hasSlot(segment, slot)) {
       io.stderr.write(`unfold: segment ${segment} has no live slot ${slot}\n`);
       return EXIT.badData;
     }
@@ -447,5 +451,6 @@ export async function pageCommand(
     }
     await new Promise<void>((resolve, reject) => io.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
     return EXIT.ok;
-  });
+    // one slot is decoded, nothing else: the buffer pages are only checked through translation
+  }, { decode: 'never', kinds: false });
 }

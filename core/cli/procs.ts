@@ -10,6 +10,7 @@ import { EXIT, type CliIo } from './io';
 
 interface Opts {
   symbols?: string;
+  swap?: string[];
   threads?: string;
   json?: boolean;
 }

@@ -1,7 +1,8 @@
 // A process's memory as files, the way Volatility 3 names its dumps: one file per region
 // `pid.<pid>.vma.<start>-<end>.dmp` (0x-prefixed lowercase hex, end exclusive) with every page where it
-// lives — resident pages from the image, compressed ones decompressed, single-value pages rebuilt —
-// and pages whose bytes are not in the image (absent, swapped out, undecodable) zero-filled. The
+// lives — resident pages from the image, compressed ones decompressed, single-value pages rebuilt,
+// swapped ones from their swap file when the case has it — and pages whose bytes could not be had
+// (absent, swapped without its file, undecodable) zero-filled. The
 // manifest lists every page's state and source and every file's SHA-256. Built in a staging folder and
 // renamed into place (AtomicDir): never half-written, never over an existing folder unless asked, and
 // then only over an earlier Unfold export; never into the evidence.
@@ -99,7 +100,7 @@ export async function dumpProcess(view: ProcessView, read: (pid: number, va: big
       process: { pid: p.pid, ppid: p.ppid, name: p.name, pName: p.pName, proc: '0x' + p.proc.toString(16), task: '0x' + p.task.toString(16), map: '0x' + p.map.toString(16) },
       pages: counts,
       zeroFilled,
-      note: 'absent, swapped and undecodable pages are zero-filled in the .dmp files; each page lists its state and source',
+      note: "pages whose bytes could not be had (absent; swapped without its swap file; undecodable) are zero-filled in the .dmp files; each page lists its state and where it lives, and a page served from a sealed segment its source ('swap' with swapFile and swapOffset, or 'decrypted')",
       files: files.map((f) => ({ path: f.path, start: f.start, end: f.end, protection: f.protection, bytes: f.bytes, sha256: f.sha256, pages: f.pages })),
     };
     const m = await writeNewFile(nodeFs, dir.file('manifest.json'), path.join(out, 'manifest.json'), Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8'));

@@ -275,7 +275,8 @@ export function buildProcesses(k: SynthKernelBuilder, xnu: Xnu, comp: BuiltCompr
   const slotTruth = (name: string) => {
     const t = ct.byName[name];
     if (!t) throw new Error(`synth procs: the compressor has no slot named ${name}`);
-    if (t.kind === 'corrupt' || t.kind === 'encrypted?' || !t.page) throw new Error(`synth procs: slot ${name} (${t.kind}) cannot back a process page`);
+    // a buffer encrypted in place backs a page once decrypted (its sealedKind says how it is stored)
+    if (t.kind === 'corrupt' || (t.kind === 'encrypted?' && t.sealedKind === undefined) || !t.page) throw new Error(`synth procs: slot ${name} (${t.kind}) cannot back a process page`);
     return t;
   };
   const mappings: Array<{ address: bigint; value: number; key?: string; sv?: number; o: ObjState; page: number }> = [];

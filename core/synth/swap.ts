@@ -10,7 +10,7 @@ import { createCipheriv } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  buildCompressor,
+  buildCompressorDetailed,
   geometry,
   heapPage,
   pointerPage,
@@ -25,6 +25,8 @@ import {
 } from './compressor';
 import { createSynthKernel, type SynthKernelBuilder, type SynthKernelImage } from './kernel';
 import { buildScaleImage, type ScaleImage, type ScenarioDef } from './scenarios';
+import { buildProcesses, type WorldSpec } from './procs';
+import type { ProcWorldTruth } from './proc-truth';
 
 export type SwapEra = 'cbc' | 'xts';
 
@@ -163,6 +165,27 @@ export interface SwapScenario {
   fileBytes: Map<number, Uint8Array>;
   /** the same files written by another boot (other keys): none of their segments may decode */
   otherBoot: Map<number, Uint8Array>;
+  /** with `processes`: the processes mapping these slots (SWAP_PROC_PID's heap, see swapWorld) */
+  procs?: ProcWorldTruth;
+}
+
+/** the process of a swap scenario built with `processes` */
+export const SWAP_PROC_PID = 321;
+/** where its heap starts: page i of the heap is SWAP_WORLD_PAGES[i] */
+export const SWAP_PROC_HEAP = 0x600000000000n;
+/** the heap's pages: a resident page, then slots by name (a resident segment, swapped segments, a buffer encrypted in RAM, the missing file) */
+export const SWAP_WORLD_PAGES = ['(resident)', 'resident-text', 'swap-text', 'swap-heap', 'sparse-text', 'busy-text', 'missing-file-text', 'swap-single'] as const;
+
+/** one process whose heap maps pages of every kind of segment the swap scenario has */
+function swapWorld(ps: number): WorldSpec {
+  const content: WorldSpec['objects'][number]['content'] = { 0: { data: heapPage(9001, ps) } };
+  SWAP_WORLD_PAGES.forEach((n, i) => {
+    if (i > 0) content[i] = { slot: n };
+  });
+  return {
+    objects: [{ id: 'swapper-heap', pages: SWAP_WORLD_PAGES.length, content }],
+    procs: [{ pid: SWAP_PROC_PID, ppid: 0, comm: 'swapper', entries: [{ start: SWAP_PROC_HEAP, pages: SWAP_WORLD_PAGES.length, object: 'swapper-heap', prot: 3, tag: 1 }] }],
+  };
 }
 
 /**
@@ -170,7 +193,7 @@ export interface SwapScenario {
  * slots only, which cannot be verified), busy-swapping buffers encrypted in RAM, resident control
  * segments, across three swap files (index 3's file is the missing one).
  */
-export function buildSwapScenario(name: keyof typeof SWAP_SCENARIOS | string, opts: { keysInitialized?: boolean } = {}): SwapScenario {
+export function buildSwapScenario(name: keyof typeof SWAP_SCENARIOS | string, opts: { keysInitialized?: boolean; processes?: boolean } = {}): SwapScenario {
   const def = SWAP_SCENARIOS[name];
   if (!def) throw new Error(`no swap scenario ${name} (have ${Object.keys(SWAP_SCENARIOS).join(', ')})`);
   const { arch } = def;
@@ -272,11 +295,13 @@ export function buildSwapScenario(name: keyof typeof SWAP_SCENARIOS | string, op
     swapFiles: files,
     sealBuffer: (plain, segVa) => encryptChunk(keys, segVa, plain),
   };
-  const truth = buildCompressor(kernel, spec);
+  const comp = buildCompressorDetailed(kernel, spec);
+  const truth = comp.truth;
+  const procs = opts.processes ? buildProcesses(kernel, def.xnu, comp, swapWorld(ps)).truth : undefined;
   const image = kernel.finish();
   const fileBytes = swapFileBytes(truth, keys, files.slice(0, 2), g.bufSize);
   const otherBoot = swapFileBytes(truth, makeKeys(def.era, def.xnu[0] + 1), files.slice(0, 2), g.bufSize);
-  return { def, image, truth, keys, chunkSize: g.bufSize, files, fileBytes, otherBoot };
+  return { def, image, truth, keys, chunkSize: g.bufSize, files, fileBytes, otherBoot, ...(procs ? { procs } : {}) };
 }
 
 /** write the scenario's swap files (named as the kernel names them) into `dir` */

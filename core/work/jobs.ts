@@ -15,6 +15,7 @@ import { decodeSealedSlots, type SealedJob } from '../darwin/sealed';
 import { decryptChunk } from '../darwin/swap-crypto';
 import { readSwapChunk } from '../darwin/swapfiles';
 import { pageEnd, pageStart } from './watch';
+import { kindsFromBuffer, type SegmentKinds } from '../darwin/metadata-summary';
 
 /** how a worker reopens the evidence and the kernel's address space for itself (read-only) */
 export interface SpaceSpec {
@@ -68,6 +69,7 @@ export type Job =
   | (SegmentJob & { task: 'pages' })
   | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery } & ScanSkips)
   | (SegmentJob & { task: 'strings'; min: number })
+  | (SegmentJob & { task: 'kinds' })
   | ({ task: 'values'; queryKey: string; query: SearchQuery; values: string[]; pageSize: number; read?: undefined } & ScanSkips);
 
 /** hits of the single-value table search: `at` is the value's place in the job's list */
@@ -96,6 +98,10 @@ export interface PagesResult {
   /** decoded pages back to back; pageAt[i] = byte offset of record i's page, or -1 */
   pages: Uint8Array;
   pageAt: number[];
+}
+/** one segment's slots by kind from their metadata and first word (nothing decoded) */
+export interface KindsResult extends SegmentKinds {
+  kept?: { bytes: Uint8Array; holes?: Hole[] };
 }
 /** one segment searched */
 export interface SearchJobResult {
@@ -202,7 +208,7 @@ export function openSealed(job: SegmentJob): void {
  * Fills job.bytes from job.read through `space` (same rules as readSegmentBuffer: every present page
  * is read, absent ones become holes); returns the problem lines to report.
  */
-export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
+export function loadJobBuffer(job: SegmentJob, space: VirtualSpace, scratch?: Uint8Array): string[] {
   if (job.bytes || !job.read) return [];
   const plan = {
     bufferVa: BigInt(job.read.va),
@@ -210,22 +216,28 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace): string[] {
     slots: job.slots,
     summary: { problems: [] as string[] },
   } as unknown as SegmentPlan;
-  const into = job.keep ? new Uint8Array(new SharedArrayBuffer(job.read.length)) : undefined;
+  // `scratch`: a reusable buffer for a pass that keeps nothing of the bytes (counting kinds)
+  const into = job.keep ? new Uint8Array(new SharedArrayBuffer(job.read.length)) : scratch && scratch.length >= job.read.length ? scratch.subarray(0, job.read.length) : undefined;
   const r = readSegmentBuffer(space, plan, into);
   job.bytes = r.bytes;
   if (r.holes.length > 0) job.holes = r.holes;
   return plan.summary.problems;
 }
 
-export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult; transfer: ArrayBuffer[] } {
+export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult | KindsResult; transfer: ArrayBuffer[] } {
   const out = runTask(job);
   const p = job.task === 'values' ? undefined : sealedProblems.get(job);
   if (p !== undefined) (out.result as JobProblems).problems = [...((out.result as JobProblems).problems ?? []), p];
   return out;
 }
 
-function runTask(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult; transfer: ArrayBuffer[] } {
+function runTask(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult | KindsResult; transfer: ArrayBuffer[] } {
   switch (job.task) {
+    case 'kinds': {
+      const k = kindsFromBuffer(job.bytes!, job.holes, job.slots, job.ctx.pageSize, job.ctx.dictPreset);
+      const kept = job.keep && job.bytes ? { bytes: job.bytes, ...(job.holes ? { holes: job.holes } : {}) } : undefined;
+      return { result: { ...k, ...(kept ? { kept } : {}) }, transfer: [] };
+    }
     case 'values': {
       // a single-value page is the value repeated: searched like any page, under the same budget
       const m = matcherFor(job.queryKey, job.query);

@@ -29,8 +29,37 @@ export const useCase = defineStore('case', () => {
   const imagePath = ref('');
   const symbolsPath = ref('');
 
+  /** the background pass that decodes and hashes every page once the overview is shown */
+  const decoding = ref<ProgressEvent | null>(null);
+
   function onEvent(e: UnfoldEvent): void {
     if (e.type === 'progress' && opening.value && e.requestId === opening.value.requestId) opening.value.progress = e;
+    const bg = info.value?.decodeRequestId;
+    if (!bg || !('requestId' in e) || e.requestId !== bg) return;
+    if (e.type === 'progress') decoding.value = e;
+    else if (e.type === 'done' || e.type === 'error') {
+      decoding.value = null;
+      if (e.type === 'done') void refreshDecoded(info.value!.caseId);
+    }
+  }
+
+  /** once every page is decoded: counts by kind as decoding found them, the segments, the histogram */
+  async function refreshDecoded(caseId: number): Promise<void> {
+    try {
+      const c = await call(api().getInfo(caseId));
+      if (info.value?.caseId !== caseId) return;
+      info.value = c;
+      await useSegments().load(caseId);
+      const s = await call(api().getStats(caseId));
+      if (info.value?.caseId === caseId) stats.value = s;
+    } catch {
+      // the overview keeps what the metadata said
+    }
+  }
+
+  async function stopDecoding(): Promise<void> {
+    const id = info.value?.decodeRequestId;
+    if (id) await api().cancel(id);
   }
 
   async function adopt(c: OpenCase): Promise<void> {
@@ -39,6 +68,7 @@ export const useCase = defineStore('case', () => {
     if (!c.demo) imagePath.value = c.image.path;
     if (/^(\/|[A-Za-z]:[\\/])/.test(c.kernel.symbols)) symbolsPath.value = c.kernel.symbols;
     stats.value = null;
+    decoding.value = null;
     error.value = null;
     useSearch().reset();
     useStrings().reset();
@@ -174,5 +204,5 @@ export const useCase = defineStore('case', () => {
     error.value = null;
   };
 
-  return { env, info, stats, opening, error, imagePath, symbolsPath, onEvent, init, openImage, openDemo, addSwapFiles, cancelOpen, closeCase, pickImage, pickSymbols, dismissError };
+  return { env, info, stats, opening, decoding, stopDecoding, error, imagePath, symbolsPath, onEvent, init, openImage, openDemo, addSwapFiles, cancelOpen, closeCase, pickImage, pickSymbols, dismissError };
 });

@@ -64,6 +64,8 @@ const PHASES: Record<string, string> = {
   discover: 'Finding the kernel',
   plan: 'Reading the compressor',
   decode: 'Decompressing pages',
+  kinds: 'Reading slot kinds from the metadata',
+  background: 'Decompressing and hashing pages',
   search: 'Searching pages',
   strings: 'Extracting strings',
   export: 'Writing pages',
@@ -72,7 +74,7 @@ const PHASES: Record<string, string> = {
 export const phaseName = (p: string): string => PHASES[p] ?? p;
 
 /** what core counts in each phase's done/total */
-const UNITS: Record<string, string> = { decode: 'segments', search: 'segments', strings: 'segments', export: 'segments' };
+const UNITS: Record<string, string> = { kinds: 'segments', background: 'pages', decode: 'segments', search: 'segments', strings: 'segments', export: 'segments' };
 export const phaseUnit = (p: string): string => UNITS[p] ?? '';
 
 export const KIND_LABEL: Record<string, string> = {
