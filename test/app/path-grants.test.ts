@@ -119,6 +119,21 @@ describe('handlers: writes only over what was chosen', () => {
     expect(host.calls.filter((c) => c.method === 'saveHits').length).toBe(2);
     expect(readFileSync(secret, 'utf8').startsWith(FIRST_LINE)).toBe(true);
   });
+
+  it('saveStrings may replace a file this session wrote, not another one (browser mode: no dialogs)', async () => {
+    const host = okHost();
+    const h = createHandlers({ host, mode: 'browser', appVersion: 't', dialogs: null, settings: memorySettings() });
+    const out = path.join(dir, 'strings.json');
+    const save = (file: string, overwrite: boolean) => h.saveStrings({ caseId: 1, stringsId: 'st-1', filter: '', out: file, format: 'json', overwrite });
+    expect((await save(out, false)).ok).toBe(true);
+    writeFileSync(out, 'written by the session');
+    expect((await save(out, true)).ok).toBe(true);
+    const r = await save(secret, true);
+    expect(!r.ok && r.error.code).toBe('NOT_GRANTED');
+    expect(!r.ok && r.error.message).not.toContain('TOPSECRET');
+    expect(host.calls.filter((c) => c.method === 'saveStrings').length).toBe(2);
+    expect(readFileSync(secret, 'utf8').startsWith(FIRST_LINE)).toBe(true);
+  });
 });
 
 describe('errors carry no file contents', () => {
