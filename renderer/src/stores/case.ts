@@ -49,7 +49,7 @@ export const useCase = defineStore('case', () => {
       const c = await call(api().getInfo(caseId));
       if (info.value?.caseId !== caseId) return;
       info.value = c;
-      await useSegments().load(caseId);
+      await useSegments().refresh(caseId);
       const s = await call(api().getStats(caseId));
       if (info.value?.caseId === caseId) stats.value = s;
     } catch {

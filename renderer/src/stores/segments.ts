@@ -104,6 +104,26 @@ export const useSegments = defineStore('segments', () => {
     }
   }
 
+  /**
+   * The same case's list again (after the background pass: kinds and hashes as decoding found them),
+   * keeping what the examiner has open: the segment, the slot and the page stay where they are.
+   */
+  async function refresh(id: number): Promise<void> {
+    if (caseId.value !== id) return load(id);
+    try {
+      const l = await call(api().getSegments(id));
+      if (caseId.value !== id) return;
+      list.value = l;
+      const seg = segment.value;
+      if (seg === null) return;
+      const seq = slotsSeq;
+      const sl = await call(api().getSlots(id, seg));
+      if (caseId.value === id && segment.value === seg && seq === slotsSeq) slots.value = sl;
+    } catch {
+      // the lists shown stay as they were
+    }
+  }
+
   async function openSegment(index: number): Promise<void> {
     if (caseId.value === null) return;
     const seq = ++slotsSeq;
@@ -147,7 +167,7 @@ export const useSegments = defineStore('segments', () => {
   }
 
   return {
-    caseId, list, loading, sortKey, sortDesc, filterText, filterState, onlyFlagged, states, rows, current, swapped,
+    caseId, list, loading, refresh, sortKey, sortDesc, filterText, filterState, onlyFlagged, states, rows, current, swapped,
     segment, slots, owners, slot, page, highlight, error, sortBy, clear, load, openSegment, openSlot,
   };
 });
