@@ -159,6 +159,8 @@ export class Case {
   private swap: SwapSetup = { keys: null, files: [], problems: [], bySegment: new Map(), undecoded: new Map() };
   private swapProblemList: string[] = [];
   private swapHashes: Promise<SwapFileInfo[]> | null = null;
+  /** SHA-256 of each swap file once taken, by path (info is rebuilt after the background pass) */
+  private readonly swapSha = new Map<string, string>();
   /** pages the walk's own search (OpenOptions.during.search) gave up on */
   private walkGaveUp: GaveUp[] = [];
   /** segments whose buffer problems the metadata summary already reported */
@@ -673,7 +675,8 @@ export class Case {
         this.plan.problems.push(p);
         this.swapProblemList.push(p);
       }
-      out.push({ path: f.path, index: f.index, kernelPath: f.kernelPath, size: f.size, sha256: null, segments: read });
+      // a hash taken earlier (info rebuilt after the background pass) is kept, never recomputed
+      out.push({ path: f.path, index: f.index, kernelPath: f.kernelPath, size: f.size, sha256: this.swapSha.get(f.path) ?? null, segments: read });
     }
     return out;
   }
@@ -683,7 +686,8 @@ export class Case {
     this.swapHashes ??= (async () => {
       for (const f of this.info.swap.files) {
         throwIfAborted(run.signal);
-        f.sha256 ??= await sha256File(f.path, run.signal);
+        f.sha256 ??= this.swapSha.get(f.path) ?? (await sha256File(f.path, run.signal));
+        this.swapSha.set(f.path, f.sha256);
       }
       return this.info.swap.files;
     })();
