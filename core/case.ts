@@ -18,7 +18,7 @@ import { planSwap, type SwapSetup } from './darwin/swap-plan';
 import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
 import { sha256File } from './darwin/swapfiles';
 import type { SwapFileInfo } from './case-info';
-import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult, type KindsResult } from './work/jobs';
+import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -301,8 +301,7 @@ export class Case {
   private async *segmentResults<R>(make: (base: SegmentJob) => Job, run: RunOptions, phase: Progress['phase'], only?: SegmentPlan[]): AsyncGenerator<[SegmentPlan, R]> {
     const segs = only ?? this.decodable();
     const total = segs.length;
-    // counting kinds only copies buffers: the calling thread does it sooner than threads still loading
-    const pool = phase === 'kinds' ? null : this.workers();
+    const pool = this.workers();
     const window = Math.max(2, (pool?.size ?? 1) * 3);
     const pending: Promise<R>[] = [];
     let next = 0;
@@ -313,7 +312,7 @@ export class Case {
     const launch = (): void => {
       const seg = segs[next++]!;
       let p: Promise<R>;
-      const keep = !this.kept.has(seg.summary.index) && (phase === 'decode' || phase === 'kinds') && this.reserveKeep(seg);
+      const keep = !this.kept.has(seg.summary.index) && phase === 'decode' && this.reserveKeep(seg);
       if (pool) {
         // a kept buffer is shared memory: posting it shares it, nothing is copied or read again;
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads

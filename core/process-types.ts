@@ -1,6 +1,6 @@
 // The process shapes the app shows, as plain data (no Node imports) so the renderer can compile them
-// through core/api.ts. core/process-view.ts produces values of exactly these shapes; the case worker,
-// which returns the one as the other, is where TypeScript checks that they agree.
+// through core/api.ts. They are the only declaration: core/process-view.ts and the page resolver use
+// them by other names (OwnerJson, ProcessSummary, RegionSummary, PageSource, PageState).
 
 export type PageStateName = 'resident' | 'compressed' | 'single' | 'swapped' | 'absent';
 export const PAGE_STATE_NAMES: readonly PageStateName[] = ['resident', 'compressed', 'single', 'swapped', 'absent'];

@@ -4,6 +4,7 @@
 // decompressed on the fly, single-value pages rebuilt, swapped and absent pages reported as such.
 // JSON-safe shapes (hex strings) for the CLI and the app.
 import { UnfoldError } from './errors';
+import type { PageOwner, PageWhere, ProcessRow, RegionRow } from './process-types';
 import { KernelContext } from './darwin/kernel';
 import type { KernelDiscovery } from './darwin/discover';
 import type { CompressorPlan } from './darwin/plan-types';
@@ -16,72 +17,14 @@ import type { SealedOrigin } from './darwin/sealed';
 
 const hex = (v: bigint | number): string => '0x' + v.toString(16);
 
-export interface OwnerJson {
-  pid: number;
-  /** hex */
-  va: string;
-}
+export type OwnerJson = PageOwner;
 
-export interface ProcessSummary {
-  pid: number;
-  ppid: number;
-  name: string;
-  pName: string;
-  proc: string;
-  task: string;
-  map: string;
-  pmap: string;
-  pmapRoot: string | null;
-  pageSize: number;
-  regions: number;
-  pages: PageCounts;
-  problems: string[];
-}
+export type ProcessSummary = ProcessRow;
 
-export interface RegionSummary {
-  pid: number;
-  start: string;
-  /** exclusive */
-  end: string;
-  protection: string;
-  maxProtection: string;
-  tag: number;
-  object: string | null;
-  submap: string | null;
-  offset: string;
-  needsCopy: boolean;
-  entry: string;
-  pageSize: number;
-  pages: PageCounts;
-}
+export type RegionSummary = RegionRow;
 
-/** where one page of a process lives, JSON-safe */
-export interface PageSource {
-  va: string;
-  state: PageState;
-  /** resident: physical address */
-  phys?: string;
-  /** compressed / swapped */
-  segment?: number;
-  slot?: number;
-  /** single: sv table index and value */
-  svIndex?: number;
-  value?: string;
-  /** the object where it was found and the offset there */
-  object?: string;
-  objectOffset?: string;
-  /** why a page is absent (no-object, file-backed, …) or why its bytes could not be produced */
-  note?: string;
-  /**
-   * readVirtual only, for a compressed or swapped page whose bytes were served from a sealed segment:
-   * read back from a swap file (`swapFile`, chunk offset `swapOffset`) or decrypted from its buffer in
-   * RAM; the state stays what the kernel says (a swapped page stays "swapped")
-   */
-  source?: 'swap' | 'decrypted';
-  swapFile?: string;
-  /** hex: byte offset of the segment's chunk in swapFile */
-  swapOffset?: string;
-}
+/** where one page of a process lives, JSON-safe (readVirtual adds the source of pages served from a sealed segment) */
+export type PageSource = PageWhere;
 
 export interface ReadVirtualResult {
   /** the bytes; pages that could not be produced are zero-filled */

@@ -10,10 +10,12 @@ import type { ObjectCache } from './vmobject';
 import type { MapCache, MapEntry } from './vmmap';
 import { C_SV_CSEG_ID, MAX_SHADOW_DEPTH, MAX_SUBMAP_DEPTH, SLOT_CINDX_SHIFT, SLOT_CSEG_MASK } from './vm-rules';
 import type { ResidentPage } from './vmobject';
+import { PAGE_STATE_NAMES, type PageStateCounts, type PageStateName } from '../process-types';
 
-export type PageState = 'resident' | 'compressed' | 'single' | 'swapped' | 'absent';
-export const PAGE_STATES: readonly PageState[] = ['resident', 'compressed', 'single', 'swapped', 'absent'];
-export type PageCounts = Record<PageState, number>;
+// one list of page states for core and the app (core/process-types.ts is plain data the renderer compiles)
+export type PageState = PageStateName;
+export const PAGE_STATES = PAGE_STATE_NAMES;
+export type PageCounts = PageStateCounts;
 export const emptyCounts = (): PageCounts => ({ resident: 0, compressed: 0, single: 0, swapped: 0, absent: 0 });
 
 /** why a page is absent, when it is not simply "no object has it" */

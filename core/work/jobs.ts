@@ -15,7 +15,6 @@ import { decodeSealedSlots, type SealedJob } from '../darwin/sealed';
 import { decryptChunk } from '../darwin/swap-crypto';
 import { readSwapChunk } from '../darwin/swapfiles';
 import { pageEnd, pageStart } from './watch';
-import { kindsFromBuffer, type SegmentKinds } from '../darwin/metadata-summary';
 
 /** how a worker reopens the evidence and the kernel's address space for itself (read-only) */
 export interface SpaceSpec {
@@ -69,7 +68,6 @@ export type Job =
   | (SegmentJob & { task: 'pages' })
   | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery } & ScanSkips)
   | (SegmentJob & { task: 'strings'; min: number })
-  | (SegmentJob & { task: 'kinds' })
   | ({ task: 'values'; queryKey: string; query: SearchQuery; values: string[]; pageSize: number; read?: undefined } & ScanSkips);
 
 /** hits of the single-value table search: `at` is the value's place in the job's list */
@@ -98,10 +96,6 @@ export interface PagesResult {
   /** decoded pages back to back; pageAt[i] = byte offset of record i's page, or -1 */
   pages: Uint8Array;
   pageAt: number[];
-}
-/** one segment's slots by kind from their metadata and first word (nothing decoded) */
-export interface KindsResult extends SegmentKinds {
-  kept?: { bytes: Uint8Array; holes?: Hole[] };
 }
 /** one segment searched */
 export interface SearchJobResult {
@@ -224,20 +218,15 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace, scratch?: Ui
   return plan.summary.problems;
 }
 
-export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult | KindsResult; transfer: ArrayBuffer[] } {
+export function runJob(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult; transfer: ArrayBuffer[] } {
   const out = runTask(job);
   const p = job.task === 'values' ? undefined : sealedProblems.get(job);
   if (p !== undefined) (out.result as JobProblems).problems = [...((out.result as JobProblems).problems ?? []), p];
   return out;
 }
 
-function runTask(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult | KindsResult; transfer: ArrayBuffer[] } {
+function runTask(job: Job): { result: RecordsResult | PagesResult | SearchJobResult | StringsJobResult | ValuesResult; transfer: ArrayBuffer[] } {
   switch (job.task) {
-    case 'kinds': {
-      const k = kindsFromBuffer(job.bytes!, job.holes, job.slots, job.ctx.pageSize, job.ctx.dictPreset);
-      const kept = job.keep && job.bytes ? { bytes: job.bytes, ...(job.holes ? { holes: job.holes } : {}) } : undefined;
-      return { result: { ...k, ...(kept ? { kept } : {}) }, transfer: [] };
-    }
     case 'values': {
       // a single-value page is the value repeated: searched like any page, under the same budget
       const m = matcherFor(job.queryKey, job.query);

@@ -3,11 +3,10 @@
 // and added to the list once per animation frame, as search hits are.
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
-import { STRINGS_LIMITS, type HitsFormat, type OwnedString, type SaveStringsResult, type StringsResult } from '../../../core/api';
-import { api, asApiError, call } from '../api/client';
+import { STRINGS_LIMITS, type OwnedString, type SaveStringsResult, type StringsResult } from '../../../core/api';
+import { api, call } from '../api/client';
 import { useStreamedRequest } from './streamed';
-import { formatOf } from './search';
-import { explain, type Explained } from '../util/errors';
+import { useSaveList } from './save-list';
 
 export interface StringsForm {
   min: number;
@@ -33,41 +32,10 @@ export const useStrings = defineStore('strings', () => {
   const ranFilter = ref('');
 
   // saving the listed strings: the case worker keeps the last pass's strings and applies the same filter
-  const saveOut = ref('');
-  const saveFormat = ref<'auto' | HitsFormat>('auto');
-  const saveOverwrite = ref(false);
-  const saving = ref(false);
-  const saveResult = ref<SaveStringsResult | null>(null);
-  const saveError = ref<Explained | null>(null);
-  const effectiveFormat = (): HitsFormat => (saveFormat.value === 'auto' ? formatOf(saveOut.value) : saveFormat.value);
-  function clearSave(): void {
-    saveResult.value = null;
-    saveError.value = null;
-  }
-  async function pickSaveFile(): Promise<void> {
-    try {
-      const p = await call(api().pickHitsFile(effectiveFormat()));
-      if (p) saveOut.value = p;
-    } catch (e) {
-      saveError.value = explain(asApiError(e), 'save', true);
-    }
-  }
-  async function saveStrings(caseId: number): Promise<void> {
-    const stringsId = req.requestId.value;
-    const out = saveOut.value.trim();
-    if (!stringsId || req.running.value || !out) return;
-    saving.value = true;
-    clearSave();
-    try {
-      const filter = form.filter.slice(0, STRINGS_LIMITS.filterLength);
-      const r = await call(api().saveStrings({ caseId, stringsId, filter, out, format: effectiveFormat(), overwrite: saveOverwrite.value }));
-      if (req.requestId.value === stringsId) saveResult.value = r;
-    } catch (e) {
-      if (req.requestId.value === stringsId) saveError.value = explain(asApiError(e), 'save', true);
-    } finally {
-      saving.value = false;
-    }
-  }
+  const saveList = useSaveList<SaveStringsResult>(req.requestId, req.running);
+  const { clearSave } = saveList;
+  const saveStrings = (caseId: number): Promise<void> =>
+    saveList.save((stringsId, t) => call(api().saveStrings({ caseId, stringsId, filter: form.filter.slice(0, STRINGS_LIMITS.filterLength), ...t })));
 
   async function run(caseId: number): Promise<void> {
     clearSave();
@@ -83,6 +51,6 @@ export const useStrings = defineStore('strings', () => {
   const { requestId, running, progress, items: strings, result, error, onEvent, reset, cancel } = req;
   return {
     form, ranFilter, requestId, running, progress, strings, result, error, validMin, onEvent, reset, run, cancel,
-    saveOut, saveFormat, saveOverwrite, saving, saveResult, saveError, effectiveFormat, clearSave, pickSaveFile, saveStrings,
+    ...saveList, saveStrings,
   };
 });
