@@ -8,6 +8,7 @@ import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
 import { planCompressor, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
+import { planOneSegment, type OneSegmentPlan } from './darwin/compressor-plan';
 import { holeIn } from './translate/present';
 import { decodeSegmentSlots, type SlotMeta } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
@@ -30,7 +31,7 @@ import type { CaseInfo } from './case-info';
 
 export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError, OptionError, UnfoldError } from './errors';
-import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
+import { isUnreadableSlotError, segmentChecks, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
 import { absentPages, addKinds, kindsFromBuffer } from './darwin/metadata-summary';
 import { holeRuns } from './translate/present';
@@ -74,6 +75,16 @@ export interface OpenOptions {
    * at once.
    */
   decode?: 'open' | 'background' | 'never';
+  /**
+   * Open for one segment only (a command that reads one segment's pages, as `unfold page`): the
+   * globals and the c_segments table are read, then only this entry, its c_segment, its slot arrays
+   * and (by translation) its buffer pages; nothing is decoded until asked for (decode 'never',
+   * kinds false) and processes are not walked. `info` then describes the header and this segment
+   * alone: its problems are the header's, the table's and this segment's, its consistency is this
+   * segment's own checks (segmentChecks), `segments()` is this segment or [] when the table has no
+   * such live segment, and `segmentCount()` counts the table's segments when asked.
+   */
+  segment?: number;
   /**
    * With decode 'background' or 'never': read each slot's first word to tell its kind (default
    * true). false only checks, by translation, which buffer pages the image holds: enough for
@@ -167,6 +178,8 @@ export class Case {
   private probed = new Set<number>();
   /** OpenOptions.decode as the case was opened */
   private opened: NonNullable<OpenOptions['decode']> = 'open';
+  /** set when the case was opened for one segment (OpenOptions.segment) */
+  private one: OneSegmentPlan | null = null;
   private bg: { status: DecodeStatus; done: Promise<void>; abort: AbortController } | null = null;
   info!: CaseInfo;
   /** the process walk (owners, maps, virtual reads), or why there is none */
@@ -192,6 +205,7 @@ export class Case {
     const threads = opts.threads ?? defaultThreads();
     // (a case opened without decoding starts its threads only when something needs them: on a busy
     // host, loading them would cost the one page or the summary more than they save)
+    if (opts.segment !== undefined) opts = { ...opts, decode: 'never', kinds: false, processes: false };
     const pool = threads > 0 && opts.decode !== 'never' ? new WorkerPool(threads) : null;
     try {
       throwIfAborted(opts.signal);
@@ -202,8 +216,10 @@ export class Case {
       });
       throwIfAborted(opts.signal);
       progress({ phase: 'plan', done: 0, total: 1, message: 'reading the compressor' });
-      const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
+      const one = opts.segment !== undefined ? planOneSegment(kernel.space, kernel.symbolTable, kernel.version, opts.segment, { slide: kernel.slide }) : null;
+      const plan = one ? one.plan : planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
       const c = new Case(image, kernel, plan, threads, pool);
+      c.one = one;
       c.keepBudget = opts.bufferCacheBytes ?? 0;
       c.opened = opts.decode ?? 'open';
       c.pageBudget = opts.pageBudgetMs !== undefined && opts.pageBudgetMs > 0 ? opts.pageBudgetMs : PAGE_BUDGET_MS;
@@ -433,7 +449,11 @@ export class Case {
   /** info and the segment list from the plan's summaries as they now stand */
   private publish(unreadableSlots: number, swapFiles: SwapFileInfo[]): void {
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
-    summary.compressor.consistency = withReadChecks(summary.compressor.consistency, { ...this.readCounts(), unreadableSlots });
+    const seg = this.one ? this.plan.segments[0] : undefined;
+    // a case opened for one segment checks that segment alone: the whole-case sums would compare
+    // one segment's slots with the kernel's totals
+    if (this.one) summary.compressor.consistency = seg ? segmentChecks(seg, unreadableSlots) : { ok: true, checks: [] };
+    else summary.compressor.consistency = withReadChecks(summary.compressor.consistency, { ...this.readCounts(), unreadableSlots });
     this.segmentList = summary.segments;
     const k = this.kernel;
     this.info = {
@@ -833,6 +853,14 @@ export class Case {
 
   segments(): SegmentSummary[] {
     return this.segmentList;
+  }
+
+  /**
+   * How many live segments the case has: segments().length, except for a case opened for one
+   * segment, where every table entry's c_segment is read now (no slot array) to count them.
+   */
+  segmentCount(): number {
+    return this.one ? this.one.countSegments().count : this.segmentList.length;
   }
 
   /** the live slots of a segment with their outcomes, in slot order */
