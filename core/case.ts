@@ -33,7 +33,7 @@ export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError, OptionError, UnfoldError } from './errors';
 import { isUnreadableSlotError, segmentChecks, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
-import { absentPages, addKinds, kindsFromBuffer } from './darwin/metadata-summary';
+import { absentPages, addKinds, kindsFromFirstWords } from './darwin/metadata-summary';
 import { holeRuns } from './translate/present';
 import { Eta } from './work/eta';
 import { ProcessView, regionSummary, type OwnerJson, type PageSource, type ProcessSummary, type ReadVirtualResult, type RegionSummary } from './process-view';
@@ -203,10 +203,10 @@ export class Case {
     const image = await openImage(imagePath);
     // threads start loading while the kernel is found, so they are ready when decoding begins
     const threads = opts.threads ?? defaultThreads();
-    // (a case opened without decoding starts its threads only when something needs them: on a busy
-    // host, loading them would cost the one page or the summary more than they save)
+    // (a case opened without decoding, or decoding in the background, starts its threads only when
+    // something needs them: loading them while the summary is made would take the cores it needs)
     if (opts.segment !== undefined) opts = { ...opts, decode: 'never', kinds: false, processes: false };
-    const pool = threads > 0 && opts.decode !== 'never' ? new WorkerPool(threads) : null;
+    const pool = threads > 0 && (opts.decode ?? 'open') === 'open' ? new WorkerPool(threads) : null;
     try {
       throwIfAborted(opts.signal);
       progress({ phase: 'discover', done: 0, total: 1, message: 'finding the kernel' });
@@ -724,9 +724,10 @@ export class Case {
 
   /**
    * The summary the metadata alone gives (OpenOptions.decode 'background' or 'never'): every
-   * resident segment's buffer is read (or, with `kinds: false`, only checked page by page through
-   * translation) and its slots counted by kind without decoding them. Segments to be read from a
-   * swap file keep their metadata's kind until the pages are decoded.
+   * resident segment's buffer pages are checked through translation, and (unless `kinds: false`)
+   * its slots counted by kind from their size, codec bit and, where it decides, their first word
+   * (kindsFromFirstWords), without decoding them. Segments to be read from a swap file keep their
+   * metadata's kind until the pages are decoded.
    */
   private async summarizeMetadata(opts: OpenOptions): Promise<void> {
     for (const seg of this.plan.segments) {
@@ -736,45 +737,38 @@ export class Case {
     for (const seg of this.plan.segments) for (const r of seg.undecoded) if (isUnreadableSlotError(r.error)) unreadable++;
     const kinds = new Map<number, number[]>();
     const resident = this.plan.segments.filter((s) => !this.swap.bySegment.has(s.summary.index) && s.bufferVa !== null && s.slots.length > 0);
-    if (opts.kinds !== false) {
-      // on the calling thread, through one reused buffer: this pass only copies bytes and looks at
-      // one word per slot, so threads still loading and fresh memory per segment would cost more
-      const scratch = new Uint8Array(resident.reduce((m, s) => Math.max(m, s.readLength), 0));
-      const { pageSize, dictPreset } = this.plan.header;
-      for (let i = 0; i < resident.length; i++) {
-        const seg = resident[i]!;
-        if ((i & 63) === 0) {
-          throwIfAborted(opts.signal);
-          opts.onProgress?.({ phase: 'kinds', done: i, total: resident.length });
-          // let a cancel or a progress message through
-          await new Promise<void>((r) => setImmediate(r));
-        }
-        const keep = this.reserveKeep(seg);
-        const job = this.baseJob(seg, keep);
-        const problems = job.read ? loadJobBuffer(job, this.kernel.space, scratch) : [];
-        seg.summary.problems.push(...problems);
-        if (keep && job.bytes) this.kept.set(seg.summary.index, { bytes: job.bytes, ...(job.holes ? { holes: job.holes } : {}) });
-        const r = kindsFromBuffer(job.bytes!, job.holes, seg.slots, pageSize, dictPreset);
-        this.probed.add(seg.summary.index);
-        kinds.set(seg.summary.index, r.counts);
-        unreadable += r.unreadable;
+    const tick = async (done: number, total: number): Promise<void> => {
+      throwIfAborted(opts.signal);
+      opts.onProgress?.({ phase: 'kinds', done, total });
+      // let a cancel or a progress message through
+      await new Promise<void>((r) => setImmediate(r));
+    };
+    // on the calling thread: translation and (with kinds) one word per slot whose kind hangs on it,
+    // read in physical order; threads still loading would only compete for the cores
+    const found: Array<{ holes: Hole[]; unreadable: number; counts?: number[] }> =
+      opts.kinds !== false
+        ? await kindsFromFirstWords(this.kernel.space, this.image, resident as Array<SegmentPlan & { bufferVa: bigint }>, this.plan.header.pageSize, this.plan.header.dictPreset, tick)
+        : resident.map((seg) => {
+            throwIfAborted(opts.signal);
+            const holes = absentPages(this.kernel.space, this.image, seg.bufferVa!, seg.readLength);
+            let n = 0;
+            if (holes.length > 0) for (const s of seg.slots) if (holeIn(holes, s.offset, s.offset + s.size)) n++;
+            return { holes, unreadable: n };
+          });
+    resident.forEach((seg, i) => {
+      const r = found[i]!;
+      // the words the walk's buffer read (readSegmentBuffer) uses for the same pages
+      for (const run of holeRuns(r.holes)) {
+        const touched = seg.slots.filter((s) => s.offset < run.to && s.offset + s.size > run.from).length;
+        const more = run.pages > 1 ? `, nor the ${run.pages - 1} page(s) after it` : '';
+        seg.summary.problems.push(
+          `buffer page ${hex(seg.bufferVa! + BigInt(run.from))} (offset ${hex(run.from)}) is not present in the image${more}: ${touched} slot(s) touching ${run.pages > 1 ? 'them' : 'it'} are unreadable`,
+        );
       }
-      opts.onProgress?.({ phase: 'kinds', done: resident.length, total: resident.length });
-    } else {
-      for (const seg of resident) {
-        throwIfAborted(opts.signal);
-        const holes = absentPages(this.kernel.space, this.image, seg.bufferVa!, seg.readLength);
-        for (const run of holeRuns(holes)) {
-          const touched = seg.slots.filter((s) => s.offset < run.to && s.offset + s.size > run.from).length;
-          const more = run.pages > 1 ? `, nor the ${run.pages - 1} page(s) after it` : '';
-          seg.summary.problems.push(
-            `buffer page ${hex(seg.bufferVa! + BigInt(run.from))} (offset ${hex(run.from)}) is not present in the image${more}: ${touched} slot(s) touching ${run.pages > 1 ? 'them' : 'it'} are unreadable`,
-          );
-        }
-        if (holes.length > 0) for (const s of seg.slots) if (holeIn(holes, s.offset, s.offset + s.size)) unreadable++;
-        this.probed.add(seg.summary.index);
-      }
-    }
+      if (r.counts) kinds.set(seg.summary.index, r.counts);
+      unreadable += r.unreadable;
+      this.probed.add(seg.summary.index);
+    });
     for (const seg of this.plan.segments) {
       const k: SegmentSummary['kinds'] = {};
       for (const r of seg.undecoded) k[r.kind] = (k[r.kind] ?? 0) + 1;
