@@ -106,9 +106,12 @@ function kindWithoutBytes(size: number, codec: number, pageSize: number, dictPre
 }
 
 /** words are read in windows of this many bytes of physical memory */
-const WINDOW = 8 * 1024 * 1024;
-/** a window is read whole when it holds a word per this many bytes or more; else word by word */
-const DENSE = 8 * 1024;
+const READ_WINDOW = 8 * 1024 * 1024;
+/**
+ * A window is read whole when it holds a word per this many bytes or more, else word by word: one
+ * read call costs about what copying 5–8 KiB from the page cache costs.
+ */
+const DENSE_BYTES = 8 * 1024;
 
 /**
  * Kinds of every slot of many segments, as kindsFromBuffer gives them from whole buffers, reading
@@ -117,7 +120,7 @@ const DENSE = 8 * 1024;
  * have that word read. The words are read in physical order, a whole window of the image at once
  * where they are dense (a few large reads instead of one per buffer page, the cost that dominated
  * reading every buffer) and one by one where they are sparse. `tick` is awaited now and then (a
- * cancel or a progress message gets through).
+ * cancel or a progress message gets through); `reads` changes the window and density (tests).
  */
 export async function kindsFromFirstWords(
   space: VirtualSpace,
@@ -126,7 +129,10 @@ export async function kindsFromFirstWords(
   pageSize: number,
   dictPreset: 0 | 1,
   tick: (done: number, total: number) => Promise<void> = async () => {},
+  reads: { window?: number; dense?: number } = {},
 ): Promise<FirstWordKinds[]> {
+  const WINDOW = reads.window ?? READ_WINDOW;
+  const DENSE = reads.dense ?? DENSE_BYTES;
   const out: FirstWordKinds[] = [];
   let cap = 0;
   for (const s of segs) cap += s.slots.length;

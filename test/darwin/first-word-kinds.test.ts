@@ -1,0 +1,79 @@
+// The overview's kinds (issue 14): kindsFromFirstWords reads only the first word of the slots whose
+// kind hangs on it, in physical order, and must give exactly what counting every whole buffer
+// gives (kindsFromBuffer over readSegmentBuffer), on every layout family (LZ4 codec bits, the
+// 10.9–10.10 dictionary preset, 16 KiB pages) and on an image that lacks buffer pages, whether the
+// words are read a window at a time or one by one.
+import { describe, expect, it } from 'vitest';
+import { planCompressor, readSegmentBuffer } from '../../core/darwin/compressor';
+import { kindsFromBuffer, kindsFromFirstWords } from '../../core/darwin/metadata-summary';
+import { SCENARIO_NAMES, buildScenario } from '../../core/synth/scenarios';
+import { memoryImage } from '../../core/synth/kernel';
+import { SparseMemoryImpl } from '../../core/synth/memory';
+import { createSpace } from '../../core/translate';
+import type { PhysicalImage } from '../../core/image/types';
+import { fromIsfObject } from '../../core/symbols/isf';
+import { parseBanner } from '../../core/darwin/version';
+
+/** the memory without the 4 KiB physical pages in `drop` */
+function dropPages(mem: SparseMemoryImpl, drop: Set<number>): SparseMemoryImpl {
+  const chunks: Array<{ start: number; data: Uint8Array }> = [];
+  for (const c of mem.chunks) {
+    let runStart = -1;
+    for (let off = 0; off <= c.data.length; off += 4096) {
+      const keep = off < c.data.length && !drop.has(c.start + off);
+      if (keep && runStart < 0) runStart = off;
+      if (!keep && runStart >= 0) {
+        chunks.push({ start: c.start + runStart, data: c.data.slice(runStart, off) });
+        runStart = -1;
+      }
+    }
+  }
+  return new SparseMemoryImpl(mem.size, chunks);
+}
+
+async function compare(image: PhysicalImage, name: string, s: ReturnType<typeof buildScenario>): Promise<number> {
+  const space = createSpace(s.image.arch, image, s.image.dtb);
+  const symbols = fromIsfObject(s.image.isf, 'synthetic ISF');
+  const version = parseBanner(s.image.banner)!;
+  const plan = planCompressor(space, symbols, version, { slide: s.image.slide });
+  const resident = plan.segments.filter((g) => g.bufferVa !== null && g.slots.length > 0) as Array<(typeof plan.segments)[0] & { bufferVa: bigint }>;
+  expect(resident.length, name).toBeGreaterThan(0);
+  const { pageSize, dictPreset } = plan.header;
+  const want = resident.map((g) => {
+    const buf = readSegmentBuffer(space, g);
+    return { ...kindsFromBuffer(buf.bytes, buf.holes, g.slots, pageSize, dictPreset), holes: buf.holes.map((h) => [h.from, h.to]) };
+  });
+  for (const reads of [{}, { dense: 0 }, { dense: Infinity, window: 1 << 30 }, { window: 4096 }]) {
+    const got = await kindsFromFirstWords(space, image, resident, pageSize, dictPreset, undefined, reads);
+    expect(got.map((g) => ({ counts: g.counts, unreadable: g.unreadable, holes: g.holes.map((h) => [h.from, h.to]) })), `${name} ${JSON.stringify(reads)}`).toEqual(want);
+  }
+  return want.reduce((n, w) => n + w.unreadable, 0);
+}
+
+describe('kindsFromFirstWords', () => {
+  for (const name of SCENARIO_NAMES) {
+    it(`counts every kind as whole buffers do: ${name}`, async () => {
+      const s = buildScenario(name);
+      await compare(memoryImage(s.image.memory), name, s);
+    });
+  }
+
+  it('counts the slots on absent buffer pages as unreadable, as whole buffers do', async () => {
+    const s = buildScenario('F9-arm64');
+    const whole = memoryImage(s.image.memory);
+    const space = createSpace(s.image.arch, whole, s.image.dtb);
+    const plan = planCompressor(space, fromIsfObject(s.image.isf, 'synthetic ISF'), parseBanner(s.image.banner)!, { slide: s.image.slide });
+    // every third physical 4 KiB page of every resident buffer
+    const drop = new Set<number>();
+    for (const g of plan.segments) {
+      if (g.bufferVa === null) continue;
+      for (let o = 0; o < g.readLength; o += 4096 * 3) {
+        const p = space.tryTranslate(g.bufferVa + BigInt(o));
+        if (p >= 0) drop.add(p - (p % 4096));
+      }
+    }
+    const mem = s.image.memory as SparseMemoryImpl;
+    const unreadable = await compare(memoryImage(dropPages(mem, drop)), 'F9-arm64 with pages dropped', s);
+    expect(unreadable).toBeGreaterThan(0);
+  });
+});
