@@ -55,7 +55,7 @@ async function measure(pages: number, label: string, log: (s: string) => void, o
   const overview: number[] = [];
   for (let i = 0; i < 2; i++) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', imagePath, isfPath], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`overview child failed: ${r.stderr.slice(0, 400)}`);
+    if (r.status !== 0) throw new Error(`overview child failed (exit status ${r.status}, signal ${r.signal}; 13 is a top-level await that never settled, e.g. close() waiting on the background pass): ${r.stderr.slice(0, 400)}`);
     overview.push((JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number }).seconds);
   }
   const page: number[] = [];
