@@ -9,7 +9,7 @@
 // offline, from any working directory. Any failure (no esbuild, a read-only cache, a build error)
 // returns null and the caller loads the sources through tsx as before.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -109,6 +109,9 @@ export async function bundledEntry(entry, { root, cacheDir }) {
   } catch {
     // no manifest yet, or an unreadable one: build
   }
+  // a cache that cannot be written (a read-only install) would cost every run a build for nothing
+  mkdirSync(cacheDir, { recursive: true });
+  accessSync(cacheDir, constants.W_OK);
   const require = createRequire(import.meta.url);
   /** @type {typeof import('esbuild')} */
   const esbuild = require('esbuild');
@@ -128,7 +131,6 @@ export async function bundledEntry(entry, { root, cacheDir }) {
   });
   const code = /** @type {import('esbuild').OutputFile[]} */ (r.outputFiles)[0].contents;
   const name = `cli-${key}-${sha256(code).slice(0, 16)}.mjs`;
-  mkdirSync(cacheDir, { recursive: true });
   const bundle = path.join(cacheDir, name);
   if (!existsSync(bundle)) writeAtomic(bundle, code);
   const files = { ...seen, ...hashes(root, CONFIG_FILES.filter((f) => existsSync(path.join(root, f)))) };
