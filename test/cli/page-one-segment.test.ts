@@ -13,6 +13,8 @@ import { discoverKernel } from '../../core/darwin/discover';
 import { planCompressor } from '../../core/darwin/compressor';
 import { planOneSegment } from '../../core/darwin/compressor-plan';
 import { buildDemoImage, saveSynthImage, type DemoImage } from '../../core/synth/scenarios';
+import { buildSwapScenario, writeSwapFiles } from '../../core/synth/swap';
+import { mkdirSync } from 'node:fs';
 
 let dir: string;
 let image: string;
@@ -160,4 +162,46 @@ describe('planOneSegment', () => {
       }
     });
   }
+});
+
+describe('unfold page of a swapped-out segment', () => {
+  it('with and without --swap: the whole walk\'s page or refusal, and that segment\'s problems', async () => {
+    const s = buildSwapScenario('swap-14-arm64');
+    const { imagePath, isfPath } = await saveSynthImage(s.image, dir, 'swap');
+    const vm = path.join(dir, 'vm');
+    mkdirSync(vm);
+    await writeSwapFiles(s.files, s.fileBytes, vm);
+    const sealed = [...new Set(s.truth.slots.filter((t) => t.kind === 'swapped' || t.sealedKind !== undefined).map((t) => t.segment))];
+    expect(sealed.length).toBeGreaterThan(1);
+    const counts: number[] = [];
+    for (const swap of [[vm], []]) {
+      const w = await openCase(imagePath, { symbols: isfPath, threads: 0, ...(swap.length ? { swap } : {}) });
+      // the problems page printed when it opened the whole case without decoding (a sealed
+      // segment that cannot be checked is only found so by the walk's decoding)
+      const before = await openCase(imagePath, { symbols: isfPath, threads: 0, decode: 'never', kinds: false, ...(swap.length ? { swap } : {}) });
+      let printed = 0;
+      try {
+        for (const segment of sealed) {
+          for (const t of s.truth.slots.filter((x) => x.segment === segment).slice(0, 2)) {
+            const r = await run(['page', imagePath, '--symbols', isfPath, '--segment', String(segment), '--slot', String(t.slot), ...swap.flatMap((f) => ['--swap', f])]);
+            const want = expected(w, segment, t.slot, false);
+            expect(r.out.equals(want.out), `segment ${segment} slot ${t.slot} swap ${swap.length}`).toBe(true);
+            if (want.message === null) {
+              printed++;
+              expect(r.code).toBe(0);
+            } else {
+              expect(r.code).toBe(2);
+              expect(r.err.split('\n')).toContain(want.message.trimEnd());
+            }
+            expect(r.err.split('\n').filter((l) => l.startsWith('unfold: problem: segment'))).toEqual(segmentLines(before, segment));
+          }
+        }
+      } finally {
+        await Promise.all([w.close(), before.close()]);
+      }
+      counts.push(printed);
+    }
+    // the swap files give pages that the image alone cannot (buffers encrypted in RAM decode either way)
+    expect(counts[0]!).toBeGreaterThan(counts[1]!);
+  });
 });
