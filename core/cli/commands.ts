@@ -493,13 +493,17 @@ export async function exportCommand(image: string, o: ExportOpts, io: CliIo): Pr
       }
       selection = slot !== null ? slotSelection(segment, slot) : segmentSelection(segment, slots);
     } else if (pick.kind === 'hits') {
-      const gaveUp = c.searchGaveUp();
+      // the single-value table is searched too, as `search` does: its hits count in the label (as the
+      // app's do) but have no slot of their own to export
+      const sv = await c.svTableSearch(pick.query, onHit);
+      const gaveUp = [...c.searchGaveUp(), ...sv.gaveUp];
       for (const g of gaveUp) io.stderr.write(`unfold: search gave up on segment ${g.segment} slot ${g.slot}: ${g.reason}\n`);
       // hits may be missing from the pages given up on: the export is then incomplete, and the status says so
       if (gaveUp.length) status = EXIT_STATUS.INCONSISTENT;
       const pages = hitPages(located);
       if (pages.length === 0) {
-        io.stderr.write(`unfold: ${queryWords(pick.query)} found no hit in a compressed page: nothing to export\n`);
+        const svOnly = hitCount > 0 ? ` (its ${hitCount} hit${hitCount === 1 ? ' is' : 's are'} in single-value pages, which have no slot of their own)` : '';
+        io.stderr.write(`unfold: ${queryWords(pick.query)} found no hit in a compressed page${svOnly}: nothing to export\n`);
         return EXIT.badData;
       }
       selection = hitsSelection(pages, hitCount, queryWords(pick.query));

@@ -19,7 +19,7 @@ const fullPages = new Map<string, Buffer>();
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/unfold.mjs', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['bin/unfold.mjs', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -121,7 +121,7 @@ describe('unfold export --hits-of', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const { manifest, rows, bin } = readExport(out);
-    expect(manifest.selection).toEqual({ label: `pages of the ${inPages.length} hits of a search for "${DEMO_SECRET}" (strings as UTF-16LE and ASCII)`, slots: pages });
+    expect(manifest.selection).toEqual({ label: `pages of the ${hits.length} hits of a search for "${DEMO_SECRET}" (strings as UTF-16LE and ASCII)`, slots: pages });
     expect(rows.map((row) => ({ segment: row.segment, slot: row.slot }))).toEqual(pages);
     expect(bin.equals(Buffer.concat(pages.map((p) => fullPages.get(`${p.segment}:${p.slot}`)!)))).toBe(true);
     expect(manifest.counts).toMatchObject({ liveSlots: pages.length, exported: pages.length, complete: true });
@@ -131,6 +131,22 @@ describe('unfold export --hits-of', () => {
     const out = path.join(dir, 'no-hits');
     const r = cli(exportArgs(out, '--hits-of', '--hex', 'de ad be ef 00 11 22 33 44 55 66 77', '--regex', 'no such text anywhere'));
     expect(r.stderr).toBe('unfold: a search for /no such text anywhere/, hex de ad be ef 00 11 22 33 44 55 66 77 found no hit in a compressed page: nothing to export\n');
+    expect(r.status).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('unfold export --hits-of, hits only in the single-value table', () => {
+  it('refused (exit 2, nothing written), saying where the hits are', () => {
+    const s = cli(['search', image, '--symbols', isf, '--hex', 'ff ff ff ff ff ff ff ff', '--json']);
+    const hits = s.stdout.trim().split('\n').map((l) => JSON.parse(l) as { segment: number });
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.every((h) => h.segment === -1)).toBe(true);
+    const out = path.join(dir, 'sv-only');
+    const r = cli(exportArgs(out, '--hits-of', '--hex', 'ff ff ff ff ff ff ff ff'));
+    expect(r.stderr).toBe(
+      `unfold: a search for hex ff ff ff ff ff ff ff ff found no hit in a compressed page (its ${hits.length} hits are in single-value pages, which have no slot of their own): nothing to export\n`,
+    );
     expect(r.status).toBe(2);
     expect(existsSync(out)).toBe(false);
   });
