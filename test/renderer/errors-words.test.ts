@@ -83,4 +83,15 @@ describe('error words', () => {
       );
     });
   });
+
+  it('saving a list: a missing folder is named, and a refusal says nothing was written', () => {
+    const e = explain({ code: 'NOT_FOUND', message: 'saveHits: the folder that will hold the file: nothing at /cases/nowhere', details: { path: '/cases/nowhere', absent: true } }, 'save', true);
+    expect(e.title).toBe('The file cannot be made there');
+    expect(e.what).toBe('The folder /cases/nowhere does not exist, so the file cannot be made in it.');
+    expect(e.advice).toBe('Create that folder first, or choose a file in a folder that exists.');
+    expect(e.recovered).toBe('Nothing was written; the list is unchanged.');
+    expect(explain({ code: 'EXISTS', message: 'x' }, 'save', true).recovered).toBe('Nothing was written; the existing file is untouched.');
+    expect(explain({ code: 'NOT_FOUND', message: 'the hits of this search are no longer kept' }, 'save', true).recovered).toBe('Nothing was written; the list is unchanged.');
+    expect(explain({ code: 'WRITE_FAILED', message: 'x', details: { cause: 'ENOSPC' } }, 'save', true).recovered).toBe("Nothing was left under the file's name; the list is unchanged.");
+  });
 });

@@ -274,6 +274,20 @@ const EXPORT_WORDS: Record<string, Wording> = {
   },
 };
 
+/** saving a list: the folder that would hold the file is missing or not a folder */
+const SAVE_FOLDER_WORDS: Record<string, Wording> = {
+  NOT_FOUND: {
+    title: 'The file cannot be made there',
+    what: (d, m) =>
+      d.absent === true
+        ? `The folder ${str(d.path) ?? ''} does not exist, so the file cannot be made in it.`
+        : d.notFolder === true
+          ? `${str(d.path) ?? 'The path'} is not a folder, so the file cannot be made in it.`
+          : `Not found: ${sentence(m)}`,
+    advice: (d) => (d.absent === true ? 'Create that folder first, or choose a file in a folder that exists.' : 'Choose a file inside an existing folder.'),
+  },
+};
+
 /** whether a code has its own words (not the generic fallback) */
 export function hasWords(code: string): boolean {
   return Object.prototype.hasOwnProperty.call(WORDS, code);
@@ -281,6 +295,9 @@ export function hasWords(code: string): boolean {
 
 /** the image's own notes (core attaches them to discovery errors) */
 const notesOf = (d: Record<string, unknown>): string[] => (Array.isArray(d.notes) ? d.notes.filter((n): n is string => typeof n === 'string') : []);
+
+/** refusals of a save made before any file is opened */
+const SAVE_REFUSALS = new Set(['NOT_FOUND', 'BAD_ARGUMENT', 'NOT_GRANTED', 'BUSY', 'NO_CASE', 'STALE_CASE']);
 
 /** codes that can stop an export from outside core's writer (a crash, a lost connection): whether writing had begun is unknown */
 const EXPORT_UNKNOWN = new Set(['INTERNAL', 'WORKER_FAILED', 'DISCONNECTED']);
@@ -309,7 +326,9 @@ function exportRecovered(code: string, d: Record<string, unknown>): string {
  */
 export function explain(error: ApiError, context: ErrorContext, hadCase: boolean, kept = 0): Explained {
   const d = error.details ?? {};
-  const special = context === 'save' ? SAVE_WORDS[error.code] : context === 'export' && (d.absent === true || d.notFolder === true) ? EXPORT_WORDS[error.code] : undefined;
+  // a folder that is missing or not a folder, named by the handler's check: said as exactly that
+  const badFolder = d.absent === true || d.notFolder === true;
+  const special = context === 'save' ? (badFolder ? SAVE_FOLDER_WORDS[error.code] : undefined) ?? SAVE_WORDS[error.code] : context === 'export' && badFolder ? EXPORT_WORDS[error.code] : undefined;
   let w = special ?? (WORDS as Record<string, Wording>)[error.code] ?? FALLBACK;
   // A cut-short file is the cause, whatever failed because of it (no kernel, symbols that do not fit):
   // say that first, and the consequence after.
@@ -336,7 +355,12 @@ export function explain(error: ApiError, context: ErrorContext, hadCase: boolean
       break;
     }
     case 'save':
-      recovered = error.code === 'EXISTS' ? 'Nothing was written; the existing file is untouched.' : 'Nothing was left under the file\'s name; the hit list is unchanged.';
+      recovered =
+        error.code === 'EXISTS'
+          ? 'Nothing was written; the existing file is untouched.'
+          : badFolder || SAVE_REFUSALS.has(error.code)
+            ? 'Nothing was written; the list is unchanged.'
+            : 'Nothing was left under the file\'s name; the list is unchanged.';
       break;
     case 'page':
       recovered = 'The rest of the case is unaffected.';
