@@ -153,7 +153,9 @@ test('the background pass: progress of the exact page count, with time; then don
   const progress = log.filter((e) => e.type === 'progress');
   expect(log.at(-1)!.type).toBe('done');
   expect(log.filter((e) => e.type !== 'progress')).toHaveLength(1);
-  expect(progress.length).toBeGreaterThan(1);
+  // at least one: the pass reports its first segment at once (later reports are throttled to 4 a second,
+  // so a fast host may send no other before the end)
+  expect(progress.length).toBeGreaterThan(0);
   // every report counts pages of the same total, core's live slots, and never goes back
   for (const [i, e] of progress.entries()) {
     expect(e.phase).toBe('background');
@@ -161,12 +163,10 @@ test('the background pass: progress of the exact page count, with time; then don
     expect(e.done!).toBeLessThanOrEqual(want.toDecode);
     if (i > 0) expect(e.done!).toBeGreaterThanOrEqual(progress[i - 1]!.done!);
   }
+  // the first report comes while the pass runs: not every page is done
   expect(progress[0]!.done!).toBeLessThan(want.toDecode);
-  // a report from the middle of the pass: some pages done, not all
-  const middle = progress.find((e) => e.done! > 0 && e.done! < want.toDecode);
-  expect(middle).toBeDefined();
 
-  // the pass as the app sees it: first report, then the last one before the end
+  // the pass as the app sees it, one report at a time
   const shows = async (e: DecodeEvent) => {
     await expect(panel).toBeVisible();
     await expect(panel.getByTestId('progress-count')).toHaveText(`${fmt(e.done!)} / ${fmt(want.toDecode)} pages`);
@@ -178,14 +178,11 @@ test('the background pass: progress of the exact page count, with time; then don
   };
   expect(await release(page, 1)).toBe(1);
   await shows(progress[0]!);
-  const upToMiddle = progress.indexOf(middle!);
-  if (upToMiddle > 0) {
-    expect(await release(page, upToMiddle)).toBe(upToMiddle);
-    await shows(middle!);
+  // then each later report in turn, as the app would have got them
+  for (const e of progress.slice(1)) {
+    expect(await release(page, 1)).toBe(1);
+    await shows(e);
   }
-  const rest = progress.length - 1 - Math.max(upToMiddle, 0);
-  expect(await release(page, rest)).toBe(rest);
-  await shows(progress.at(-1)!);
   await expect(panel).toContainText('Decompressing and hashing pages');
 
   // the end: the panel goes, and the overview holds what core's full walk found
