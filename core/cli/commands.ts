@@ -450,6 +450,7 @@ export interface ExportOpts extends CaseOpts, QueryOpts {
 export async function exportCommand(image: string, o: ExportOpts, io: CliIo): Promise<number> {
   threadsOption(o);
   const pick = await exportPick(o);
+  if (pick.kind === 'hits' && pick.query.yara?.length) announceYaraEngine(io);
   // refuse before the (possibly long) walk when the output folder is in the way
   const { assertOutputFree } = await import('../export/atomic');
   await cliWords(async () => assertOutputFree(o.out, Boolean(o.overwrite), [image]));

@@ -2,7 +2,7 @@
 // written are byte for byte the full walk's pages of those slots, the manifest names the selection as the
 // app's export does, and bad selections are refused (exact words, exit status) before anything is written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -125,6 +125,25 @@ describe('unfold export --hits-of', () => {
     expect(rows.map((row) => ({ segment: row.segment, slot: row.slot }))).toEqual(pages);
     expect(bin.equals(Buffer.concat(pages.map((p) => fullPages.get(`${p.segment}:${p.slot}`)!)))).toBe(true);
     expect(manifest.counts).toMatchObject({ liveSlots: pages.length, exported: pages.length, complete: true });
+  });
+
+  it('YARA rules: the pages `unfold search --yara` names, exported as the full walk decoded them', () => {
+    const rules = path.join(dir, 'secret.yar');
+    writeFileSync(rules, `rule secret { strings: $a = "${DEMO_SECRET}" condition: $a }\n`);
+    const s = cli(['search', image, '--symbols', isf, '--yara', rules, '--json']);
+    expect(s.status).toBe(0);
+    const hits = s.stdout.trim().split('\n').map((l) => JSON.parse(l) as { segment: number; slot: number });
+    const pages = [...new Map(hits.filter((h) => h.segment >= 0).map((h) => [`${h.segment}:${h.slot}`, { segment: h.segment, slot: h.slot }])).values()].sort(
+      (a, b) => a.segment - b.segment || a.slot - b.slot,
+    );
+    expect(pages.length).toBeGreaterThan(0);
+    const out = path.join(dir, 'yara-hits');
+    const r = cli(exportArgs(out, '--hits-of', '--yara', rules));
+    expect(r.stderr).toMatch(/^YARA engine: \S.*\n$/);
+    expect(r.status).toBe(0);
+    const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.selection).toEqual({ label: `pages of the ${hits.length} hit${hits.length === 1 ? '' : 's'} of a search for YARA rules ${rules}`, slots: pages });
+    for (const p of pages) expect(readFileSync(path.join(out, `segment${p.segment}`, `slot${p.slot}.dmp`)).equals(fullPages.get(`${p.segment}:${p.slot}`)!)).toBe(true);
   });
 
   it('a search that finds nothing: exit 2, nothing written', () => {
