@@ -54,14 +54,25 @@ function translatePages(space: VirtualSpace, image: PhysicalImage, va: bigint, l
   const holes: Hole[] = [];
   const ps = space.pageSize;
   const first = Number(va % BigInt(ps));
+  const count = Math.ceil((first + length) / ps);
+  let bases: Float64Array | null = null;
+  if (space.granuleBases && count > 0) {
+    bases = pagePhys && pagePhys.length >= count ? pagePhys : new Float64Array(count);
+    space.granuleBases(va, count, bases);
+  }
   let pos = 0;
   for (let p = 0; pos < length; p++) {
     const n = Math.min(length - pos, pos === 0 ? ps - first : ps);
-    const at = va + BigInt(pos);
-    const phys = space.tryTranslate(at);
-    if (phys < 0) holes.push({ from: pos, to: pos + n, error: `virtual 0x${at.toString(16)} is not mapped` });
-    else if (!image.isPresent(phys, n)) holes.push({ from: pos, to: pos + n, error: `virtual 0x${at.toString(16)} maps to physical 0x${phys.toString(16)} which is not in the image` });
-    if (pagePhys) pagePhys[p] = phys < 0 || (holes.length > 0 && holes[holes.length - 1]!.from === pos) ? -1 : phys;
+    let phys: number;
+    if (bases) phys = bases[p]! < 0 ? -1 : bases[p]! + (p === 0 ? first : 0);
+    else phys = space.tryTranslate(va + BigInt(pos));
+    let present = phys >= 0;
+    if (!present) holes.push({ from: pos, to: pos + n, error: `virtual 0x${(va + BigInt(pos)).toString(16)} is not mapped` });
+    else if (!image.isPresent(phys, n)) {
+      present = false;
+      holes.push({ from: pos, to: pos + n, error: `virtual 0x${(va + BigInt(pos)).toString(16)} maps to physical 0x${phys.toString(16)} which is not in the image` });
+    }
+    if (pagePhys) pagePhys[p] = present ? phys : -1;
     pos += n;
   }
   return holes;

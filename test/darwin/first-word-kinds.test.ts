@@ -58,6 +58,29 @@ describe('kindsFromFirstWords', () => {
     });
   }
 
+  it('granuleBases translates a run of granules as tryTranslate does, page by page (mapped, unmapped, absent)', () => {
+    for (const name of ['F9-arm64', 'F4-x86_64']) {
+      const s = buildScenario(name);
+      const space = createSpace(s.image.arch, memoryImage(s.image.memory), s.image.dtb);
+      const plan = planCompressor(space, fromIsfObject(s.image.isf, 'synthetic ISF'), parseBanner(s.image.banner)!, { slide: s.image.slide });
+      let unmapped = 0;
+      for (const g of plan.segments) {
+        if (g.bufferVa === null) continue;
+        // from a byte inside the first granule, and past the buffer's end into what may be unmapped
+        const va = g.bufferVa + 100n;
+        const n = Math.ceil(g.readLength / space.pageSize) + 64;
+        const out = new Float64Array(n);
+        space.granuleBases!(va, n, out);
+        for (let i = 0; i < n; i++) {
+          const t = space.tryTranslate(va - 100n + BigInt(i * space.pageSize));
+          expect(out[i], `${name} segment ${g.summary.index} granule ${i}`).toBe(t);
+          if (t < 0) unmapped++;
+        }
+      }
+      expect(unmapped, name).toBeGreaterThan(0);
+    }
+  });
+
   it('counts the slots on absent buffer pages as unreadable, as whole buffers do', async () => {
     const s = buildScenario('F9-arm64');
     const whole = memoryImage(s.image.memory);
