@@ -33,7 +33,7 @@ export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError, OptionError, UnfoldError } from './errors';
 import { isUnreadableSlotError, segmentChecks, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
-import { absentPages, addKinds, kindsFromFirstWords } from './darwin/metadata-summary';
+import { addKinds, bufferHoles, kindsFromFirstWords } from './darwin/metadata-summary';
 import { holeRuns } from './translate/present';
 import { Eta } from './work/eta';
 import { ProcessView, regionSummary, type OwnerJson, type PageSource, type ProcessSummary, type ReadVirtualResult, type RegionSummary } from './process-view';
@@ -750,7 +750,7 @@ export class Case {
         ? await kindsFromFirstWords(this.kernel.space, this.image, resident as Array<SegmentPlan & { bufferVa: bigint }>, this.plan.header.pageSize, this.plan.header.dictPreset, tick)
         : resident.map((seg) => {
             throwIfAborted(opts.signal);
-            const holes = absentPages(this.kernel.space, this.image, seg.bufferVa!, seg.readLength);
+            const holes = bufferHoles(this.kernel.space, this.image, seg.bufferVa!, seg.readLength);
             let n = 0;
             if (holes.length > 0) for (const s of seg.slots) if (holeIn(holes, s.offset, s.offset + s.size)) n++;
             return { holes, unreadable: n };

@@ -4,7 +4,8 @@
 // a kind counted here is the kind the slot claims to be.
 import { classifyStream } from '../codecs/page';
 import { MZV_MAGIC } from '../codecs/wkdm';
-import { holeIn, type Hole } from '../translate/present';
+import { UnfoldError } from '../errors';
+import { holeIn, readPresent, type Hole } from '../translate/present';
 import type { VirtualSpace } from '../translate/types';
 import type { PhysicalImage } from '../image/types';
 import type { SlotMeta } from './slot-decode';
@@ -87,6 +88,15 @@ export function absentPages(space: VirtualSpace, image: PhysicalImage, va: bigin
   return translatePages(space, image, va, length, null);
 }
 
+/**
+ * The absent pages of a buffer: by translation alone (absentPages), except on a damaged container,
+ * where pages translation calls present may not be readable and only reading them tells.
+ */
+export function bufferHoles(space: VirtualSpace, image: PhysicalImage, va: bigint, length: number): Hole[] {
+  if (image.notes.some((n) => TRUNCATED_NOTE.test(n))) return readPresent(space, va, length).holes;
+  return absentPages(space, image, va, length);
+}
+
 /** one resident segment as the kinds pass needs it */
 export interface KindsSegment {
   bufferVa: bigint;
@@ -116,6 +126,23 @@ function kindWithoutBytes(size: number, codec: number, pageSize: number, dictPre
   return -1;
 }
 
+/**
+ * Image notes that say the container describes bytes its files cannot give (a truncated file,
+ * missing AFF4 members, …): translation calls such pages present, only reading them finds out.
+ */
+const TRUNCATED_NOTE = /truncat|cut short|missing|cannot be read|not present/i;
+
+/** read `length` bytes at `phys` into buf; false when the image cannot give them (a damaged container) */
+function readOrFail(image: PhysicalImage, phys: number, buf: Uint8Array, length: number): boolean {
+  try {
+    image.readInto(phys, buf, 0, length);
+    return true;
+  } catch (e) {
+    if (e instanceof UnfoldError) return false;
+    throw e;
+  }
+}
+
 /** words are read in windows of this many bytes of physical memory */
 const READ_WINDOW = 8 * 1024 * 1024;
 /**
@@ -131,7 +158,9 @@ const DENSE_BYTES = 8 * 1024;
  * have that word read. The words are read in physical order, a whole window of the image at once
  * where they are dense (a few large reads instead of one per buffer page, the cost that dominated
  * reading every buffer) and one by one where they are sparse. `tick` is awaited now and then (a
- * cancel or a progress message gets through); `reads` changes the window and density (tests).
+ * cancel or a progress message gets through); `reads` changes the window and density (tests). On
+ * a container whose notes say it is damaged, and for a segment one of whose words cannot be read,
+ * the whole buffer is read instead (kindsFromBuffer), so the counts stay the walk's.
  */
 export async function kindsFromFirstWords(
   space: VirtualSpace,
@@ -144,6 +173,23 @@ export async function kindsFromFirstWords(
 ): Promise<FirstWordKinds[]> {
   const WINDOW = reads.window ?? READ_WINDOW;
   const DENSE = reads.dense ?? DENSE_BYTES;
+  // a damaged container has pages translation calls present that cannot be read: there only
+  // reading the buffers finds them, as the walk does
+  const exactAll = image.notes.some((n) => TRUNCATED_NOTE.test(n));
+  const exact = (i: number): FirstWordKinds => {
+    const s = segs[i]!;
+    const r = readPresent(space, s.bufferVa, s.readLength);
+    return { ...kindsFromBuffer(r.bytes, r.holes, s.slots, pageSize, dictPreset), holes: r.holes };
+  };
+  if (exactAll) {
+    const all: FirstWordKinds[] = [];
+    for (let i = 0; i < segs.length; i++) {
+      if ((i & 63) === 0) await tick(i, segs.length);
+      all.push(exact(i));
+    }
+    await tick(segs.length, segs.length);
+    return all;
+  }
   const out: FirstWordKinds[] = [];
   let cap = 0;
   for (const s of segs) cap += s.slots.length;
@@ -200,6 +246,7 @@ export async function kindsFromFirstWords(
     sortedSeg[at] = wordSeg[w]!;
   }
   const buf = new Uint8Array(WINDOW + 4);
+  const failed = new Set<number>();
   const lo0 = MZV_MAGIC & 255;
   const lo1 = MZV_MAGIC >>> 8;
   for (let b = 0; b < windows; b++) {
@@ -215,18 +262,23 @@ export async function kindsFromFirstWords(
       if (p > max) max = p;
     }
     const span = max + 4 - min;
-    const whole = span <= (z - a) * DENSE && image.isPresent(min, span);
-    if (whole) image.readInto(min, buf, 0, span);
+    let whole = span <= (z - a) * DENSE && image.isPresent(min, span);
+    if (whole) whole = readOrFail(image, min, buf, span);
     for (let w = a; w < z; w++) {
       let o = sortedPhys[w]! - min;
       if (!whole) {
-        image.readInto(sortedPhys[w]!, buf, 0, 4);
+        if (!readOrFail(image, sortedPhys[w]!, buf, 4)) {
+          failed.add(sortedSeg[w]!);
+          continue;
+        }
         o = 0;
       }
       const mzv = buf[o] === lo0 && buf[o + 1] === lo1 && buf[o + 2] === 0 && buf[o + 3] === 0;
       out[sortedSeg[w]!]!.counts[mzv ? K_MZV : K_WKDM]!++;
     }
   }
+  // a word that could not be read after all: its segment is counted from its whole buffer instead
+  for (const i of failed) out[i] = exact(i);
   await tick(total, total);
   return out;
 }
