@@ -104,60 +104,60 @@ describe('kindsFromFirstWords', () => {
 
 describe('a container that describes bytes its file cannot give (a truncated LiME or ELF file)', () => {
   for (const variant of ['pages without a needed word, the container says it is truncated', 'pages with a needed word, no note'] as const) {
-  it(`counts kinds and finds the unreadable pages by reading the buffers, as the walk does (${variant})`, async () => {
-    const noted = variant.startsWith('pages without');
-    const s = buildScenario('F9-arm64');
-    const inner = memoryImage(s.image.memory);
-    const space0 = createSpace(s.image.arch, inner, s.image.dtb);
-    const plan0 = planCompressor(space0, fromIsfObject(s.image.isf, 'synthetic ISF'), parseBanner(s.image.banner)!, { slide: s.image.slide });
-    // buffer pages that hold no first word the kinds need read as past the end of the file, though
-    // the header lists them: only reading whole buffers (or the container's note) can find them
-    const ps = space0.pageSize;
-    const pageOf = (va: bigint) => space0.tryTranslate(va - (va % BigInt(ps)));
-    const needed = new Set<number>();
-    for (const g of plan0.segments) {
-      if (g.bufferVa === null) continue;
-      for (const m of g.slots) if (m.size !== plan0.header.pageSize && m.codec !== 1 && m.size > 4) needed.add(pageOf(g.bufferVa + BigInt(m.offset)));
-    }
-    const gone = new Set<number>();
-    for (const g of plan0.segments) {
-      if (g.bufferVa === null) continue;
-      for (let o = 0; o < g.readLength; o += ps) {
-        const p = pageOf(g.bufferVa + BigInt(o));
-        // the second variant: every other page holding a word the kinds read fails to read
-        if (p >= 0 && (noted ? !needed.has(p) : needed.has(p) && (o / ps) % 2 === 1)) gone.add(p);
+    it(`counts kinds and finds the unreadable pages by reading the buffers, as the walk does (${variant})`, async () => {
+      const noted = variant.startsWith('pages without');
+      const s = buildScenario('F9-arm64');
+      const inner = memoryImage(s.image.memory);
+      const space0 = createSpace(s.image.arch, inner, s.image.dtb);
+      const plan0 = planCompressor(space0, fromIsfObject(s.image.isf, 'synthetic ISF'), parseBanner(s.image.banner)!, { slide: s.image.slide });
+      // buffer pages that hold no first word the kinds need read as past the end of the file, though
+      // the header lists them: only reading whole buffers (or the container's note) can find them
+      const ps = space0.pageSize;
+      const pageOf = (va: bigint) => space0.tryTranslate(va - (va % BigInt(ps)));
+      const needed = new Set<number>();
+      for (const g of plan0.segments) {
+        if (g.bufferVa === null) continue;
+        for (const m of g.slots) if (m.size !== plan0.header.pageSize && m.codec !== 1 && m.size > 4) needed.add(pageOf(g.bufferVa + BigInt(m.offset)));
       }
-    }
-    expect(gone.size).toBeGreaterThan(0);
-    const cut: PhysicalImage = {
-      format: 'lime',
-      path: 'cut.lime',
-      files: ['cut.lime'],
-      ranges: inner.ranges,
-      notes: noted ? ['truncated: physical 0x0 maps to file offset 0x0, file ends at 0x0'] : [],
-      isPresent: (phys, length) => inner.isPresent(phys, length),
-      readInto: (phys, out, o, n) => {
-        for (let p = phys - (phys % space0.pageSize); p < phys + n; p += space0.pageSize) {
-          if (gone.has(p)) throw new TruncatedImageError(p, p, 0, 'cut.lime');
+      const gone = new Set<number>();
+      for (const g of plan0.segments) {
+        if (g.bufferVa === null) continue;
+        for (let o = 0; o < g.readLength; o += ps) {
+          const p = pageOf(g.bufferVa + BigInt(o));
+          // the second variant: every other page holding a word the kinds read fails to read
+          if (p >= 0 && (noted ? !needed.has(p) : needed.has(p) && (o / ps) % 2 === 1)) gone.add(p);
         }
-        inner.readInto(phys, out, o, n);
-      },
-      read: (phys, n) => {
-        const b = new Uint8Array(n);
-        cut.readInto(phys, b, 0, n);
-        return b;
-      },
-      close: () => {},
-    };
-    const unreadable = await compare(cut, `F9-arm64 cut short (${variant})`, s);
-    expect(unreadable).toBeGreaterThan(0);
-    if (!noted) return;
-    // and where translation alone would say present (what page uses), the note makes it read
-    const space = createSpace(s.image.arch, cut, s.image.dtb);
-    for (const g of plan0.segments) {
-      if (g.bufferVa === null || g.readLength === 0) continue;
-      expect(bufferHoles(space, cut, g.bufferVa, g.readLength).map((h) => [h.from, h.to])).toEqual(readSegmentBuffer(space, g).holes.map((h) => [h.from, h.to]));
-    }
-  });
+      }
+      expect(gone.size).toBeGreaterThan(0);
+      const cut: PhysicalImage = {
+        format: 'lime',
+        path: 'cut.lime',
+        files: ['cut.lime'],
+        ranges: inner.ranges,
+        notes: noted ? ['truncated: physical 0x0 maps to file offset 0x0, file ends at 0x0'] : [],
+        isPresent: (phys, length) => inner.isPresent(phys, length),
+        readInto: (phys, out, o, n) => {
+          for (let p = phys - (phys % space0.pageSize); p < phys + n; p += space0.pageSize) {
+            if (gone.has(p)) throw new TruncatedImageError(p, p, 0, 'cut.lime');
+          }
+          inner.readInto(phys, out, o, n);
+        },
+        read: (phys, n) => {
+          const b = new Uint8Array(n);
+          cut.readInto(phys, b, 0, n);
+          return b;
+        },
+        close: () => {},
+      };
+      const unreadable = await compare(cut, `F9-arm64 cut short (${variant})`, s);
+      expect(unreadable).toBeGreaterThan(0);
+      if (!noted) return;
+      // and where translation alone would say present (what page uses), the note makes it read
+      const space = createSpace(s.image.arch, cut, s.image.dtb);
+      for (const g of plan0.segments) {
+        if (g.bufferVa === null || g.readLength === 0) continue;
+        expect(bufferHoles(space, cut, g.bufferVa, g.readLength).map((h) => [h.from, h.to])).toEqual(readSegmentBuffer(space, g).holes.map((h) => [h.from, h.to]));
+      }
+    });
   }
 });
