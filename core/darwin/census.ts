@@ -5,7 +5,7 @@
 // per slot (a resident segment's slots are counted straight from their words). Swapped-out and
 // encrypted segments are planned whole, since the swap planning words its problems from their slots.
 import type { PhysicalImage } from '../image/types';
-import { holeIn } from '../translate/present';
+import { holeIn, pagedReader } from '../translate/present';
 import { checkConsistency, type ConsistencySegment } from './consistency';
 import type { CompressorTable } from './compressor-table';
 import { absentPageProblems, bufferHoles } from './metadata-summary';
@@ -49,6 +49,8 @@ export function censusCompressor(
   const sealed: SegmentPlan[] = [];
   /** where in `counted` each sealed segment goes (its holes wait for the swap planning) */
   const sealedAt: number[] = [];
+  const read = pagedReader(space);
+  const sctx = { ...t.sctx, read };
   const scratch = { offsets: new Uint32Array(t.sctx.maxSlots), sizes: new Uint32Array(t.sctx.maxSlots) };
   const touching = (n: number) => (from: number, to: number) => {
     let k = 0;
@@ -57,13 +59,13 @@ export function censusCompressor(
   };
 
   for (let i = 0; i < t.available; i++) {
-    const e = t.entry(i);
+    const e = t.entry(i, read);
     if (e.kind === 'ignored') {
       if (e.problem !== undefined) problems.push(e.problem);
       continue;
     }
     if (e.kind !== 'segment') continue;
-    const c = censusSegment(t.sctx, i, e.seg, scratch);
+    const c = censusSegment(sctx, i, e.seg, scratch);
     if (c === null) {
       const p = planSegment(t.sctx, i, e.seg);
       sealedAt.push(counted.length);

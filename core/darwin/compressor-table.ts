@@ -3,12 +3,12 @@
 // when it has the compressor's types, else from the family's built-in layout (layouts.ts).
 import { DiscoveryError, UnfoldError } from '../errors';
 import type { SymbolTable } from '../symbols/types';
-import { holeIn, holeRuns, readPresent } from '../translate/present';
+import { holeIn, holeRuns, readPresent, type PresentRead } from '../translate/present';
 import type { VirtualSpace } from '../translate/types';
 import { detectFamily, type VersionInput } from './family';
 import { KernelContext, attempt } from './kernel';
 import { C_IS_FREE, familyConstants, fallbackUserTypes, type DarwinArch } from './layouts';
-import type { KObject } from './kobject';
+import { KObject } from './kobject';
 import type { CompressorHeader, PlanOptions } from './plan-types';
 import { slotBits, type SegmentPlanContext } from './segment-plan';
 
@@ -61,8 +61,12 @@ export interface CompressorTable {
   problems: string[];
   available: number;
   singleValue: boolean;
-  /** what table entry i holds (nothing is read beyond its c_segment) */
-  entry(i: number): TableEntry;
+  /**
+   * What table entry i holds (nothing is read beyond its c_segment). `read` reads the c_segment
+   * instead of the kernel context (the census's pagedReader); an absent byte is left to the context,
+   * so the entry and its words are the same either way.
+   */
+  entry(i: number, read?: (va: bigint, length: number) => PresentRead): TableEntry;
 }
 
 export type TableEntry =
@@ -214,7 +218,8 @@ export function readCompressorTable(space: VirtualSpace, symbols: SymbolTable, v
     problems.push(`c_segments entries ${a}–${b - 1} at ${hex(tableVa + BigInt(run.from))} are not present in the image`);
   }
   const tdv = new DataView(table.bytes.buffer, table.bytes.byteOffset, table.bytes.byteLength);
-  const entry = (i: number): TableEntry => {
+  const segSize = ctx.sizeOf('c_segment');
+  const entry = (i: number, read?: (va: bigint, length: number) => PresentRead): TableEntry => {
     if (table.holes.length > 0 && holeIn(table.holes, i * 8, i * 8 + 8) !== null) return { kind: 'absent' };
     const v = tdv.getBigUint64(i * 8, true);
     // a free entry holds the next free index (c_segno); up to 10.11 only its low 4 bytes are
@@ -229,7 +234,8 @@ export function readCompressorTable(space: VirtualSpace, symbols: SymbolTable, v
       if (freeLink || v === 0n) return { kind: 'free' };
       return { kind: 'ignored', value: hex(v), reason: 'neither a free-list link nor a kernel pointer', problem: `c_segments[${i}] = ${hex(v)}: neither a free-list link nor a kernel pointer` };
     }
-    const seg = ctx.tryObject('c_segment', v);
+    const got = read?.(v, segSize);
+    const seg = got !== undefined && got.holes.length === 0 ? new KObject(ctx.types, 'c_segment', v, got.bytes) : ctx.tryObject('c_segment', v);
     if (seg instanceof UnfoldError) {
       if (freeLink) return { kind: 'free' };
       return { kind: 'ignored', value: hex(v), reason: `c_segment not readable: ${seg.message}`, problem: `c_segments[${i}] → ${hex(v)}: c_segment not readable (${seg.message})` };

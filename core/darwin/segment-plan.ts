@@ -2,7 +2,7 @@
 // buffer extent, and every slot below c_nextslot read from the fixed/variable slot arrays (F1: the
 // six lazily allocated arrays). The per-slot loop runs on compiled accessors over the raw slot words;
 // the segment's own fields are read by name through the kernel-object layer.
-import { readPresent } from '../translate/present';
+import { readPresent, type PresentRead } from '../translate/present';
 import type { KernelContext } from './kernel';
 import type { KObject } from './kobject';
 import {
@@ -43,6 +43,8 @@ export interface SegmentPlanContext {
   bufSize: number;
   buffers: bigint | null;
   hasState: boolean;
+  /** how slot arrays are read (default readPresent; the census reads whole pages, pagedReader) */
+  read?: (va: bigint, length: number) => PresentRead;
 }
 
 /** compile a reader for bits [start, start+length) of the words w0 | w1 << 32 | w2 << 64 */
@@ -389,7 +391,7 @@ function readSlotWords(ctx: SegmentPlanContext, seg: KObject, n: number, problem
   const errors = new Map<number, string>();
   const take = (first: number, count: number, va: bigint, what: string) => {
     if (count <= 0) return;
-    const { bytes, holes } = readPresent(k.space, va, count * slotStride);
+    const { bytes, holes } = ctx.read ? ctx.read(va, count * slotStride) : readPresent(k.space, va, count * slotStride);
     const bdv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let h = 0;
     for (let j = 0; j < count; j++) {

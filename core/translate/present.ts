@@ -72,3 +72,47 @@ export function holeRuns(holes: readonly Hole[]): Array<{ from: number; to: numb
   }
   return out;
 }
+
+/**
+ * readPresent for many small reads scattered over kernel memory (slot arrays of every segment):
+ * each virtual page touched is read whole, once, straight from the image (a page-sized read skips
+ * the image's 64 KiB block cache, which would read 16 times as much around each scattered page),
+ * and the last `keep` pages are kept for the next reads. A read that meets an absent page is
+ * readPresent's, holes and all.
+ */
+export function pagedReader(space: VirtualSpace, keep = 64): (va: bigint, length: number) => PresentRead {
+  const ps = space.pageSize;
+  const bigPs = BigInt(ps);
+  const pages = new Map<bigint, Uint8Array>();
+  const page = (pva: bigint): Uint8Array | null => {
+    let p = pages.get(pva);
+    if (p !== undefined) return p;
+    p = new Uint8Array(ps);
+    try {
+      space.readInto(pva, p, 0, ps);
+    } catch (err) {
+      if (!(err instanceof UnfoldError)) throw err;
+      return null;
+    }
+    if (pages.size >= keep) pages.delete(pages.keys().next().value as bigint);
+    pages.set(pva, p);
+    return p;
+  };
+  return (va, length) => {
+    const bytes = new Uint8Array(length);
+    const first = Number(va % bigPs);
+    let pva = va - BigInt(first);
+    let pos = 0;
+    let off = first;
+    while (pos < length) {
+      const p = page(pva);
+      if (p === null) return readPresent(space, va, length, bytes);
+      const n = Math.min(length - pos, ps - off);
+      bytes.set(p.subarray(off, off + n), pos);
+      pos += n;
+      off = 0;
+      pva += bigPs;
+    }
+    return { bytes, holes: [] };
+  };
+}
