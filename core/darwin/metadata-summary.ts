@@ -60,6 +60,12 @@ function translatePages(space: VirtualSpace, image: PhysicalImage, va: bigint, l
   if (space.granuleBases && count > 0) {
     bases = pagePhys && pagePhys.length >= count ? pagePhys : new Float64Array(count);
     space.granuleBases(va, count, bases);
+    if (pagePhys === null) {
+      // only the holes are asked for: a buffer with every granule present (the usual case) has none
+      let absent = false;
+      for (let p = 0; p < count; p++) if (bases[p]! < 0) absent = true;
+      if (!absent) return holes;
+    }
   }
   let pos = 0;
   for (let p = 0; pos < length; p++) {

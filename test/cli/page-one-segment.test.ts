@@ -118,7 +118,7 @@ describe('unfold page on one segment', () => {
     expect(noSlot.err.endsWith(`unfold: segment ${seg} has no live slot 7000\n`)).toBe(true);
   });
 
-  it('on a truncated image: the same bytes or refusal, the segment’s problems and its failed read check (exit 4 for a readable slot)', async () => {
+  it('on a truncated image: the same bytes or refusal, the whole case’s problems and failed checks (exit 4 for a readable slot)', async () => {
     const damaged = wholeCut.segments().filter((s) => s.problems.some((p) => p.includes('is not present in the image')));
     expect(damaged.length).toBeGreaterThan(0);
     let refused = 0;
