@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { NotPresentError } from '../../core/errors';
 import { X86_64Space } from '../../core/translate/x86_64';
+import { pagedReader, readPresent } from '../../core/translate/present';
 import { createSynthKernel, memoryImage, sampleBanner, X86_HEAP_BASE, X86_KERNEL_LINK, X86_PHYSMAP_BASE } from '../../core/synth/kernel';
 import { SparseMemoryBuilder } from '../../core/synth/memory';
 
@@ -191,6 +192,24 @@ describe('x86_64 tables or pages absent from the image', () => {
     expect(out.filter((b) => b >= 0).length).toBe(1);
     expect(() => fresh.translate(0x6000n)).toThrow(/maps to a page at physical 0x9000000 that is not in the image/);
     expect(() => fresh.translate(0x7000n)).toThrow(/PT entry not valid at physical 0x4038/);
+  });
+
+  it('pagedReader reads what readPresent reads: within a page, across pages, over absent ones', () => {
+    const read = pagedReader(space, 4);
+    for (const [va, n] of [
+      [0x5000n, 10],
+      [0x5000n + 4090n, 6],
+      [0x5000n + 4090n, 20], // into the page whose frame is not in the image
+      [0x4ff0n, 40], // from an unmapped page into the good one
+      [0x5000n, 4096],
+      [0x5000n + 3n, 7],
+    ] as Array<[bigint, number]>) {
+      const want = readPresent(space, va, n);
+      const got = read(va, n);
+      expect([...got.bytes], `${va.toString(16)}+${n}`).toEqual([...want.bytes]);
+      expect(got.holes).toEqual(want.holes);
+    }
+    expect(read(0x5000n + 4090n, 20).holes.length).toBe(1);
   });
 
   it('a root outside the image fails every translation', () => {
