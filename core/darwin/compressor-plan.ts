@@ -3,6 +3,7 @@
 // segment buffers, through the kernel-object layer: structures by type and field name from the ISF
 // when it has the compressor's types, else from the family's built-in layout (layouts.ts).
 import type { SymbolTable } from '../symbols/types';
+import { pagedReader, type PresentRead } from '../translate/present';
 import type { VirtualSpace } from '../translate/types';
 import { readCompressorTable, type CompressorTable } from './compressor-table';
 import type { VersionInput } from './family';
@@ -14,8 +15,8 @@ import { readSwapFiles } from './swap-list';
 import type { SvEntry } from './types';
 
 /** one table entry into the header's tallies and the problems; its c_segment when it is a live segment */
-function tallyEntry(t: CompressorTable, i: number, problems: string[]): KObject | null {
-  const e = t.entry(i);
+function tallyEntry(t: CompressorTable, i: number, problems: string[], read: (va: bigint, length: number) => PresentRead): KObject | null {
+  const e = t.entry(i, read);
   if (e.kind === 'segment') return e.seg;
   if (e.kind === 'free') t.header.freeEntries++;
   else if (e.kind === 'ignored') {
@@ -34,9 +35,12 @@ export function planCompressor(space: VirtualSpace, symbols: SymbolTable, versio
   const t = readCompressorTable(space, symbols, version, opts);
   const problems = [...t.problems];
   const segments: SegmentPlan[] = [];
+  // every c_segment and slot array: whole pages read once each, not 64 KiB blocks around them
+  const read = pagedReader(space);
+  const sctx = { ...t.sctx, read };
   for (let i = 0; i < t.available; i++) {
-    const seg = tallyEntry(t, i, problems);
-    if (seg !== null) segments.push(planSegment(t.sctx, i, seg));
+    const seg = tallyEntry(t, i, problems, read);
+    if (seg !== null) segments.push(planSegment(sctx, i, seg));
   }
   return finishPlan(t, segments, problems, opts, true);
 }
