@@ -12,13 +12,13 @@ import { holeIn } from './translate/present';
 import { decodeSegmentSlots, type SlotMeta } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads, newRunGroup, PageTimeoutError } from './work/pool';
-import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
+import { compactIndex, compactKindCounts, expandCompact, mergeHashes, noteHash, unhashedPages, type CompactSlots } from './work/compact';
 import { readSwapKeys, describeCipher } from './darwin/swap-crypto';
 import { planSwap, type SwapSetup } from './darwin/swap-plan';
 import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
 import { sha256File } from './darwin/swapfiles';
 import type { SwapFileInfo } from './case-info';
-import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
+import { runJob, loadJobBuffer, openSealed, threadScratch, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -65,7 +65,7 @@ export interface OpenOptions {
   /** walk the processes and attribute every page (default true; false skips it: no owners, no maps) */
   processes?: boolean;
   /**
-   * When pages are decoded and hashed. 'open' (the default): every page before `open` resolves.
+   * When pages are decoded. 'open' (the default): every page before `open` resolves.
    * 'background': `open` resolves as soon as the metadata summary is ready (segments, states, live
    * slots, kinds from each slot's size, codec bit and first word, sizes, single-value table,
    * consistency) and the pages are then decoded in the background (`decodeStatus()`, `decoded()`);
@@ -74,6 +74,14 @@ export interface OpenOptions {
    * at once.
    */
   decode?: 'open' | 'background' | 'never';
+  /**
+   * Whether the walk also takes every decoded page's SHA-256 (default false). A hash costs about as
+   * much as decoding the page, and only some uses show one: a caller that will show or write every
+   * page's hash (`unfold slots`) asks for it here, so pages are decoded and hashed in one pass.
+   * Otherwise hashes are taken where they are needed (`slots(segment, { hashes: true })`, `page()`,
+   * exports) and kept once taken.
+   */
+  hashPages?: boolean;
   /**
    * With decode 'background' or 'never': read each slot's first word to tell its kind (default
    * true). false only checks, by translation, which buffer pages the image holds: enough for
@@ -279,9 +287,10 @@ export class Case {
   }
 
   /** the job with its bytes read on this thread (and decrypted, for a sealed segment) */
-  private jobFor(seg: SegmentPlan, keep = false): SegmentJob & { problems: string[] } {
+  private jobFor(seg: SegmentPlan, keep = false, scratch?: Uint8Array): SegmentJob & { problems: string[] } {
     const job = this.baseJob(seg, keep);
-    const problems = job.read ? loadJobBuffer(job, this.kernel.space) : [];
+    // `scratch` (threadScratch): for a job whose bytes nobody holds once it is done
+    const problems = job.read ? loadJobBuffer(job, this.kernel.space, scratch) : [];
     openSealed(job);
     return Object.assign(job, { problems });
   }
@@ -319,7 +328,8 @@ export class Case {
         p = this.runBudgeted<R>(pool, make(this.baseJob(seg, keep)), group);
       } else {
         p = Promise.resolve().then(() => {
-          const base = this.jobFor(seg, keep);
+          // each job runs to its end before the next starts: they can share this thread's buffer
+          const base = this.jobFor(seg, keep, threadScratch(this.swap.bySegment.get(seg.summary.index)?.job.length ?? seg.readLength));
           const { problems, ...job } = base;
           const r = runJob(make(job)).result as unknown as R & JobProblems;
           if (problems.length) r.problems = [...problems, ...(r.problems ?? [])];
@@ -402,7 +412,7 @@ export class Case {
       ...(strings ? { stringsMin: strings.min } : {}),
     };
     await this.forEachSegment<RecordsResult & JobProblems>(
-      (b) => ({ ...b, task: 'records', ...also }),
+      (b) => ({ ...b, task: 'records', ...(opts.hashPages ? { hash: true } : {}), ...also }),
       (seg, r) => {
         if (r.problems && !this.probed.has(seg.summary.index)) seg.summary.problems.push(...r.problems);
         if (r.problems && this.swap.bySegment.has(seg.summary.index)) {
@@ -835,10 +845,15 @@ export class Case {
     return this.segmentList;
   }
 
-  /** the live slots of a segment with their outcomes, in slot order */
-  slots(segment: number): SlotRecord[] {
+  /**
+   * The live slots of a segment with their outcomes, in slot order. A record carries its page's
+   * SHA-256 when one was taken; with `hashes`, every decoded page of the segment is hashed now (on
+   * this thread, once: hashes are kept) so each decoded record carries one.
+   */
+  slots(segment: number, opts: { hashes?: boolean } = {}): SlotRecord[] {
+    if (opts.hashes) this.hashSegment(segment);
     if (this.materialized?.segment === segment) return this.materialized.records;
-    const c = this.compact.get(segment) ?? this.decodeNow(segment);
+    const c = this.compact.get(segment) ?? this.decodeNow(segment, opts.hashes === true);
     const list = [...(this.undecoded.get(segment) ?? []), ...(c ? expandCompact(c) : [])];
     list.sort((a, b) => a.slot - b.slot);
     this.materialized = { segment, records: list };
@@ -849,13 +864,55 @@ export class Case {
    * A segment the background pass (or a case opened without decoding) has not decoded yet, decoded
    * and hashed now on the calling thread: one segment's slots are ready at once whatever the pass is doing.
    */
-  private decodeNow(segment: number): CompactSlots | undefined {
+  private decodeNow(segment: number, hash = false): CompactSlots | undefined {
     const seg = this.planBySegment.get(segment);
     if (!seg || (this.opened === 'open') || !this.decodable().includes(seg)) return undefined;
-    const { problems: _problems, ...job } = this.jobFor(seg);
-    const r = runJob({ ...job, task: 'records' }).result as RecordsResult;
+    const r = this.decodeSegment(seg, hash);
     this.compact.set(segment, r.compact);
     return r.compact;
+  }
+
+  /** one segment decoded (and hashed, with `hash`) on this thread */
+  private decodeSegment(seg: SegmentPlan, hash: boolean): RecordsResult {
+    const length = this.swap.bySegment.get(seg.summary.index)?.job.length ?? seg.readLength;
+    const { problems: _problems, ...job } = this.jobFor(seg, false, threadScratch(length));
+    return runJob({ ...job, task: 'records', ...(hash ? { hash: true } : {}) }).result as RecordsResult;
+  }
+
+  /**
+   * Makes sure every decoded page of `segment` has its SHA-256 kept: a segment decoded without
+   * hashing (the walk, the background pass) is decoded again with hashing, once. Only the hashes
+   * missing are taken over; one kept before stays what later decodes are compared with.
+   */
+  private hashSegment(segment: number): void {
+    const c = this.compact.get(segment);
+    if (c && unhashedPages(c) === 0) return;
+    const seg = this.planBySegment.get(segment);
+    if (!seg || !this.decodable().includes(seg)) return;
+    if (!c) {
+      // not decoded yet: decodeNow (decode 'never' or 'background') decodes and hashes in one pass
+      if (this.opened !== 'open' && this.decodeNow(segment, true) && this.materialized?.segment === segment) this.materialized = null;
+      return;
+    }
+    mergeHashes(c, this.decodeSegment(seg, true).compact);
+    if (this.materialized?.segment === segment) this.materialized = null;
+  }
+
+  /**
+   * `record` with the SHA-256 of its page as just decoded (`sha256`), which is kept when it is the
+   * first taken; a page that no longer hashes as it did when first hashed gets an error saying so.
+   */
+  private withHash(segment: number, record: SlotRecord, sha256: string | undefined): SlotRecord {
+    if (sha256 === undefined) return record;
+    const c = this.compact.get(segment);
+    const at = c ? compactIndex(c, record.slot) : -1;
+    const before = at >= 0 ? noteHash(c!, at, sha256) : null;
+    // the record may be the segment's materialized one: it now shows the hash kept
+    record.sha256 = before ?? sha256;
+    if (before !== null) {
+      record.error = `decoded differently than when its SHA-256 was first taken (then ${before}, now ${sha256}): the evidence or the machine is not behaving`;
+    }
+    return record;
   }
 
   /** whether `segment` has a live slot `slot`, from the metadata (nothing is decoded) */
@@ -866,9 +923,9 @@ export class Case {
     return (sp ? sp.slots : seg.slots).some((m) => m.slot === slot) || (this.undecoded.get(segment) ?? seg.undecoded).some((r) => r.slot === slot);
   }
 
-  /** every live slot, in (segment, slot) order */
-  *allSlots(): Iterable<SlotRecord> {
-    for (const s of this.segmentList) yield* this.slots(s.index);
+  /** every live slot, in (segment, slot) order (with `hashes`: see slots()) */
+  *allSlots(opts: { hashes?: boolean } = {}): Iterable<SlotRecord> {
+    for (const s of this.segmentList) yield* this.slots(s.index, opts);
   }
 
   singleValues(): SvEntry[] {
@@ -911,6 +968,7 @@ export class Case {
       decodeSegmentSlots(job.bytes!, job.holes, [meta], job.ctx, take);
       record = early ?? fresh!;
     }
+    if (page !== null && fresh !== null) record = this.withHash(segment, record, (fresh as SlotRecord).sha256);
     const bytes = job.bytes!;
     // the compressed bytes up to the first absent page they touch (all of them when none is absent)
     const end = meta.offset + meta.size;
@@ -1113,15 +1171,21 @@ export class Case {
           continue;
         }
         const r = next.value[1];
-        const walked = new Map(this.slots(s.index).map((w) => [w.slot, w.sha256]));
+        const kept = this.compact.get(s.index);
         const items = r.records.map((record, i) => {
-          // the page was decoded again for this pass: it must hash as it did in the walk
-          const before = walked.get(record.slot);
-          if (record.sha256 !== undefined && before !== undefined && before !== record.sha256) {
-            record.error = `decoded differently than during the walk (SHA-256 then ${before}, now ${record.sha256}): the evidence or the machine is not behaving`;
+          const page = r.pageAt[i]! >= 0 ? r.pages.subarray(r.pageAt[i]!, r.pageAt[i]! + ps) : null;
+          // The page was decoded again for this pass: it must hash as it did when its hash was first
+          // taken; the first time, this pass's hash is the one kept (the walk decodes without hashing)
+          const at = kept && page ? compactIndex(kept, record.slot, i) : -1;
+          if (at >= 0 && record.sha256 !== undefined) {
+            const before = noteHash(kept!, at, record.sha256);
+            if (before !== null) {
+              record.error = `decoded differently than when its SHA-256 was first taken (then ${before}, now ${record.sha256}): the evidence or the machine is not behaving`;
+            }
           }
-          return { record, page: r.pageAt[i]! >= 0 ? r.pages.subarray(r.pageAt[i]!, r.pageAt[i]! + ps) : null };
+          return { record, page };
         });
+        if (kept && this.materialized?.segment === s.index) this.materialized = null;
         for (const record of this.undecoded.get(s.index) ?? []) items.push({ record, page: null });
         items.sort((a, b) => a.record.slot - b.record.slot);
         yield* items;

@@ -3,10 +3,9 @@
 import type { SlotRecord } from '../darwin/types';
 import type { VirtualSpace } from '../translate/types';
 import { readSegmentBuffer, type Hole, type SegmentPlan } from '../darwin/compressor';
-import { decodeSegmentSlots, createScratch, type SlotMeta, type DecodeContext, type DecodeScratch } from '../darwin/slot-decode';
+import { decodeSegmentSlots, decodeSlots, createScratch, type SlotMeta, type DecodeContext, type DecodeScratch } from '../darwin/slot-decode';
 import type { SearchQuery } from '../search/query';
 import { CompactBuilder, type CompactSlots } from './compact';
-import crypto from 'node:crypto';
 import { compileMatcher, matchValue, type Matcher, type ValueHit } from '../search/matcher';
 import { makeHit } from '../search/hits';
 import type { GaveUp, SearchHit, StringHit } from '../search/types';
@@ -64,7 +63,7 @@ export interface ScanSkips {
 export type { GaveUp } from '../search/types';
 
 export type Job =
-  | (SegmentJob & { task: 'records' } & AlsoScan & ScanSkips)
+  | (SegmentJob & { task: 'records'; hash?: boolean } & AlsoScan & ScanSkips)
   | (SegmentJob & { task: 'pages' })
   | (SegmentJob & { task: 'search'; queryKey: string; query: SearchQuery } & ScanSkips)
   | (SegmentJob & { task: 'strings'; min: number })
@@ -119,13 +118,6 @@ function matcherFor(key: string, q: SearchQuery): Matcher {
     matchers.set(key, m);
   }
   return m;
-}
-
-// One-shot hashing to a hex string is the cheapest digest Node offers (no Hash object, no Buffer
-// allocated per page); the builder stores it back as 32 raw bytes.
-const oneShot = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'hex') => string }).hash;
-function digestOf(page: Uint8Array): string {
-  return oneShot ? oneShot('sha256', page, 'hex') : crypto.createHash('sha256').update(page).digest('hex');
 }
 
 // one reusable page buffer per page size per thread: decoding allocates nothing per slot
@@ -198,6 +190,16 @@ export function openSealed(job: SegmentJob): void {
   sj.plain = true;
 }
 
+// One segment buffer per thread for the passes that keep nothing of the bytes once the job is done
+// (walk, search, strings, export): a fresh buffer per segment costs its zero-filling and the garbage
+// collector's time, and segments are at most a few hundred KiB.
+let threadBuffer = new Uint8Array(0);
+/** this thread's reusable segment buffer, at least `length` bytes (valid until the next call) */
+export function threadScratch(length: number): Uint8Array {
+  if (threadBuffer.length < length) threadBuffer = new Uint8Array(Math.max(length, Math.min(2 * threadBuffer.length, 64 << 20)));
+  return threadBuffer;
+}
+
 /**
  * Fills job.bytes from job.read through `space` (same rules as readSegmentBuffer: every present page
  * is read, absent ones become holes); returns the problem lines to report.
@@ -210,7 +212,8 @@ export function loadJobBuffer(job: SegmentJob, space: VirtualSpace, scratch?: Ui
     slots: job.slots,
     summary: { problems: [] as string[] },
   } as unknown as SegmentPlan;
-  // `scratch`: a reusable buffer for a pass that keeps nothing of the bytes (counting kinds)
+  // `scratch`: a reusable buffer (threadScratch) for a pass that keeps nothing of the bytes; a job
+  // that keeps its buffer gets shared memory of its own
   const into = job.keep ? new Uint8Array(new SharedArrayBuffer(job.read.length)) : scratch && scratch.length >= job.read.length ? scratch.subarray(0, job.read.length) : undefined;
   const r = readSegmentBuffer(space, plan, into);
   job.bytes = r.bytes;
@@ -249,24 +252,42 @@ function runTask(job: Job): { result: RecordsResult | PagesResult | SearchJobRes
       return { result: { hits, gaveUp }, transfer: [] };
     }
     case 'records': {
+      // A page's SHA-256 costs about as much as decoding it: only a job that asks (`hash`) takes it
+      const hash = job.hash === true;
       const b = new CompactBuilder(job.ctx.segment, job.ctx.state, job.slots.length);
       const m = job.query ? matcherFor(job.queryKey ?? '', job.query) : null;
       const hits: SearchHit[] | undefined = m ? [] : undefined;
       const strings: StringHit[] | undefined = job.stringsMin !== undefined ? [] : undefined;
       const gaveUp: GaveUp[] = [];
       const scan = m ? watchedScan(job, m, hits!, gaveUp) : null;
-      let i = 0;
-      decode(
-        job,
-        (rec, page) => {
-          const at = i++;
-          b.add(rec, page ? digestOf(page) : null);
-          if (!page) return;
-          if (scan) scan(at, rec, page);
-          if (strings) scanStrings(job.stringsMin!, rec, page, strings);
-        },
-        false,
-      );
+      if (!scan && !strings && !job.sealed) {
+        // the walk's hot path: slot outcomes go straight into the builder, no record per slot
+        const slots = job.slots;
+        decodeSlots(
+          job.bytes!,
+          job.holes,
+          slots,
+          job.ctx,
+          (i, kind, page, error, value) => {
+            const s = slots[i]!;
+            b.addSlot(s.slot, kind, s.offset, s.size, page, error, value, hash);
+          },
+          scratchFor(job.ctx.pageSize),
+        );
+      } else {
+        let i = 0;
+        decode(
+          job,
+          (rec, page) => {
+            const at = i++;
+            b.add(rec, page, hash);
+            if (!page) return;
+            if (scan) scan(at, rec, page);
+            if (strings) scanStrings(job.stringsMin!, rec, page, strings);
+          },
+          false,
+        );
+      }
       const kept = job.keep && job.bytes ? { bytes: job.bytes, ...(job.holes ? { holes: job.holes } : {}) } : undefined;
       return {
         result: { compact: b.finish(), ...(kept ? { kept } : {}), ...(hits ? { hits } : {}), ...(gaveUp.length ? { gaveUp } : {}), ...(strings ? { strings } : {}) },
