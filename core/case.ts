@@ -18,7 +18,7 @@ import { planSwap, type SwapSetup } from './darwin/swap-plan';
 import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
 import { sha256File } from './darwin/swapfiles';
 import type { SwapFileInfo } from './case-info';
-import { runJob, loadJobBuffer, openSealed, threadScratch, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
+import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -287,9 +287,9 @@ export class Case {
   }
 
   /** the job with its bytes read on this thread (and decrypted, for a sealed segment) */
-  private jobFor(seg: SegmentPlan, keep = false, scratch?: Uint8Array): SegmentJob & { problems: string[] } {
+  private jobFor(seg: SegmentPlan, keep = false, scratch?: 'thread'): SegmentJob & { problems: string[] } {
     const job = this.baseJob(seg, keep);
-    // `scratch` (threadScratch): for a job whose bytes nobody holds once it is done
+    // `scratch` 'thread' (this thread's reusable buffer): for a job whose bytes nobody holds once it is done
     const problems = job.read ? loadJobBuffer(job, this.kernel.space, scratch) : [];
     openSealed(job);
     return Object.assign(job, { problems });
@@ -329,7 +329,7 @@ export class Case {
       } else {
         p = Promise.resolve().then(() => {
           // each job runs to its end before the next starts: they can share this thread's buffer
-          const base = this.jobFor(seg, keep, threadScratch(this.swap.bySegment.get(seg.summary.index)?.job.length ?? seg.readLength));
+          const base = this.jobFor(seg, keep, 'thread');
           const { problems, ...job } = base;
           const r = runJob(make(job)).result as unknown as R & JobProblems;
           if (problems.length) r.problems = [...problems, ...(r.problems ?? [])];
@@ -874,8 +874,7 @@ export class Case {
 
   /** one segment decoded (and hashed, with `hash`) on this thread */
   private decodeSegment(seg: SegmentPlan, hash: boolean): RecordsResult {
-    const length = this.swap.bySegment.get(seg.summary.index)?.job.length ?? seg.readLength;
-    const { problems: _problems, ...job } = this.jobFor(seg, false, threadScratch(length));
+    const { problems: _problems, ...job } = this.jobFor(seg, false, 'thread');
     return runJob({ ...job, task: 'records', ...(hash ? { hash: true } : {}) }).result as RecordsResult;
   }
 

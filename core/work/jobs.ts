@@ -202,21 +202,33 @@ export function threadScratch(length: number): Uint8Array {
 
 /**
  * Fills job.bytes from job.read through `space` (same rules as readSegmentBuffer: every present page
- * is read, absent ones become holes); returns the problem lines to report.
+ * is read, absent ones become holes); returns the problem lines to report. `scratch`: 'thread' reads
+ * into this thread's reusable buffer (threadScratch), for a job nothing of whose bytes outlives it;
+ * or a caller's own reusable buffer. A job that keeps its buffer gets shared memory of its own.
  */
-export function loadJobBuffer(job: SegmentJob, space: VirtualSpace, scratch?: Uint8Array): string[] {
+export function loadJobBuffer(job: SegmentJob, space: VirtualSpace, scratch?: Uint8Array | 'thread'): string[] {
   if (job.bytes || !job.read) return [];
-  const plan = {
-    bufferVa: BigInt(job.read.va),
-    readLength: job.read.length,
-    slots: job.slots,
-    summary: { problems: [] as string[] },
-  } as unknown as SegmentPlan;
-  // `scratch`: a reusable buffer (threadScratch) for a pass that keeps nothing of the bytes; a job
-  // that keeps its buffer gets shared memory of its own
-  const into = job.keep ? new Uint8Array(new SharedArrayBuffer(job.read.length)) : scratch && scratch.length >= job.read.length ? scratch.subarray(0, job.read.length) : undefined;
-  const r = readSegmentBuffer(space, plan, into);
-  job.bytes = r.bytes;
+  const len = job.read.length;
+  const va = BigInt(job.read.va);
+  // Into a reusable buffer the last page is read whole: a read shorter than a page goes through the
+  // image's block cache, which loads 64 KiB around it (one such read per segment cost more than
+  // the segment's other pages together). The page holds buffer bytes, so it is there to read.
+  const ps = space.pageSize;
+  const tail = Number((va + BigInt(len)) % BigInt(ps));
+  const whole = job.keep || tail === 0 || len === 0 ? len : len + ps - tail;
+  const buf = scratch === 'thread' ? threadScratch(whole) : scratch;
+  const into = job.keep ? new Uint8Array(new SharedArrayBuffer(len)) : buf && buf.length >= whole ? buf.subarray(0, whole) : undefined;
+  let readLength = into ? into.length : len;
+  let plan = { bufferVa: va, readLength, slots: job.slots, summary: { problems: [] as string[] } } as unknown as SegmentPlan;
+  let r = readSegmentBuffer(space, plan, into);
+  if (readLength !== len && r.holes.some((h) => h.to > len)) {
+    // the last page is not all there (an image cut inside it): read exactly the buffer, as before,
+    // so that bytes present up to its end are not lost with the rest of the page
+    readLength = len;
+    plan = { bufferVa: va, readLength, slots: job.slots, summary: { problems: [] as string[] } } as unknown as SegmentPlan;
+    r = readSegmentBuffer(space, plan, into!.subarray(0, len));
+  }
+  job.bytes = readLength === len ? r.bytes : r.bytes.subarray(0, len);
   if (r.holes.length > 0) job.holes = r.holes;
   return plan.summary.problems;
 }
