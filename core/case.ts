@@ -18,7 +18,7 @@ import { planSwap, type SwapSetup } from './darwin/swap-plan';
 import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
 import { sha256File } from './darwin/swapfiles';
 import type { SwapFileInfo } from './case-info';
-import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
+import { runJob, loadJobBuffer, openSealed, packJob, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -325,7 +325,7 @@ export class Case {
       if (pool) {
         // a kept buffer is shared memory: posting it shares it, nothing is copied or read again;
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
-        p = this.runBudgeted<R>(pool, make(this.baseJob(seg, keep)), group);
+        p = this.runBudgeted<R>(pool, packJob(make(this.baseJob(seg, keep))), group);
       } else {
         p = Promise.resolve().then(() => {
           // each job runs to its end before the next starts: they can share this thread's buffer

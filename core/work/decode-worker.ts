@@ -1,7 +1,7 @@
 // Worker-thread side of the pool: decodes one segment's slots (and hashes, searches or returns the
 // pages). No I/O happens here — the coordinating thread reads buffers from the image and transfers them.
 import { parentPort } from 'node:worker_threads';
-import { runJob, loadJobBuffer, type Job, type SpaceSpec } from './jobs';
+import { runJob, loadJobBuffer, unpackJob, type Job, type SpaceSpec } from './jobs';
 import { openImage } from '../image/detect';
 import { createSpace } from '../translate/index';
 import type { VirtualSpace } from '../translate/types';
@@ -29,6 +29,7 @@ port.on('message', async (job: Job | { __heartbeat: SharedArrayBuffer; epoch: nu
     return;
   }
   try {
+    unpackJob(job);
     // the buffer is this thread's scratch (nothing of it outlives the job) unless the job keeps it
     const problems = job.read ? loadJobBuffer(job, await spaceFor(job.read.spec), 'thread') : [];
     const { result, transfer } = runJob(job);

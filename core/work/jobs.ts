@@ -39,6 +39,37 @@ export interface SegmentJob {
   keep?: boolean;
   /** a swapped-out or encrypted-in-place segment: read (from RAM or a swap file), decrypt, judge */
   sealed?: SealedJob;
+  /** `slots` as posted to a worker (packJob): slot, offset, size, codec per slot */
+  packedSlots?: Int32Array;
+}
+
+/**
+ * The job as posted to a worker thread: its slot list packed into one typed array. Structured
+ * cloning an object per slot cost the coordinating thread about 0.3 µs and the worker about 0.6 µs
+ * per slot, a tenth of the walk's work per slot; a typed array crosses as one copy.
+ */
+export function packJob<J extends Job>(job: J): J {
+  if (!('slots' in job) || job.slots === undefined || job.slots.length === 0) return job;
+  const slots = job.slots;
+  const p = new Int32Array(4 * slots.length);
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    p[4 * i] = s.slot;
+    p[4 * i + 1] = s.offset;
+    p[4 * i + 2] = s.size;
+    p[4 * i + 3] = s.codec;
+  }
+  return { ...job, slots: [], packedSlots: p };
+}
+
+/** undoes packJob (in the worker), in place */
+export function unpackJob(job: Job): void {
+  if (!('packedSlots' in job) || job.packedSlots === undefined) return;
+  const p = job.packedSlots;
+  const slots: SlotMeta[] = new Array(p.length >>> 2);
+  for (let i = 0; i < slots.length; i++) slots[i] = { slot: p[4 * i]!, offset: p[4 * i + 1]!, size: p[4 * i + 2]!, codec: p[4 * i + 3] as 0 | 1 };
+  job.slots = slots;
+  delete job.packedSlots;
 }
 
 /** what a walk may also do with each page while it has it decoded (one-shot CLI search or strings) */

@@ -2,7 +2,7 @@
 // page is read whole, but an image that ends inside that page loses none of the bytes before its end,
 // and a buffer reused for a shorter segment shows nothing of the one before.
 import { describe, expect, it } from 'vitest';
-import { loadJobBuffer, threadScratch, type SegmentJob } from '../../core/work/jobs';
+import { loadJobBuffer, packJob, threadScratch, unpackJob, type Job, type SegmentJob } from '../../core/work/jobs';
 import { NotPresentError } from '../../core/errors';
 import type { VirtualSpace } from '../../core/translate/types';
 
@@ -71,5 +71,24 @@ describe('loadJobBuffer into the thread’s buffer', () => {
     loadJobBuffer(k, space(mem, mem.length, []), 'thread');
     expect(k.bytes!.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(k.bytes!.length).toBe(PS + 10);
+  });
+});
+
+describe('jobs posted to a worker', () => {
+  it('cross with their slot list packed, and unpack to the same slots in the same order', () => {
+    const slots = [
+      { slot: 7, offset: 0, size: 4096, codec: 0 as const },
+      { slot: 3, offset: 4096, size: 4, codec: 0 as const },
+      { slot: 1023, offset: 4100, size: 1900, codec: 1 as const },
+    ];
+    const j: Job = { ...job(PS), slots, task: 'records' };
+    const posted = structuredClone(packJob(j));
+    expect(posted.packedSlots).toEqual(new Int32Array([7, 0, 4096, 0, 3, 4096, 4, 0, 1023, 4100, 1900, 1]));
+    expect((posted as SegmentJob).slots).toEqual([]);
+    unpackJob(posted);
+    expect(posted).toEqual(j);
+    // a job without slots goes as it is
+    const values: Job = { task: 'values', queryKey: 'k', query: { strings: ['x'] }, values: ['0x1'], pageSize: PS };
+    expect(packJob(values)).toBe(values);
   });
 });
