@@ -130,11 +130,11 @@ async function existing(method: string, name: string, p: string, want: 'file' | 
     st = await stat(p);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AppError('NOT_FOUND', `${method}: ${name}: nothing at ${p}`, { path: p });
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AppError('NOT_FOUND', `${method}: ${name}: nothing at ${p}`, { path: p, absent: true });
     throw new AppError('NOT_FOUND', `${method}: ${name}: cannot read ${p} (${code ?? String(e)})`, { path: p });
   }
   if (want === 'file' && !st.isFile()) throw new AppError('NOT_FOUND', `${method}: ${name}: ${p} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not an image file`, { path: p });
-  if (want === 'folder' && !st.isDirectory()) throw new AppError('NOT_FOUND', `${method}: ${name}: ${p} is not a folder`, { path: p });
+  if (want === 'folder' && !st.isDirectory()) throw new AppError('NOT_FOUND', `${method}: ${name}: ${p} is not a folder`, { path: p, notFolder: true });
   if (want === 'file-or-folder' && !st.isFile() && !st.isDirectory()) throw new AppError('NOT_FOUND', `${method}: ${name}: ${p} is neither a file nor a folder`, { path: p });
 }
 

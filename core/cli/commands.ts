@@ -14,6 +14,8 @@ import { delimiter } from 'node:path';
 import { HITS_CSV_HEADER, hitCsvLine } from '../search/csv';
 import { slotStats } from '../darwin/histogram';
 import { AtomicFile } from '../export/atomic';
+import type { ExportSelection, SlotPair } from '../export/types';
+import { hitPages, hitsSelection, segmentSelection, slotSelection } from '../export/selection';
 import { DiscoveryError, ExportError, OptionError, fromErrno } from '../errors';
 import { openImage } from '../image/detect';
 
@@ -248,20 +250,55 @@ export async function slotsCommand(image: string, o: CaseOpts & { json?: boolean
   }, { hashPages: true });
 }
 
-export async function searchCommand(image: string, o: Record<string, unknown>, io: CliIo): Promise<number> {
-  const context = wholeNumberOption('--context', String(o.context ?? 16), 0, 4096);
-  threadsOption(o as CaseOpts);
-  const query: SearchQuery = {
-    strings: o.string as string[] | undefined,
-    regexes: o.regex as string[] | undefined,
-    hex: o.hex as string[] | undefined,
-    yara: o.yara ? await loadYaraRules(o.yara as string[]) : undefined,
+/** the options `search` and `export --hits-of` take to say what to look for (see queryOptions) */
+export interface QueryOpts {
+  string?: string[];
+  regex?: string[];
+  hex?: string[];
+  yara?: string[];
+  utf16?: boolean;
+  ascii?: boolean;
+  ignoreCase?: boolean;
+}
+
+/** the query options as they are spelled on the command line, in the order `--help` lists them */
+export const QUERY_FLAGS: ReadonlyArray<[keyof QueryOpts, string]> = [
+  ['string', '--string'],
+  ['regex', '--regex'],
+  ['hex', '--hex'],
+  ['yara', '--yara'],
+  ['utf16', '--utf16'],
+  ['ascii', '--ascii'],
+  ['ignoreCase', '--ignore-case'],
+];
+
+/** the search query the query options ask for (YARA rules read from their files); null when no pattern is given */
+export async function queryOptions(o: QueryOpts, context: number): Promise<SearchQuery | null> {
+  if (!o.string?.length && !o.regex?.length && !o.hex?.length && !o.yara?.length) return null;
+  return {
+    strings: o.string,
+    regexes: o.regex,
+    hex: o.hex,
+    yara: o.yara ? await loadYaraRules(o.yara) : undefined,
     utf16: Boolean(o.utf16),
     ascii: Boolean(o.ascii),
     ignoreCase: Boolean(o.ignoreCase),
     context,
   };
-  if (!query.strings?.length && !query.regexes?.length && !query.hex?.length && !query.yara?.length) {
+}
+
+/** every pattern compiled now (YARA rules included): a bad one is refused before the image is opened */
+async function compileQuery(query: SearchQuery): Promise<void> {
+  validateQuery(query);
+  const { compileMatcher } = await import('../search/matcher');
+  compileMatcher(query);
+}
+
+export async function searchCommand(image: string, o: Record<string, unknown>, io: CliIo): Promise<number> {
+  const context = wholeNumberOption('--context', String(o.context ?? 16), 0, 4096);
+  threadsOption(o as CaseOpts);
+  const query = await queryOptions(o as QueryOpts, context);
+  if (!query) {
     io.stderr.write('unfold search: give at least one of --string, --regex, --hex, --yara\n');
     return EXIT.usage;
   }
@@ -273,10 +310,7 @@ export async function searchCommand(image: string, o: Record<string, unknown>, i
     io.stderr.write('unfold search: --out and --overwrite go with --csv\n');
     return EXIT.usage;
   }
-  // every pattern is compiled now (YARA rules included): a bad one is refused before the image is opened
-  validateQuery(query);
-  const { compileMatcher } = await import('../search/matcher');
-  compileMatcher(query);
+  await compileQuery(query);
   const yaraEngine = query.yara?.length ? announceYaraEngine(io) : null;
   // the file is claimed before the (possibly long) walk: an existing one is refused up front
   const file = typeof o.out === 'string' ? await cliWords(() => AtomicFile.create(o.out as string, { overwrite: Boolean(o.overwrite) }), '--overwrite replaces it') : null;
@@ -364,24 +398,126 @@ export async function stringsCommand(image: string, o: CaseOpts & { min: string;
   // one pass: strings are taken from every page while the walk has it decoded
   return withCase(image, o, io, async () => EXIT.ok, { during: { strings: { min, onString } } });
 }
-export async function exportCommand(
-  image: string,
-  o: CaseOpts & { out: string; layout: 'slots' | 'concat'; overwrite?: boolean; json?: boolean },
-  io: CliIo,
-): Promise<number> {
+/** what `export` is asked to hold: every live slot, one segment or slot, or the pages of a search's hits */
+type ExportPick = { kind: 'all' } | { kind: 'segment'; segment: number; slot: number | null } | { kind: 'hits'; query: SearchQuery };
+
+/**
+ * The export's selection options, checked before the image is opened: --segment N [--slot M], or
+ * --hits-of with the query options `search` takes; a bad value or a mix that means nothing exits 64
+ * naming the option.
+ */
+async function exportPick(o: ExportOpts): Promise<ExportPick> {
+  const segment = o.segment !== undefined ? wholeNumberOption('--segment', o.segment) : null;
+  const slot = o.slot !== undefined ? wholeNumberOption('--slot', o.slot) : null;
+  if (slot !== null && segment === null) throw new OptionError('--slot', '--slot needs --segment: a slot is numbered within its segment');
+  const given = QUERY_FLAGS.filter(([k]) => {
+    const v = o[k];
+    return Array.isArray(v) ? v.length > 0 : Boolean(v);
+  });
+  if (!o.hitsOf) {
+    if (given.length > 0) throw new OptionError(given[0]![1], `${given[0]![1]} goes with --hits-of (export the pages holding the hits of that search)`);
+    return segment !== null ? { kind: 'segment', segment, slot } : { kind: 'all' };
+  }
+  if (segment !== null) throw new OptionError('--hits-of', '--hits-of and --segment each choose the pages to export: give one of them');
+  // the hits are only located, never printed: no context is needed
+  const query = await queryOptions(o, 0);
+  if (!query) throw new OptionError('--hits-of', '--hits-of needs at least one of --string, --regex, --hex, --yara');
+  await compileQuery(query);
+  return { kind: 'hits', query };
+}
+
+/** a search's patterns in a few words, for the selection's label in the manifest */
+function queryWords(q: SearchQuery): string {
+  const parts = [
+    ...(q.strings ?? []).map((s) => JSON.stringify(s)),
+    ...(q.regexes ?? []).map((r) => `/${r}/`),
+    ...(q.hex ?? []).map((h) => `hex ${h}`),
+    ...(q.yara ?? []).map((y) => `YARA rules ${y.origin}`),
+  ];
+  const how = [q.utf16 ? (q.ascii ? 'strings as UTF-16LE and ASCII' : 'strings as UTF-16LE') : '', q.ignoreCase ? 'ignoring case' : ''].filter(Boolean);
+  return `a search for ${parts.join(', ')}${how.length ? ` (${how.join(', ')})` : ''}`;
+}
+
+export interface ExportOpts extends CaseOpts, QueryOpts {
+  out: string;
+  layout: 'slots' | 'concat';
+  overwrite?: boolean;
+  json?: boolean;
+  segment?: string;
+  slot?: string;
+  hitsOf?: boolean;
+}
+
+export async function exportCommand(image: string, o: ExportOpts, io: CliIo): Promise<number> {
   threadsOption(o);
+  const pick = await exportPick(o);
+  if (pick.kind === 'hits' && pick.query.yara?.length) announceYaraEngine(io);
   // refuse before the (possibly long) walk when the output folder is in the way
   const { assertOutputFree } = await import('../export/atomic');
   await cliWords(async () => assertOutputFree(o.out, Boolean(o.overwrite), [image]));
+  // the pages holding hits, each once (a page can hold millions of hits: none is kept)
+  const located: SlotPair[] = [];
+  const seen = new Set<string>();
+  let hitCount = 0;
+  const onHit = (h: SearchHit) => {
+    hitCount++;
+    const key = `${h.segment}:${h.slot}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      located.push({ segment: h.segment, slot: h.slot });
+    }
+  };
+  const extra: Partial<OpenOptions> =
+    pick.kind === 'segment'
+      ? // one segment or slot: nothing else is decoded (the summary is the metadata's, as for info)
+        { decode: 'never' }
+      : pick.kind === 'hits'
+        ? // one pass: every page is searched while the walk has it decoded
+          { during: { search: { query: pick.query, onHit } } }
+        : {};
   return withCase(image, o, io, async (c) => {
-    const r = await cliWords(() => c.export({ out: o.out, layout: o.layout, overwrite: Boolean(o.overwrite) }, {}));
+    let selection: ExportSelection | undefined;
+    let status: number = EXIT.ok;
+    if (pick.kind === 'segment') {
+      const { segment, slot } = pick;
+      if (!c.segments().some((s) => s.index === segment)) {
+        io.stderr.write(`unfold: there is no segment ${segment} (the case has ${c.segments().length} segments; see unfold segments)\n`);
+        return EXIT.badData;
+      }
+      if (slot !== null && !c.hasSlot(segment, slot)) {
+        io.stderr.write(`unfold: segment ${segment} has no live slot ${slot}\n`);
+        return EXIT.badData;
+      }
+      const slots = slot !== null ? [slot] : c.slots(segment).map((r) => r.slot);
+      if (slots.length === 0) {
+        io.stderr.write(`unfold: segment ${segment} has no live slot: nothing to export\n`);
+        return EXIT.badData;
+      }
+      selection = slot !== null ? slotSelection(segment, slot) : segmentSelection(segment, slots);
+    } else if (pick.kind === 'hits') {
+      // the single-value table is searched too, as `search` does: its hits count in the label (as the
+      // app's do) but have no slot of their own to export
+      const sv = await c.svTableSearch(pick.query, onHit);
+      const gaveUp = [...c.searchGaveUp(), ...sv.gaveUp];
+      for (const g of gaveUp) io.stderr.write(`unfold: search gave up on segment ${g.segment} slot ${g.slot}: ${g.reason}\n`);
+      // hits may be missing from the pages given up on: the export is then incomplete, and the status says so
+      if (gaveUp.length) status = EXIT_STATUS.INCONSISTENT;
+      const pages = hitPages(located);
+      if (pages.length === 0) {
+        const svOnly = hitCount > 0 ? ` (its ${hitCount} hit${hitCount === 1 ? ' is' : 's are'} in single-value pages, which have no slot of their own)` : '';
+        io.stderr.write(`unfold: ${queryWords(pick.query)} found no hit in a compressed page${svOnly}: nothing to export\n`);
+        return EXIT.badData;
+      }
+      selection = hitsSelection(pages, hitCount, queryWords(pick.query));
+    }
+    const r = await cliWords(() => c.export({ out: o.out, layout: o.layout, overwrite: Boolean(o.overwrite), ...(selection ? { selection } : {}) }, {}));
     if (o.json) out(io, JSON.stringify(r));
     else {
       out(io, `exported ${r.exported} pages to ${r.out} (manifest SHA-256 ${r.manifestSha256})`);
       for (const [why, n] of Object.entries(r.skipped)) out(io, `  skipped ${n}: ${why}`);
     }
-    return r.accountedFor === r.liveSlots ? EXIT.ok : EXIT.badData;
-  });
+    return r.accountedFor === r.liveSlots ? status : EXIT.badData;
+  }, extra);
 }
 
 /** an export refusal in the CLI's words: the option that replaces an earlier export is --overwrite */

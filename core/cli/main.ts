@@ -9,6 +9,7 @@ import { VERSION } from '../version';
 import { EXIT_STATUS } from './exit-status';
 import { EXIT, type CliIo } from './io';
 import { DEFAULT_MIN_LENGTH } from '../search/string-defaults';
+import type { ExportOpts } from './commands';
 
 export { EXIT, writeLine, type CliIo } from './io';
 
@@ -41,6 +42,18 @@ function describe(err: unknown): string {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** what to look for: the options of `search`, also taken by `export --hits-of` (one parser, core/cli/commands.ts queryOptions) */
+function addQueryOptions(cmd: Command): Command {
+  return cmd
+    .option('--string <s>', 'literal string (repeatable)', collect)
+    .option('--regex <r>', 'regular expression (repeatable)', collect)
+    .option('--hex <h>', 'hex bytes with ?? wildcards, e.g. "4d 5a ?? 00" (repeatable)', collect)
+    .option('--yara <rules>', 'YARA rules file or folder (repeatable; includes are refused; UNFOLD_YARA_ENGINE=native|wasm picks the engine)', collect)
+    .option('--utf16', 'search --string as UTF-16LE (only, unless --ascii is given too)')
+    .option('--ascii', 'with --utf16: also search as ASCII/UTF-8')
+    .option('--ignore-case', 'case-insensitive strings and regexes');
 }
 
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
@@ -131,19 +144,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       code = await pageCommand(image, o, io);
     });
 
-  program
+  const search = program
     .command('search')
     .description('search every decompressed page for strings, regular expressions, hex patterns and YARA rules')
     .argument('<image>')
     .option('--symbols <isf>', 'ISF file or folder')
-    .option('--swap <file-or-folder>', 'swap file(s) copied from the Mac, or a folder of them (repeatable)', collect)
-    .option('--string <s>', 'literal string (repeatable)', collect)
-    .option('--regex <r>', 'regular expression (repeatable)', collect)
-    .option('--hex <h>', 'hex bytes with ?? wildcards, e.g. "4d 5a ?? 00" (repeatable)', collect)
-    .option('--yara <rules>', 'YARA rules file or folder (repeatable; includes are refused; UNFOLD_YARA_ENGINE=native|wasm picks the engine)', collect)
-    .option('--utf16', 'search --string as UTF-16LE (only, unless --ascii is given too)')
-    .option('--ascii', 'with --utf16: also search as ASCII/UTF-8')
-    .option('--ignore-case', 'case-insensitive strings and regexes')
+    .option('--swap <file-or-folder>', 'swap file(s) copied from the Mac, or a folder of them (repeatable)', collect);
+  addQueryOptions(search)
     .option('--context <n>', 'context bytes before and after each hit', '16')
     .option('--json', 'JSON lines, one per hit')
     .option('--csv', "CSV, one row per hit (the app's Save hits columns; cells a spreadsheet would run as formulas start with ')")
@@ -169,7 +176,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       code = await stringsCommand(image, o, io);
     });
 
-  program
+  const exporting = program
     .command('export')
     .description('export decompressed pages (one file per slot, or one concatenated file with an index) and a manifest with hashes')
     .argument('<image>')
@@ -178,12 +185,15 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .requiredOption('--out <dir>', 'output folder (must not exist or be empty)')
     .addOption(new Option('--layout <layout>', 'slots: segment<N>/slot<M>.dmp; concat: pages.bin + index').choices(['slots', 'concat']).default('slots'))
     .option('--overwrite', 'replace an existing non-empty output folder')
+    .option('--segment <n>', 'only the live slots of this segment')
+    .option('--slot <n>', 'with --segment: only this slot')
+    .option('--hits-of', 'only the pages holding hits of the search given with --string, --regex, --hex, --yara (as unfold search takes them)')
     .option('--json', 'print the result as JSON')
-    .option('--threads <n>', 'worker threads')
-    .action(async (image: string, o: { symbols?: string; out: string; layout: 'slots' | 'concat'; overwrite?: boolean; json?: boolean; threads?: string }) => {
-      const { exportCommand } = await import('./commands');
-      code = await exportCommand(image, o, io);
-    });
+    .option('--threads <n>', 'worker threads');
+  addQueryOptions(exporting).action(async (image: string, o: ExportOpts) => {
+    const { exportCommand } = await import('./commands');
+    code = await exportCommand(image, o, io);
+  });
 
   const { registerProcessCommands } = await import('./procs-register');
   registerProcessCommands(program, (c) => (code = c), io);

@@ -13,7 +13,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { promises as fsp, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ExportError } from '../errors';
+import { ExportError, UnfoldError } from '../errors';
 import { assertPreviousExport, guardEvidence } from './guard';
 
 export interface FileHandleLike {
@@ -359,6 +359,8 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string | 
  */
 export class AtomicDir {
   private finished = false;
+  /** the staging folder, when aborting could not remove it */
+  private leftover: string | null = null;
 
   private constructor(
     private readonly fs: ExportFs,
@@ -446,7 +448,25 @@ export class AtomicDir {
   async abort(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    await this.fs.rm(this.staging, { recursive: true, force: true }).catch(() => undefined);
+    try {
+      await this.fs.rm(this.staging, { recursive: true, force: true });
+    } catch {
+      this.leftover = this.staging;
+    }
+  }
+
+  /**
+   * Aborts, and says on the error what became of what was written (its details: `partial: true`, and
+   * `leftover`, the staging folder, when it could not be removed), so a refusal made before anything
+   * was written is never worded as if files had been removed. Returns the error, to be thrown.
+   */
+  async fail(e: unknown): Promise<unknown> {
+    await this.abort();
+    if (e instanceof UnfoldError) {
+      e.details.partial = true;
+      if (this.leftover) e.details.leftover = this.leftover;
+    }
+    return e;
   }
 }
 

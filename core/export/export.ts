@@ -295,7 +295,6 @@ export async function exportPages(items: AsyncIterable<{ record: SlotRecord; pag
   } catch (e) {
     await Promise.allSettled(pending);
     await Promise.allSettled([pagesBin?.discard(), indexCsv?.discard(), indexJson?.discard()]);
-    await dir.abort();
-    throw e;
+    throw await dir.fail(e);
   }
 }

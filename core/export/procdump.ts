@@ -107,7 +107,6 @@ export async function dumpProcess(view: ProcessView, read: (pid: number, va: big
     await dir.commit();
     return { out, pid: p.pid, name: p.name, files: files.map(({ pages: _pages, ...f }) => f), manifestSha256: m.sha256, pages: counts, zeroFilled };
   } catch (e) {
-    await dir.abort();
-    throw e;
+    throw await dir.fail(e);
   }
 }

@@ -221,7 +221,12 @@ describe('handlers: argument validation', () => {
     await refused(h.export({ ...good, out: 'exports/new' }), 'BAD_ARGUMENT', /full path/);
     await refused(h.export({ ...good, out: '/' }), 'BAD_ARGUMENT', /root/);
     await refused(h.export({ ...good, out: path.join(dir, 'no-such-parent', 'x') }), 'NOT_FOUND', /folder that will hold/);
+    // the details say which way the path is wrong, so the app words it (and says nothing was written)
+    const absent = await h.export({ ...good, out: path.join(dir, 'no-such-parent', 'x') });
+    expect(absent.ok ? null : absent.error.details).toEqual({ path: path.join(dir, 'no-such-parent'), absent: true });
     await refused(h.export({ ...good, out: path.join(image, 'x') }), 'NOT_FOUND');
+    const notFolder = await h.export({ ...good, out: path.join(image, 'x') });
+    expect(notFolder.ok ? null : notFolder.error.details).toEqual({ path: image, notFolder: true });
     const { overwrite: _o, ...missing } = good;
     await refused(h.export(missing), 'BAD_ARGUMENT', /overwrite is missing/);
     await refused(h.export({ ...good, caseFields: { caseNo: '1' } }), 'BAD_ARGUMENT', /caseFields has an unknown field "caseNo"/);

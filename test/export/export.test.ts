@@ -86,11 +86,11 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function failure(p: Promise<unknown>): Promise<Error & { code?: string }> {
+async function failure(p: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
   try {
     await p;
   } catch (e) {
-    return e as Error & { code?: string };
+    return e as Error & { code?: string; details?: Record<string, unknown> };
   }
   throw new Error('expected the export to fail');
 }
@@ -361,6 +361,8 @@ describe('atomicity: a failure leaves nothing under the final name and no tempor
       expect(e.code).toBe('WRITE_FAILED');
       const rel = layout === 'slots' ? path.join('segment0', 'slot2.dmp') : 'pages.bin';
       expect(e.message).toBe(`cannot write ${path.join(root, 'out', rel)}: no space left on the device (ENOSPC)`);
+      // writing had begun, and what was written was removed: the error says so (the app words it from this)
+      expect(e.details).toEqual({ file: path.join(root, 'out', rel), cause: 'ENOSPC', partial: true });
       expect(readdirSync(root)).toEqual([]);
     });
 
@@ -370,6 +372,7 @@ describe('atomicity: a failure leaves nothing under the final name and no tempor
       expect(e).toBeInstanceOf(ExportError);
       expect(e.code).toBe('CANCELLED');
       expect(e.message).toBe(`export cancelled; nothing was written under ${path.join(root, 'out')}`);
+      expect(e.details).toEqual({ file: path.join(root, 'out'), partial: true });
       expect(readdirSync(root)).toEqual([]);
     });
   }
@@ -394,6 +397,8 @@ describe('atomicity: a failure leaves nothing under the final name and no tempor
     expect(e).toBeInstanceOf(ExportError);
     expect(e.code).toBe('WRITE_FAILED');
     expect(e.message).toBe(`cannot create the export folder ${path.join(parent, 'out')}: permission denied (EACCES)`);
+    // refused before anything was written: no word of removing files
+    expect(e.details).toEqual({ file: path.join(parent, 'out'), cause: 'EACCES' });
     expect(readdirSync(parent)).toEqual([]);
   });
 
@@ -402,6 +407,21 @@ describe('atomicity: a failure leaves nothing under the final name and no tempor
     ac.abort();
     const e = await failure(exportPages(stream(), opts('concat', { signal: ac.signal })));
     expect(e.code).toBe('CANCELLED');
+    expect(e.details).toEqual({ file: path.join(root, 'out') });
     expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('a partial export that cannot be removed is named on the error', async () => {
+    const fs = faultyFs({
+      write: { match: (p) => p.endsWith('pages.bin'), after: 100, code: 'ENOSPC' },
+      rm: { match: (p) => path.basename(p).startsWith('out.partial-'), code: 'EBUSY' },
+    });
+    const e = await failure(exportPages(stream(), opts('concat', { fs })));
+    expect(e.code).toBe('WRITE_FAILED');
+    const left = readdirSync(root);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/^out\.partial-[0-9a-f]{12}$/);
+    expect(e.details).toEqual({ file: path.join(root, 'out', 'pages.bin'), cause: 'ENOSPC', partial: true, leftover: path.join(root, left[0]!) });
+    rmSync(path.join(root, left[0]!), { recursive: true, force: true });
   });
 });

@@ -12,6 +12,8 @@ export interface Faults {
   write?: { match: (file: string) => boolean; after: number; code: string };
   mkdir?: { match: (dir: string) => boolean; code: string };
   link?: { code: string };
+  /** fail rm() of matching paths */
+  rm?: { match: (file: string) => boolean; code: string };
   /** called before each rename (to simulate something appearing meanwhile) */
   beforeRename?: (from: string, to: string) => void;
 }
@@ -50,6 +52,10 @@ export function faultyFs(f: Faults): ExportFs {
     async link(a, b) {
       if (f.link) throw errno(f.link.code, 'link', b);
       return nodeFs.link(a, b);
+    },
+    async rm(file, o) {
+      if (f.rm?.match(file)) throw errno(f.rm.code, 'rm', file);
+      return nodeFs.rm(file, o);
     },
     async rename(a, b) {
       f.beforeRename?.(a, b);

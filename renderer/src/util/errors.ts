@@ -260,6 +260,34 @@ const SAVE_WORDS: Record<string, Wording> = {
   },
 };
 
+/** exporting (pages, or a process dump): the folder that would hold the new one is missing or not a folder */
+const EXPORT_WORDS: Record<string, Wording> = {
+  NOT_FOUND: {
+    title: 'The export folder cannot be made there',
+    what: (d, m) =>
+      d.absent === true
+        ? `The folder ${str(d.path) ?? ''} does not exist, so the export folder cannot be made in it.`
+        : d.notFolder === true
+          ? `${str(d.path) ?? 'The path'} is not a folder, so the export folder cannot be made in it.`
+          : `Not found: ${sentence(m)}`,
+    advice: (d) => (d.absent === true ? 'Create that folder first, or choose an output folder inside one that exists.' : 'Choose an output folder inside an existing folder.'),
+  },
+};
+
+/** saving a list: the folder that would hold the file is missing or not a folder */
+const SAVE_FOLDER_WORDS: Record<string, Wording> = {
+  NOT_FOUND: {
+    title: 'The file cannot be made there',
+    what: (d, m) =>
+      d.absent === true
+        ? `The folder ${str(d.path) ?? ''} does not exist, so the file cannot be made in it.`
+        : d.notFolder === true
+          ? `${str(d.path) ?? 'The path'} is not a folder, so the file cannot be made in it.`
+          : `Not found: ${sentence(m)}`,
+    advice: (d) => (d.absent === true ? 'Create that folder first, or choose a file in a folder that exists.' : 'Choose a file inside an existing folder.'),
+  },
+};
+
 /** whether a code has its own words (not the generic fallback) */
 export function hasWords(code: string): boolean {
   return Object.prototype.hasOwnProperty.call(WORDS, code);
@@ -268,13 +296,40 @@ export function hasWords(code: string): boolean {
 /** the image's own notes (core attaches them to discovery errors) */
 const notesOf = (d: Record<string, unknown>): string[] => (Array.isArray(d.notes) ? d.notes.filter((n): n is string => typeof n === 'string') : []);
 
+/** refusals of a save made before any file is opened */
+const SAVE_REFUSALS = new Set(['NOT_FOUND', 'BAD_ARGUMENT', 'NOT_GRANTED', 'BUSY', 'NO_CASE', 'STALE_CASE']);
+
+/** codes that can stop an export from outside core's writer (a crash, a lost connection): whether writing had begun is unknown */
+const EXPORT_UNKNOWN = new Set(['INTERNAL', 'WORKER_FAILED', 'DISCONNECTED']);
+
+/**
+ * What an export that stopped left behind, and only that. Core's writer marks an error that came after
+ * it had begun (details `partial`, and `leftover` when the folder it wrote in could not be removed);
+ * any other refusal (the folder in the way, a folder that does not exist, a bad value, a slot the case
+ * lacks) came before anything was written.
+ */
+function exportRecovered(code: string, d: Record<string, unknown>): string {
+  const leftover = str(d.leftover);
+  if (leftover) return `Nothing was left under the final name, but what was written so far could not be removed: it is in ${leftover}.`;
+  if (d.partial === true) {
+    return code === 'EXISTS'
+      ? 'What was written so far was removed; the folder that appeared meanwhile is untouched.'
+      : 'Nothing was left under the final name; what was written so far was removed.';
+  }
+  if (EXPORT_UNKNOWN.has(code)) return 'Nothing was left under the final name. If writing had begun, what was written may remain beside it, in a folder of the same name followed by ".partial-" and a random code.';
+  return code === 'EXISTS' ? 'Nothing was written; the existing folder is untouched.' : 'Nothing was written.';
+}
+
 /**
  * `kept`: for a search or strings run, how many items were listed before the stop (what is said to be
  * kept is only said when there is something to keep).
  */
 export function explain(error: ApiError, context: ErrorContext, hadCase: boolean, kept = 0): Explained {
   const d = error.details ?? {};
-  let w = (context === 'save' ? SAVE_WORDS[error.code] : undefined) ?? (WORDS as Record<string, Wording>)[error.code] ?? FALLBACK;
+  // a folder that is missing or not a folder, named by the handler's check: said as exactly that
+  const badFolder = d.absent === true || d.notFolder === true;
+  const special = context === 'save' ? (badFolder ? SAVE_FOLDER_WORDS[error.code] : undefined) ?? SAVE_WORDS[error.code] : context === 'export' && badFolder ? EXPORT_WORDS[error.code] : undefined;
+  let w = special ?? (WORDS as Record<string, Wording>)[error.code] ?? FALLBACK;
   // A cut-short file is the cause, whatever failed because of it (no kernel, symbols that do not fit):
   // say that first, and the consequence after.
   const cut = error.code === 'TRUNCATED_IMAGE' ? null : notesOf(d).find((n) => /truncated|cut short/i.test(n));
@@ -290,10 +345,7 @@ export function explain(error: ApiError, context: ErrorContext, hadCase: boolean
       recovered = hadCase ? 'Nothing was changed: the case that was open before is still open.' : 'No case was opened; the image file was only read, never written.';
       break;
     case 'export':
-      recovered =
-        error.code === 'EXISTS'
-          ? 'Nothing was written; the existing folder is untouched.'
-          : 'Nothing was left under the final name; files written so far were removed or kept under temporary names.';
+      recovered = exportRecovered(error.code, d);
       break;
     case 'search':
     case 'strings': {
@@ -303,7 +355,12 @@ export function explain(error: ApiError, context: ErrorContext, hadCase: boolean
       break;
     }
     case 'save':
-      recovered = error.code === 'EXISTS' ? 'Nothing was written; the existing file is untouched.' : 'Nothing was left under the file\'s name; the hit list is unchanged.';
+      recovered =
+        error.code === 'EXISTS'
+          ? 'Nothing was written; the existing file is untouched.'
+          : badFolder || SAVE_REFUSALS.has(error.code)
+            ? 'Nothing was written; the list is unchanged.'
+            : 'Nothing was left under the file\'s name; the list is unchanged.';
       break;
     case 'page':
       recovered = 'The rest of the case is unaffected.';
