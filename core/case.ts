@@ -422,6 +422,9 @@ export class Case {
         if (r.gaveUp) this.walkGaveUp.push(...r.gaveUp);
         if (r.strings) for (const x of r.strings) strings!.onString(x);
         if (r.kept) this.kept.set(seg.summary.index, r.kept);
+        // a segment asked for before the pass reached it may have hashes taken already: they stay
+        const before = this.compact.get(seg.summary.index);
+        if (before) mergeHashes(r.compact, before);
         this.compact.set(seg.summary.index, r.compact);
         onSegment?.(seg);
       },

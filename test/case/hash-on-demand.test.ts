@@ -95,6 +95,23 @@ describe('the case hashes only when asked, and keeps what it took', () => {
     }
   });
 
+  it('hashes taken before the background pass reached a segment are kept when it does', async () => {
+    const want = truthSha();
+    const c = await openCase(image, { symbols: isf, threads: 2, decode: 'background' });
+    try {
+      const last = c.segments().filter((s) => s.resident && s.liveSlots > 0).pop()!;
+      const early = c.slots(last.index, { hashes: true });
+      expect(early.filter((r) => r.sha256).length).toBeGreaterThan(0);
+      for (const r of early) expect(r.sha256, `${r.segment}/${r.slot}`).toBe(want.get(`${r.segment}/${r.slot}`));
+      expect((await c.decoded()).state).toBe('done');
+      c.slots(c.segments()[0]!.index); // (the list last asked for is cached as records: ask another)
+      // asked without hashes, after the pass replaced the segment's outcome: the hashes are still there
+      expect(c.slots(last.index).map((r) => [r.slot, r.sha256 ?? null])).toEqual(early.map((r) => [r.slot, r.sha256 ?? null]));
+    } finally {
+      await c.close();
+    }
+  });
+
   it('page() hashes the page it shows and the segment’s list then shows that hash', async () => {
     const c = await openCase(image, { symbols: isf, threads: 0 });
     try {
