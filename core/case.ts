@@ -865,7 +865,8 @@ export class Case {
 
   /**
    * A segment the background pass (or a case opened without decoding) has not decoded yet, decoded
-   * and hashed now on the calling thread: one segment's slots are ready at once whatever the pass is doing.
+   * now on the calling thread (and hashed, with `hash`): one segment's slots are ready at once
+   * whatever the pass is doing.
    */
   private decodeNow(segment: number, hash = false): CompactSlots | undefined {
     const seg = this.planBySegment.get(segment);
