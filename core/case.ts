@@ -18,7 +18,7 @@ import { planSwap, type SwapSetup } from './darwin/swap-plan';
 import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
 import { sha256File } from './darwin/swapfiles';
 import type { SwapFileInfo } from './case-info';
-import { runJob, loadJobBuffer, openSealed, packJob, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
+import { runJob, loadJobBuffer, openSealed, packJob, type BatchJob, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -318,14 +318,45 @@ export class Case {
     const group = newRunGroup();
     const onAbort = (): void => pool?.cancel(group);
     run.signal?.addEventListener('abort', onAbort, { once: true });
+    // Segments whose job needs no per-page budget go to a worker several at a time, about
+    // BATCH_SLOTS slots per message: small segments (arm64's hold ten slots or so) cost more in
+    // messages and thread wake-ups than in decoding. `window` counts messages in flight.
+    let inFlight = 0;
+    const lastOfBatch = new Set<number>();
     const launch = (): void => {
       const seg = segs[next++]!;
       let p: Promise<R>;
       const keep = !this.kept.has(seg.summary.index) && phase === 'decode' && this.reserveKeep(seg);
+      inFlight++;
       if (pool) {
         // a kept buffer is shared memory: posting it shares it, nothing is copied or read again;
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
-        p = this.runBudgeted<R>(pool, packJob(make(this.baseJob(seg, keep))), group);
+        const job = packJob(make(this.baseJob(seg, keep)));
+        if (budgeted(job)) {
+          p = this.runBudgeted<R>(pool, job, group);
+        } else {
+          const jobs: Job[] = [job];
+          let slots = seg.slots.length;
+          while (next < total && slots < BATCH_SLOTS && jobs.length < BATCH_MAX) {
+            const more = segs[next]!;
+            const k = !this.kept.has(more.summary.index) && phase === 'decode' && this.reserveKeep(more);
+            jobs.push(packJob(make(this.baseJob(more, k))));
+            slots += more.slots.length;
+            next++;
+          }
+          if (jobs.length === 1) p = pool.run<R>(job, [], { group });
+          else {
+            const all = pool.run<R[]>({ task: 'batch', jobs } satisfies BatchJob, [], { group });
+            all.catch(() => {});
+            p = all.then((rs) => rs[0]!);
+            for (let k = 1; k < jobs.length; k++) {
+              const q = all.then((rs) => rs[k]!);
+              q.catch(() => {});
+              pending.push(p);
+              p = q;
+            }
+          }
+        }
       } else {
         p = Promise.resolve().then(() => {
           // each job runs to its end before the next starts: they can share this thread's buffer
@@ -338,14 +369,16 @@ export class Case {
       }
       p.catch(() => {}); // awaited in order below; this only keeps an abandoned run from warning
       pending.push(p);
+      lastOfBatch.add(pending.length - 1);
     };
     try {
-      while (next < total && pending.length < window) launch();
+      while (next < total && inFlight < window) launch();
       for (let i = 0; i < total; i++) {
         throwIfAborted(run.signal);
         const r = await pending[i]!;
         pending[i] = undefined as unknown as Promise<R>; // let the result be collected
-        if (next < total) launch();
+        if (lastOfBatch.delete(i)) inFlight--;
+        while (next < total && inFlight < window) launch();
         if (((i + 1) & 15) === 0 || i + 1 === total) run.onProgress?.({ phase, done: i + 1, total });
         yield [segs[i]!, r];
       }
@@ -363,8 +396,7 @@ export class Case {
    * up at once, so a pattern that is slow everywhere costs a bounded time per segment.
    */
   private async runBudgeted<R>(pool: WorkerPool, job: Job, group: number): Promise<R> {
-    const searching = (job.task === 'search' || job.task === 'records' || job.task === 'values') && 'query' in job && job.query !== undefined;
-    if (!searching) return pool.run<R>(job, [], { group });
+    if (!budgeted(job)) return pool.run<R>(job, [], { group });
     const skips: number[] = [];
     for (;;) {
       const reason = `the search of this page ran past its ${this.pageBudget} ms budget and was stopped`;
@@ -1276,6 +1308,15 @@ export class Case {
 export interface StoredAt {
   virtual: string;
   physical: string | null;
+}
+
+/** about this many slots go to a worker in one message (see segmentResults), in at most BATCH_MAX segments */
+const BATCH_SLOTS = 512;
+const BATCH_MAX = 64;
+
+/** whether a job searches pages, and so runs under the per-page time budget (one segment per message) */
+function budgeted(job: Job): boolean {
+  return (job.task === 'search' || job.task === 'records' || job.task === 'values') && 'query' in job && job.query !== undefined;
 }
 
 /** a sensible buffer budget for a long-lived case: a quarter of the machine's memory, at most 4 GiB */

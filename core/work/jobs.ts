@@ -100,6 +100,12 @@ export type Job =
   | (SegmentJob & { task: 'strings'; min: number })
   | ({ task: 'values'; queryKey: string; query: SearchQuery; values: string[]; pageSize: number; read?: undefined } & ScanSkips);
 
+/** several segments' jobs in one message to a worker, answered with their results in order */
+export interface BatchJob {
+  task: 'batch';
+  jobs: Job[];
+}
+
 /** hits of the single-value table search: `at` is the value's place in the job's list */
 export interface ValuesResult {
   hits: Array<ValueHit & { at: number }>;
