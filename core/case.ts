@@ -8,6 +8,7 @@ import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
 import { planCompressor, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
+import { planOneSegment, type OneSegmentPlan } from './darwin/compressor-plan';
 import { holeIn } from './translate/present';
 import { decodeSegmentSlots, type SlotMeta } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
@@ -30,9 +31,9 @@ import type { CaseInfo } from './case-info';
 
 export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError, OptionError, UnfoldError } from './errors';
-import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
+import { isUnreadableSlotError, segmentChecks, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
-import { absentPages, addKinds, kindsFromBuffer } from './darwin/metadata-summary';
+import { addKinds, bufferHoles, kindsFromFirstWords } from './darwin/metadata-summary';
 import { holeRuns } from './translate/present';
 import { Eta } from './work/eta';
 import { ProcessView, regionSummary, type OwnerJson, type PageSource, type ProcessSummary, type ReadVirtualResult, type RegionSummary } from './process-view';
@@ -82,6 +83,16 @@ export interface OpenOptions {
    * exports) and kept once taken.
    */
   hashPages?: boolean;
+  /**
+   * Open for one segment only (a command that reads one segment's pages, as `unfold page`): the
+   * globals and the c_segments table are read, then only this entry, its c_segment, its slot arrays
+   * and (by translation) its buffer pages; nothing is decoded until asked for (decode 'never',
+   * kinds false) and processes are not walked. `info` then describes the header and this segment
+   * alone: its problems are the header's, the table's and this segment's, its consistency is this
+   * segment's own checks (segmentChecks), `segments()` is this segment or [] when the table has no
+   * such live segment, and `segmentCount()` counts the table's segments when asked.
+   */
+  segment?: number;
   /**
    * With decode 'background' or 'never': read each slot's first word to tell its kind (default
    * true). false only checks, by translation, which buffer pages the image holds: enough for
@@ -175,6 +186,8 @@ export class Case {
   private probed = new Set<number>();
   /** OpenOptions.decode as the case was opened */
   private opened: NonNullable<OpenOptions['decode']> = 'open';
+  /** set when the case was opened for one segment (OpenOptions.segment) */
+  private one: OneSegmentPlan | null = null;
   private bg: { status: DecodeStatus; done: Promise<void>; abort: AbortController } | null = null;
   info!: CaseInfo;
   /** the process walk (owners, maps, virtual reads), or why there is none */
@@ -198,9 +211,10 @@ export class Case {
     const image = await openImage(imagePath);
     // threads start loading while the kernel is found, so they are ready when decoding begins
     const threads = opts.threads ?? defaultThreads();
-    // (a case opened without decoding starts its threads only when something needs them: on a busy
-    // host, loading them would cost the one page or the summary more than they save)
-    const pool = threads > 0 && opts.decode !== 'never' ? new WorkerPool(threads) : null;
+    // (a case opened without decoding, or decoding in the background, starts its threads only when
+    // something needs them: loading them while the summary is made would take the cores it needs)
+    if (opts.segment !== undefined) opts = { ...opts, decode: 'never', kinds: false, processes: false };
+    const pool = threads > 0 && (opts.decode ?? 'open') === 'open' ? new WorkerPool(threads) : null;
     try {
       throwIfAborted(opts.signal);
       progress({ phase: 'discover', done: 0, total: 1, message: 'finding the kernel' });
@@ -210,8 +224,10 @@ export class Case {
       });
       throwIfAborted(opts.signal);
       progress({ phase: 'plan', done: 0, total: 1, message: 'reading the compressor' });
-      const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
+      const one = opts.segment !== undefined ? planOneSegment(kernel.space, kernel.symbolTable, kernel.version, opts.segment, { slide: kernel.slide }) : null;
+      const plan = one ? one.plan : planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
       const c = new Case(image, kernel, plan, threads, pool);
+      c.one = one;
       c.keepBudget = opts.bufferCacheBytes ?? 0;
       c.opened = opts.decode ?? 'open';
       c.pageBudget = opts.pageBudgetMs !== undefined && opts.pageBudgetMs > 0 ? opts.pageBudgetMs : PAGE_BUDGET_MS;
@@ -478,7 +494,11 @@ export class Case {
   /** info and the segment list from the plan's summaries as they now stand */
   private publish(unreadableSlots: number, swapFiles: SwapFileInfo[]): void {
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
-    summary.compressor.consistency = withReadChecks(summary.compressor.consistency, { ...this.readCounts(), unreadableSlots });
+    const seg = this.one ? this.plan.segments[0] : undefined;
+    // a case opened for one segment checks that segment alone: the whole-case sums would compare
+    // one segment's slots with the kernel's totals
+    if (this.one) summary.compressor.consistency = seg ? segmentChecks(seg, unreadableSlots) : { ok: true, checks: [] };
+    else summary.compressor.consistency = withReadChecks(summary.compressor.consistency, { ...this.readCounts(), unreadableSlots });
     this.segmentList = summary.segments;
     const k = this.kernel;
     this.info = {
@@ -749,9 +769,10 @@ export class Case {
 
   /**
    * The summary the metadata alone gives (OpenOptions.decode 'background' or 'never'): every
-   * resident segment's buffer is read (or, with `kinds: false`, only checked page by page through
-   * translation) and its slots counted by kind without decoding them. Segments to be read from a
-   * swap file keep their metadata's kind until the pages are decoded.
+   * resident segment's buffer pages are checked through translation, and (unless `kinds: false`)
+   * its slots counted by kind from their size, codec bit and, where it decides, their first word
+   * (kindsFromFirstWords), without decoding them. Segments to be read from a swap file keep their
+   * metadata's kind until the pages are decoded.
    */
   private async summarizeMetadata(opts: OpenOptions): Promise<void> {
     for (const seg of this.plan.segments) {
@@ -761,45 +782,38 @@ export class Case {
     for (const seg of this.plan.segments) for (const r of seg.undecoded) if (isUnreadableSlotError(r.error)) unreadable++;
     const kinds = new Map<number, number[]>();
     const resident = this.plan.segments.filter((s) => !this.swap.bySegment.has(s.summary.index) && s.bufferVa !== null && s.slots.length > 0);
-    if (opts.kinds !== false) {
-      // on the calling thread, through one reused buffer: this pass only copies bytes and looks at
-      // one word per slot, so threads still loading and fresh memory per segment would cost more
-      const scratch = new Uint8Array(resident.reduce((m, s) => Math.max(m, s.readLength), 0));
-      const { pageSize, dictPreset } = this.plan.header;
-      for (let i = 0; i < resident.length; i++) {
-        const seg = resident[i]!;
-        if ((i & 63) === 0) {
-          throwIfAborted(opts.signal);
-          opts.onProgress?.({ phase: 'kinds', done: i, total: resident.length });
-          // let a cancel or a progress message through
-          await new Promise<void>((r) => setImmediate(r));
-        }
-        const keep = this.reserveKeep(seg);
-        const job = this.baseJob(seg, keep);
-        const problems = job.read ? loadJobBuffer(job, this.kernel.space, scratch) : [];
-        seg.summary.problems.push(...problems);
-        if (keep && job.bytes) this.kept.set(seg.summary.index, { bytes: job.bytes, ...(job.holes ? { holes: job.holes } : {}) });
-        const r = kindsFromBuffer(job.bytes!, job.holes, seg.slots, pageSize, dictPreset);
-        this.probed.add(seg.summary.index);
-        kinds.set(seg.summary.index, r.counts);
-        unreadable += r.unreadable;
+    const tick = async (done: number, total: number): Promise<void> => {
+      throwIfAborted(opts.signal);
+      opts.onProgress?.({ phase: 'kinds', done, total });
+      // let a cancel or a progress message through
+      await new Promise<void>((r) => setImmediate(r));
+    };
+    // on the calling thread: translation and (with kinds) one word per slot whose kind hangs on it,
+    // read in physical order; threads still loading would only compete for the cores
+    const found: Array<{ holes: Hole[]; unreadable: number; counts?: number[] }> =
+      opts.kinds !== false
+        ? await kindsFromFirstWords(this.kernel.space, this.image, resident as Array<SegmentPlan & { bufferVa: bigint }>, this.plan.header.pageSize, this.plan.header.dictPreset, tick)
+        : resident.map((seg) => {
+            throwIfAborted(opts.signal);
+            const holes = bufferHoles(this.kernel.space, this.image, seg.bufferVa!, seg.readLength);
+            let n = 0;
+            if (holes.length > 0) for (const s of seg.slots) if (holeIn(holes, s.offset, s.offset + s.size)) n++;
+            return { holes, unreadable: n };
+          });
+    resident.forEach((seg, i) => {
+      const r = found[i]!;
+      // the words the walk's buffer read (readSegmentBuffer) uses for the same pages
+      for (const run of holeRuns(r.holes)) {
+        const touched = seg.slots.filter((s) => s.offset < run.to && s.offset + s.size > run.from).length;
+        const more = run.pages > 1 ? `, nor the ${run.pages - 1} page(s) after it` : '';
+        seg.summary.problems.push(
+          `buffer page ${hex(seg.bufferVa! + BigInt(run.from))} (offset ${hex(run.from)}) is not present in the image${more}: ${touched} slot(s) touching ${run.pages > 1 ? 'them' : 'it'} are unreadable`,
+        );
       }
-      opts.onProgress?.({ phase: 'kinds', done: resident.length, total: resident.length });
-    } else {
-      for (const seg of resident) {
-        throwIfAborted(opts.signal);
-        const holes = absentPages(this.kernel.space, this.image, seg.bufferVa!, seg.readLength);
-        for (const run of holeRuns(holes)) {
-          const touched = seg.slots.filter((s) => s.offset < run.to && s.offset + s.size > run.from).length;
-          const more = run.pages > 1 ? `, nor the ${run.pages - 1} page(s) after it` : '';
-          seg.summary.problems.push(
-            `buffer page ${hex(seg.bufferVa! + BigInt(run.from))} (offset ${hex(run.from)}) is not present in the image${more}: ${touched} slot(s) touching ${run.pages > 1 ? 'them' : 'it'} are unreadable`,
-          );
-        }
-        if (holes.length > 0) for (const s of seg.slots) if (holeIn(holes, s.offset, s.offset + s.size)) unreadable++;
-        this.probed.add(seg.summary.index);
-      }
-    }
+      if (r.counts) kinds.set(seg.summary.index, r.counts);
+      unreadable += r.unreadable;
+      this.probed.add(seg.summary.index);
+    });
     for (const seg of this.plan.segments) {
       const k: SegmentSummary['kinds'] = {};
       for (const r of seg.undecoded) k[r.kind] = (k[r.kind] ?? 0) + 1;
@@ -878,6 +892,14 @@ export class Case {
 
   segments(): SegmentSummary[] {
     return this.segmentList;
+  }
+
+  /**
+   * How many live segments the case has: segments().length, except for a case opened for one
+   * segment, where every table entry's c_segment is read now (no slot array) to count them.
+   */
+  segmentCount(): number {
+    return this.one ? this.one.countSegments().count : this.segmentList.length;
   }
 
   /**

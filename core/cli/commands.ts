@@ -568,7 +568,7 @@ export async function pageCommand(
   }
   return withCase(image, o, io, async (c) => {
     if (!c.segments().some((s) => s.index === segment)) {
-      io.stderr.write(`unfold: there is no segment ${segment} (the case has ${c.segments().length} segments; see unfold segments)\n`);
+      io.stderr.write(`unfold: there is no segment ${segment} (the case has ${c.segmentCount()} segments; see unfold segments)\n`);
       return EXIT.badData;
     }
     if (!c.hasSlot(segment, slot)) {
@@ -589,6 +589,7 @@ export async function pageCommand(
     }
     await new Promise<void>((resolve, reject) => io.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
     return EXIT.ok;
-    // one slot is decoded, nothing else: the buffer pages are only checked through translation
-  }, { decode: 'never', kinds: false });
+    // only this segment is planned and only this slot decoded (its buffer pages are checked through
+    // translation): the problems and consistency checks printed are the header's and this segment's
+  }, { segment });
 }

@@ -329,7 +329,12 @@ export class WorkerPool {
     for (const q of this.queue) q.reject(new Error('worker pool closed'));
     this.queue = [];
     const ws = this.slots.map((s) => s.worker);
-    for (const w of ws) this.inflight.delete(w);
+    // jobs still running must settle: a caller awaiting one would otherwise wait forever (and a
+    // process whose last await never settles ends with exit code 13)
+    for (const w of ws) {
+      for (const p of this.inflight.get(w) ?? []) p.reject(new Error('worker pool closed'));
+      this.inflight.delete(w);
+    }
     await Promise.all(ws.map((w) => w.terminate()));
     this.slots = [];
   }
