@@ -13,13 +13,13 @@ import { holeIn } from './translate/present';
 import { decodeSegmentSlots, type SlotMeta } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads, newRunGroup, PageTimeoutError } from './work/pool';
-import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
+import { compactIndex, compactKindCounts, expandCompact, mergeHashes, noteHash, unhashedPages, type CompactSlots } from './work/compact';
 import { readSwapKeys, describeCipher } from './darwin/swap-crypto';
 import { planSwap, type SwapSetup } from './darwin/swap-plan';
 import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
 import { sha256File } from './darwin/swapfiles';
 import type { SwapFileInfo } from './case-info';
-import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
+import { runJob, loadJobBuffer, openSealed, packJob, type BatchJob, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -66,7 +66,7 @@ export interface OpenOptions {
   /** walk the processes and attribute every page (default true; false skips it: no owners, no maps) */
   processes?: boolean;
   /**
-   * When pages are decoded and hashed. 'open' (the default): every page before `open` resolves.
+   * When pages are decoded. 'open' (the default): every page before `open` resolves.
    * 'background': `open` resolves as soon as the metadata summary is ready (segments, states, live
    * slots, kinds from each slot's size, codec bit and first word, sizes, single-value table,
    * consistency) and the pages are then decoded in the background (`decodeStatus()`, `decoded()`);
@@ -75,6 +75,14 @@ export interface OpenOptions {
    * at once.
    */
   decode?: 'open' | 'background' | 'never';
+  /**
+   * Whether the walk also takes every decoded page's SHA-256 (default false). A hash costs about as
+   * much as decoding the page, and only some uses show one: a caller that will show or write every
+   * page's hash (`unfold slots`) asks for it here, so pages are decoded and hashed in one pass.
+   * Otherwise hashes are taken where they are needed (`slots(segment, { hashes: true })`, `page()`,
+   * exports) and kept once taken.
+   */
+  hashPages?: boolean;
   /**
    * Open for one segment only (a command that reads one segment's pages, as `unfold page`): the
    * globals and the c_segments table are read, then only this entry, its c_segment, its slot arrays
@@ -300,9 +308,10 @@ export class Case {
   }
 
   /** the job with its bytes read on this thread (and decrypted, for a sealed segment) */
-  private jobFor(seg: SegmentPlan, keep = false): SegmentJob & { problems: string[] } {
+  private jobFor(seg: SegmentPlan, keep = false, scratch?: 'thread'): SegmentJob & { problems: string[] } {
     const job = this.baseJob(seg, keep);
-    const problems = job.read ? loadJobBuffer(job, this.kernel.space) : [];
+    // `scratch` 'thread' (this thread's reusable buffer): for a job whose bytes nobody holds once it is done
+    const problems = job.read ? loadJobBuffer(job, this.kernel.space, scratch) : [];
     openSealed(job);
     return Object.assign(job, { problems });
   }
@@ -330,17 +339,49 @@ export class Case {
     const group = newRunGroup();
     const onAbort = (): void => pool?.cancel(group);
     run.signal?.addEventListener('abort', onAbort, { once: true });
+    // Segments whose job needs no per-page budget go to a worker several at a time, about
+    // BATCH_SLOTS slots per message: small segments (arm64's hold ten slots or so) cost more in
+    // messages and thread wake-ups than in decoding. `window` counts messages in flight.
+    let inFlight = 0;
+    const lastOfBatch = new Set<number>();
     const launch = (): void => {
       const seg = segs[next++]!;
       let p: Promise<R>;
       const keep = !this.kept.has(seg.summary.index) && phase === 'decode' && this.reserveKeep(seg);
+      inFlight++;
       if (pool) {
         // a kept buffer is shared memory: posting it shares it, nothing is copied or read again;
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
-        p = this.runBudgeted<R>(pool, make(this.baseJob(seg, keep)), group);
+        const job = packJob(make(this.baseJob(seg, keep)));
+        if (budgeted(job)) {
+          p = this.runBudgeted<R>(pool, job, group);
+        } else {
+          const jobs: Job[] = [job];
+          let slots = seg.slots.length;
+          while (next < total && slots < BATCH_SLOTS && jobs.length < BATCH_MAX) {
+            const more = segs[next]!;
+            const k = !this.kept.has(more.summary.index) && phase === 'decode' && this.reserveKeep(more);
+            jobs.push(packJob(make(this.baseJob(more, k))));
+            slots += more.slots.length;
+            next++;
+          }
+          if (jobs.length === 1) p = pool.run<R>(job, [], { group });
+          else {
+            const all = pool.run<R[]>({ task: 'batch', jobs } satisfies BatchJob, [], { group });
+            all.catch(() => {});
+            p = all.then((rs) => rs[0]!);
+            for (let k = 1; k < jobs.length; k++) {
+              const q = all.then((rs) => rs[k]!);
+              q.catch(() => {});
+              pending.push(p);
+              p = q;
+            }
+          }
+        }
       } else {
         p = Promise.resolve().then(() => {
-          const base = this.jobFor(seg, keep);
+          // each job runs to its end before the next starts: they can share this thread's buffer
+          const base = this.jobFor(seg, keep, 'thread');
           const { problems, ...job } = base;
           const r = runJob(make(job)).result as unknown as R & JobProblems;
           if (problems.length) r.problems = [...problems, ...(r.problems ?? [])];
@@ -349,14 +390,16 @@ export class Case {
       }
       p.catch(() => {}); // awaited in order below; this only keeps an abandoned run from warning
       pending.push(p);
+      lastOfBatch.add(pending.length - 1);
     };
     try {
-      while (next < total && pending.length < window) launch();
+      while (next < total && inFlight < window) launch();
       for (let i = 0; i < total; i++) {
         throwIfAborted(run.signal);
         const r = await pending[i]!;
         pending[i] = undefined as unknown as Promise<R>; // let the result be collected
-        if (next < total) launch();
+        if (lastOfBatch.delete(i)) inFlight--;
+        while (next < total && inFlight < window) launch();
         if (((i + 1) & 15) === 0 || i + 1 === total) run.onProgress?.({ phase, done: i + 1, total });
         yield [segs[i]!, r];
       }
@@ -374,8 +417,7 @@ export class Case {
    * up at once, so a pattern that is slow everywhere costs a bounded time per segment.
    */
   private async runBudgeted<R>(pool: WorkerPool, job: Job, group: number): Promise<R> {
-    const searching = (job.task === 'search' || job.task === 'records' || job.task === 'values') && 'query' in job && job.query !== undefined;
-    if (!searching) return pool.run<R>(job, [], { group });
+    if (!budgeted(job)) return pool.run<R>(job, [], { group });
     const skips: number[] = [];
     for (;;) {
       const reason = `the search of this page ran past its ${this.pageBudget} ms budget and was stopped`;
@@ -423,7 +465,7 @@ export class Case {
       ...(strings ? { stringsMin: strings.min } : {}),
     };
     await this.forEachSegment<RecordsResult & JobProblems>(
-      (b) => ({ ...b, task: 'records', ...also }),
+      (b) => ({ ...b, task: 'records', ...(opts.hashPages ? { hash: true } : {}), ...also }),
       (seg, r) => {
         if (r.problems && !this.probed.has(seg.summary.index)) seg.summary.problems.push(...r.problems);
         if (r.problems && this.swap.bySegment.has(seg.summary.index)) {
@@ -433,6 +475,9 @@ export class Case {
         if (r.gaveUp) this.walkGaveUp.push(...r.gaveUp);
         if (r.strings) for (const x of r.strings) strings!.onString(x);
         if (r.kept) this.kept.set(seg.summary.index, r.kept);
+        // a segment asked for before the pass reached it may have hashes taken already: they stay
+        const before = this.compact.get(seg.summary.index);
+        if (before) mergeHashes(r.compact, before);
         this.compact.set(seg.summary.index, r.compact);
         onSegment?.(seg);
       },
@@ -856,10 +901,15 @@ export class Case {
     return this.census ? this.census.segments : this.segmentList.length;
   }
 
-  /** the live slots of a segment with their outcomes, in slot order */
-  slots(segment: number): SlotRecord[] {
+  /**
+   * The live slots of a segment with their outcomes, in slot order. A record carries its page's
+   * SHA-256 when one was taken; with `hashes`, every decoded page of the segment is hashed now (on
+   * this thread, once: hashes are kept) so each decoded record carries one.
+   */
+  slots(segment: number, opts: { hashes?: boolean } = {}): SlotRecord[] {
+    if (opts.hashes) this.hashSegment(segment);
     if (this.materialized?.segment === segment) return this.materialized.records;
-    const c = this.compact.get(segment) ?? this.decodeNow(segment);
+    const c = this.compact.get(segment) ?? this.decodeNow(segment, opts.hashes === true);
     const list = [...(this.undecoded.get(segment) ?? []), ...(c ? expandCompact(c) : [])];
     list.sort((a, b) => a.slot - b.slot);
     this.materialized = { segment, records: list };
@@ -868,15 +918,57 @@ export class Case {
 
   /**
    * A segment the background pass (or a case opened without decoding) has not decoded yet, decoded
-   * and hashed now on the calling thread: one segment's slots are ready at once whatever the pass is doing.
+   * now on the calling thread (and hashed, with `hash`): one segment's slots are ready at once
+   * whatever the pass is doing.
    */
-  private decodeNow(segment: number): CompactSlots | undefined {
+  private decodeNow(segment: number, hash = false): CompactSlots | undefined {
     const seg = this.planBySegment.get(segment);
     if (!seg || (this.opened === 'open') || !this.decodable().includes(seg)) return undefined;
-    const { problems: _problems, ...job } = this.jobFor(seg);
-    const r = runJob({ ...job, task: 'records' }).result as RecordsResult;
+    const r = this.decodeSegment(seg, hash);
     this.compact.set(segment, r.compact);
     return r.compact;
+  }
+
+  /** one segment decoded (and hashed, with `hash`) on this thread */
+  private decodeSegment(seg: SegmentPlan, hash: boolean): RecordsResult {
+    const { problems: _problems, ...job } = this.jobFor(seg, false, 'thread');
+    return runJob({ ...job, task: 'records', ...(hash ? { hash: true } : {}) }).result as RecordsResult;
+  }
+
+  /**
+   * Makes sure every decoded page of `segment` has its SHA-256 kept: a segment decoded without
+   * hashing (the walk, the background pass) is decoded again with hashing, once. Only the hashes
+   * missing are taken over; one kept before stays what later decodes are compared with.
+   */
+  private hashSegment(segment: number): void {
+    const c = this.compact.get(segment);
+    if (c && unhashedPages(c) === 0) return;
+    const seg = this.planBySegment.get(segment);
+    if (!seg || !this.decodable().includes(seg)) return;
+    if (!c) {
+      // not decoded yet: decodeNow (decode 'never' or 'background') decodes and hashes in one pass
+      if (this.opened !== 'open' && this.decodeNow(segment, true) && this.materialized?.segment === segment) this.materialized = null;
+      return;
+    }
+    mergeHashes(c, this.decodeSegment(seg, true).compact);
+    if (this.materialized?.segment === segment) this.materialized = null;
+  }
+
+  /**
+   * `record` with the SHA-256 of its page as just decoded (`sha256`), which is kept when it is the
+   * first taken; a page that no longer hashes as it did when first hashed gets an error saying so.
+   */
+  private withHash(segment: number, record: SlotRecord, sha256: string | undefined): SlotRecord {
+    if (sha256 === undefined) return record;
+    const c = this.compact.get(segment);
+    const at = c ? compactIndex(c, record.slot) : -1;
+    const before = at >= 0 ? noteHash(c!, at, sha256) : null;
+    // the record may be the segment's materialized one: it now shows the hash kept
+    record.sha256 = before ?? sha256;
+    if (before !== null) {
+      record.error = `decoded differently than when its SHA-256 was first taken (then ${before}, now ${sha256}): the evidence or the machine is not behaving`;
+    }
+    return record;
   }
 
   /** whether `segment` has a live slot `slot`, from the metadata (nothing is decoded) */
@@ -887,9 +979,9 @@ export class Case {
     return (sp ? sp.slots : seg.slots).some((m) => m.slot === slot) || (this.undecoded.get(segment) ?? seg.undecoded).some((r) => r.slot === slot);
   }
 
-  /** every live slot, in (segment, slot) order */
-  *allSlots(): Iterable<SlotRecord> {
-    for (const s of this.segmentList) yield* this.slots(s.index);
+  /** every live slot, in (segment, slot) order (with `hashes`: see slots()) */
+  *allSlots(opts: { hashes?: boolean } = {}): Iterable<SlotRecord> {
+    for (const s of this.segmentList) yield* this.slots(s.index, opts);
   }
 
   singleValues(): SvEntry[] {
@@ -932,6 +1024,7 @@ export class Case {
       decodeSegmentSlots(job.bytes!, job.holes, [meta], job.ctx, take);
       record = early ?? fresh!;
     }
+    if (page !== null && fresh !== null) record = this.withHash(segment, record, (fresh as SlotRecord).sha256);
     const bytes = job.bytes!;
     // the compressed bytes up to the first absent page they touch (all of them when none is absent)
     const end = meta.offset + meta.size;
@@ -1134,15 +1227,21 @@ export class Case {
           continue;
         }
         const r = next.value[1];
-        const walked = new Map(this.slots(s.index).map((w) => [w.slot, w.sha256]));
+        const kept = this.compact.get(s.index);
         const items = r.records.map((record, i) => {
-          // the page was decoded again for this pass: it must hash as it did in the walk
-          const before = walked.get(record.slot);
-          if (record.sha256 !== undefined && before !== undefined && before !== record.sha256) {
-            record.error = `decoded differently than during the walk (SHA-256 then ${before}, now ${record.sha256}): the evidence or the machine is not behaving`;
+          const page = r.pageAt[i]! >= 0 ? r.pages.subarray(r.pageAt[i]!, r.pageAt[i]! + ps) : null;
+          // The page was decoded again for this pass: it must hash as it did when its hash was first
+          // taken; the first time, this pass's hash is the one kept (the walk decodes without hashing)
+          const at = kept && page ? compactIndex(kept, record.slot, i) : -1;
+          if (at >= 0 && record.sha256 !== undefined) {
+            const before = noteHash(kept!, at, record.sha256);
+            if (before !== null) {
+              record.error = `decoded differently than when its SHA-256 was first taken (then ${before}, now ${record.sha256}): the evidence or the machine is not behaving`;
+            }
           }
-          return { record, page: r.pageAt[i]! >= 0 ? r.pages.subarray(r.pageAt[i]!, r.pageAt[i]! + ps) : null };
+          return { record, page };
         });
+        if (kept && this.materialized?.segment === s.index) this.materialized = null;
         for (const record of this.undecoded.get(s.index) ?? []) items.push({ record, page: null });
         items.sort((a, b) => a.record.slot - b.record.slot);
         yield* items;
@@ -1230,6 +1329,15 @@ export class Case {
 export interface StoredAt {
   virtual: string;
   physical: string | null;
+}
+
+/** about this many slots go to a worker in one message (see segmentResults), in at most BATCH_MAX segments */
+const BATCH_SLOTS = 512;
+const BATCH_MAX = 64;
+
+/** whether a job searches pages, and so runs under the per-page time budget (one segment per message) */
+function budgeted(job: Job): boolean {
+  return (job.task === 'search' || job.task === 'records' || job.task === 'values') && 'query' in job && job.query !== undefined;
 }
 
 /** a sensible buffer budget for a long-lived case: a quarter of the machine's memory, at most 4 GiB */
