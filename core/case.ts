@@ -370,6 +370,9 @@ export class Case {
             const all = pool.run<R[]>({ task: 'batch', jobs } satisfies BatchJob, [], { group });
             all.catch(() => {});
             p = all.then((rs) => rs[0]!);
+            // every promise of the batch is awaited in order below, or never once the run is
+            // abandoned: each must carry a handler or a cancelled batch is an unhandled rejection
+            p.catch(() => {});
             for (let k = 1; k < jobs.length; k++) {
               const q = all.then((rs) => rs[k]!);
               q.catch(() => {});
