@@ -68,13 +68,14 @@ const PHASES: Record<string, string> = {
   background: 'Decompressing and hashing pages',
   search: 'Searching pages',
   strings: 'Extracting strings',
+  'strings-pages': 'Extracting strings from the pages that hold the text',
   export: 'Writing pages',
   hash: 'Hashing the evidence file',
 };
 export const phaseName = (p: string): string => PHASES[p] ?? p;
 
 /** what core counts in each phase's done/total */
-const UNITS: Record<string, string> = { kinds: 'segments', background: 'pages', decode: 'segments', search: 'segments', strings: 'segments', export: 'segments' };
+const UNITS: Record<string, string> = { kinds: 'segments', background: 'pages', decode: 'segments', search: 'segments', strings: 'segments', 'strings-pages': 'pages', export: 'segments' };
 export const phaseUnit = (p: string): string => UNITS[p] ?? '';
 
 export const KIND_LABEL: Record<string, string> = {
