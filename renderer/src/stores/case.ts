@@ -131,8 +131,10 @@ export const useCase = defineStore('case', () => {
       const c = await start(requestId);
       if (opening.value?.requestId !== requestId) return; // replaced by a newer open
       opening.value = null;
-      await adopt(c);
+      // the overview shows as soon as the case's info is in; the segment and process lists follow
+      const adopting = adopt(c);
       useUi().show('overview');
+      await adopting;
     } catch (e) {
       if (opening.value?.requestId !== requestId) return;
       opening.value = null;
