@@ -3,7 +3,8 @@
 // page, and the peak resident memory of a whole CLI-style walk. On the 500,000-page image and on a
 // 2,000,000-page one (about 5.5 GB, built once into UNFOLD_BENCH_DIR; skipped with --quick), each
 // measured in a fresh process with the image already read once (a warm cache).
-//   openToOverviewSeconds500k / 2M, onePageSeconds500k / 2M, walkPeakRssMB2M
+//   openToOverviewSeconds500k / 2M, onePageSeconds500k / 2M, walkPeakRssMB2M, and
+//   cliStartSeconds: `unfold --version` as a whole process (what every command pays to start)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,7 +55,7 @@ async function measure(pages: number, label: string, log: (s: string) => void, o
   const overview: number[] = [];
   for (let i = 0; i < 2; i++) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', imagePath, isfPath], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`overview child failed: ${r.stderr.slice(0, 400)}`);
+    if (r.status !== 0) throw new Error(`overview child failed (exit status ${r.status}, signal ${r.signal}; 13 is a top-level await that never settled, e.g. close() waiting on the background pass): ${r.stderr.slice(0, 400)}`);
     overview.push((JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number }).seconds);
   }
   const page: number[] = [];
@@ -75,6 +76,10 @@ async function measure(pages: number, label: string, log: (s: string) => void, o
 export async function run(opts: { json: boolean; quick: boolean }): Promise<Record<string, number | string>> {
   const log = (s: string) => (opts.json ? process.stderr.write(s + '\n') : console.log(s));
   const out: Record<string, number | string> = {};
+  timeCli(['--version']); // the first run may build the CLI's bundle (bin/cli-bundle.mjs)
+  const start = [timeCli(['--version']), timeCli(['--version'])];
+  out.cliStartSeconds = round(Math.min(...start));
+  log(`   unfold --version (process start) in ${start.map((s) => s.toFixed(2)).join(', ')} s`);
   if (opts.quick) {
     await measure(50_000, '50k', log, out, false);
     return out;

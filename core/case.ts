@@ -8,17 +8,18 @@ import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
 import { planCompressor, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
+import { planOneSegment, type OneSegmentPlan } from './darwin/compressor-plan';
 import { holeIn } from './translate/present';
 import { decodeSegmentSlots, type SlotMeta } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
 import { WorkerPool, defaultThreads, newRunGroup, PageTimeoutError } from './work/pool';
-import { compactKindCounts, expandCompact, type CompactSlots } from './work/compact';
+import { compactIndex, compactKindCounts, expandCompact, mergeHashes, noteHash, unhashedPages, type CompactSlots } from './work/compact';
 import { readSwapKeys, describeCipher } from './darwin/swap-crypto';
 import { planSwap, type SwapSetup } from './darwin/swap-plan';
 import { decodeSealedSlots, REFUSED_MISMATCH } from './darwin/sealed';
 import { sha256File } from './darwin/swapfiles';
 import type { SwapFileInfo } from './case-info';
-import { runJob, loadJobBuffer, openSealed, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
+import { runJob, loadJobBuffer, openSealed, packJob, type BatchJob, type GaveUp, type Job, type ValuesResult, type SpaceSpec, type SegmentJob, type JobProblems, type PagesResult, type RecordsResult, type SearchJobResult, type StringsJobResult } from './work/jobs';
 import type { SearchQuery } from './search/query';
 import { validateQuery, queryKey } from './search/query';
 import { matchValue } from './search/matcher';
@@ -30,9 +31,9 @@ import type { CaseInfo } from './case-info';
 
 export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError, OptionError, UnfoldError } from './errors';
-import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
+import { isUnreadableSlotError, segmentChecks, withReadChecks } from './darwin/read-checks';
 import { VERSION } from './version';
-import { absentPages, addKinds, kindsFromBuffer } from './darwin/metadata-summary';
+import { addKinds, bufferHoles, kindsFromFirstWords } from './darwin/metadata-summary';
 import { holeRuns } from './translate/present';
 import { Eta } from './work/eta';
 import { ProcessView, regionSummary, type OwnerJson, type PageSource, type ProcessSummary, type ReadVirtualResult, type RegionSummary } from './process-view';
@@ -65,7 +66,7 @@ export interface OpenOptions {
   /** walk the processes and attribute every page (default true; false skips it: no owners, no maps) */
   processes?: boolean;
   /**
-   * When pages are decoded and hashed. 'open' (the default): every page before `open` resolves.
+   * When pages are decoded. 'open' (the default): every page before `open` resolves.
    * 'background': `open` resolves as soon as the metadata summary is ready (segments, states, live
    * slots, kinds from each slot's size, codec bit and first word, sizes, single-value table,
    * consistency) and the pages are then decoded in the background (`decodeStatus()`, `decoded()`);
@@ -74,6 +75,24 @@ export interface OpenOptions {
    * at once.
    */
   decode?: 'open' | 'background' | 'never';
+  /**
+   * Whether the walk also takes every decoded page's SHA-256 (default false). A hash costs about as
+   * much as decoding the page, and only some uses show one: a caller that will show or write every
+   * page's hash (`unfold slots`) asks for it here, so pages are decoded and hashed in one pass.
+   * Otherwise hashes are taken where they are needed (`slots(segment, { hashes: true })`, `page()`,
+   * exports) and kept once taken.
+   */
+  hashPages?: boolean;
+  /**
+   * Open for one segment only (a command that reads one segment's pages, as `unfold page`): the
+   * globals and the c_segments table are read, then only this entry, its c_segment, its slot arrays
+   * and (by translation) its buffer pages; nothing is decoded until asked for (decode 'never',
+   * kinds false) and processes are not walked. `info` then describes the header and this segment
+   * alone: its problems are the header's, the table's and this segment's, its consistency is this
+   * segment's own checks (segmentChecks), `segments()` is this segment or [] when the table has no
+   * such live segment, and `segmentCount()` counts the table's segments when asked.
+   */
+  segment?: number;
   /**
    * With decode 'background' or 'never': read each slot's first word to tell its kind (default
    * true). false only checks, by translation, which buffer pages the image holds: enough for
@@ -167,6 +186,8 @@ export class Case {
   private probed = new Set<number>();
   /** OpenOptions.decode as the case was opened */
   private opened: NonNullable<OpenOptions['decode']> = 'open';
+  /** set when the case was opened for one segment (OpenOptions.segment) */
+  private one: OneSegmentPlan | null = null;
   private bg: { status: DecodeStatus; done: Promise<void>; abort: AbortController } | null = null;
   info!: CaseInfo;
   /** the process walk (owners, maps, virtual reads), or why there is none */
@@ -190,9 +211,10 @@ export class Case {
     const image = await openImage(imagePath);
     // threads start loading while the kernel is found, so they are ready when decoding begins
     const threads = opts.threads ?? defaultThreads();
-    // (a case opened without decoding starts its threads only when something needs them: on a busy
-    // host, loading them would cost the one page or the summary more than they save)
-    const pool = threads > 0 && opts.decode !== 'never' ? new WorkerPool(threads) : null;
+    // (a case opened without decoding, or decoding in the background, starts its threads only when
+    // something needs them: loading them while the summary is made would take the cores it needs)
+    if (opts.segment !== undefined) opts = { ...opts, decode: 'never', kinds: false, processes: false };
+    const pool = threads > 0 && (opts.decode ?? 'open') === 'open' ? new WorkerPool(threads) : null;
     try {
       throwIfAborted(opts.signal);
       progress({ phase: 'discover', done: 0, total: 1, message: 'finding the kernel' });
@@ -202,8 +224,10 @@ export class Case {
       });
       throwIfAborted(opts.signal);
       progress({ phase: 'plan', done: 0, total: 1, message: 'reading the compressor' });
-      const plan = planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
+      const one = opts.segment !== undefined ? planOneSegment(kernel.space, kernel.symbolTable, kernel.version, opts.segment, { slide: kernel.slide }) : null;
+      const plan = one ? one.plan : planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
       const c = new Case(image, kernel, plan, threads, pool);
+      c.one = one;
       c.keepBudget = opts.bufferCacheBytes ?? 0;
       c.opened = opts.decode ?? 'open';
       c.pageBudget = opts.pageBudgetMs !== undefined && opts.pageBudgetMs > 0 ? opts.pageBudgetMs : PAGE_BUDGET_MS;
@@ -279,9 +303,10 @@ export class Case {
   }
 
   /** the job with its bytes read on this thread (and decrypted, for a sealed segment) */
-  private jobFor(seg: SegmentPlan, keep = false): SegmentJob & { problems: string[] } {
+  private jobFor(seg: SegmentPlan, keep = false, scratch?: 'thread'): SegmentJob & { problems: string[] } {
     const job = this.baseJob(seg, keep);
-    const problems = job.read ? loadJobBuffer(job, this.kernel.space) : [];
+    // `scratch` 'thread' (this thread's reusable buffer): for a job whose bytes nobody holds once it is done
+    const problems = job.read ? loadJobBuffer(job, this.kernel.space, scratch) : [];
     openSealed(job);
     return Object.assign(job, { problems });
   }
@@ -309,17 +334,49 @@ export class Case {
     const group = newRunGroup();
     const onAbort = (): void => pool?.cancel(group);
     run.signal?.addEventListener('abort', onAbort, { once: true });
+    // Segments whose job needs no per-page budget go to a worker several at a time, about
+    // BATCH_SLOTS slots per message: small segments (arm64's hold ten slots or so) cost more in
+    // messages and thread wake-ups than in decoding. `window` counts messages in flight.
+    let inFlight = 0;
+    const lastOfBatch = new Set<number>();
     const launch = (): void => {
       const seg = segs[next++]!;
       let p: Promise<R>;
       const keep = !this.kept.has(seg.summary.index) && phase === 'decode' && this.reserveKeep(seg);
+      inFlight++;
       if (pool) {
         // a kept buffer is shared memory: posting it shares it, nothing is copied or read again;
         // otherwise the worker reads and translates the buffer itself and only the plan crosses threads
-        p = this.runBudgeted<R>(pool, make(this.baseJob(seg, keep)), group);
+        const job = packJob(make(this.baseJob(seg, keep)));
+        if (budgeted(job)) {
+          p = this.runBudgeted<R>(pool, job, group);
+        } else {
+          const jobs: Job[] = [job];
+          let slots = seg.slots.length;
+          while (next < total && slots < BATCH_SLOTS && jobs.length < BATCH_MAX) {
+            const more = segs[next]!;
+            const k = !this.kept.has(more.summary.index) && phase === 'decode' && this.reserveKeep(more);
+            jobs.push(packJob(make(this.baseJob(more, k))));
+            slots += more.slots.length;
+            next++;
+          }
+          if (jobs.length === 1) p = pool.run<R>(job, [], { group });
+          else {
+            const all = pool.run<R[]>({ task: 'batch', jobs } satisfies BatchJob, [], { group });
+            all.catch(() => {});
+            p = all.then((rs) => rs[0]!);
+            for (let k = 1; k < jobs.length; k++) {
+              const q = all.then((rs) => rs[k]!);
+              q.catch(() => {});
+              pending.push(p);
+              p = q;
+            }
+          }
+        }
       } else {
         p = Promise.resolve().then(() => {
-          const base = this.jobFor(seg, keep);
+          // each job runs to its end before the next starts: they can share this thread's buffer
+          const base = this.jobFor(seg, keep, 'thread');
           const { problems, ...job } = base;
           const r = runJob(make(job)).result as unknown as R & JobProblems;
           if (problems.length) r.problems = [...problems, ...(r.problems ?? [])];
@@ -328,14 +385,16 @@ export class Case {
       }
       p.catch(() => {}); // awaited in order below; this only keeps an abandoned run from warning
       pending.push(p);
+      lastOfBatch.add(pending.length - 1);
     };
     try {
-      while (next < total && pending.length < window) launch();
+      while (next < total && inFlight < window) launch();
       for (let i = 0; i < total; i++) {
         throwIfAborted(run.signal);
         const r = await pending[i]!;
         pending[i] = undefined as unknown as Promise<R>; // let the result be collected
-        if (next < total) launch();
+        if (lastOfBatch.delete(i)) inFlight--;
+        while (next < total && inFlight < window) launch();
         if (((i + 1) & 15) === 0 || i + 1 === total) run.onProgress?.({ phase, done: i + 1, total });
         yield [segs[i]!, r];
       }
@@ -353,8 +412,7 @@ export class Case {
    * up at once, so a pattern that is slow everywhere costs a bounded time per segment.
    */
   private async runBudgeted<R>(pool: WorkerPool, job: Job, group: number): Promise<R> {
-    const searching = (job.task === 'search' || job.task === 'records' || job.task === 'values') && 'query' in job && job.query !== undefined;
-    if (!searching) return pool.run<R>(job, [], { group });
+    if (!budgeted(job)) return pool.run<R>(job, [], { group });
     const skips: number[] = [];
     for (;;) {
       const reason = `the search of this page ran past its ${this.pageBudget} ms budget and was stopped`;
@@ -402,7 +460,7 @@ export class Case {
       ...(strings ? { stringsMin: strings.min } : {}),
     };
     await this.forEachSegment<RecordsResult & JobProblems>(
-      (b) => ({ ...b, task: 'records', ...also }),
+      (b) => ({ ...b, task: 'records', ...(opts.hashPages ? { hash: true } : {}), ...also }),
       (seg, r) => {
         if (r.problems && !this.probed.has(seg.summary.index)) seg.summary.problems.push(...r.problems);
         if (r.problems && this.swap.bySegment.has(seg.summary.index)) {
@@ -412,6 +470,9 @@ export class Case {
         if (r.gaveUp) this.walkGaveUp.push(...r.gaveUp);
         if (r.strings) for (const x of r.strings) strings!.onString(x);
         if (r.kept) this.kept.set(seg.summary.index, r.kept);
+        // a segment asked for before the pass reached it may have hashes taken already: they stay
+        const before = this.compact.get(seg.summary.index);
+        if (before) mergeHashes(r.compact, before);
         this.compact.set(seg.summary.index, r.compact);
         onSegment?.(seg);
       },
@@ -433,7 +494,11 @@ export class Case {
   /** info and the segment list from the plan's summaries as they now stand */
   private publish(unreadableSlots: number, swapFiles: SwapFileInfo[]): void {
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
-    summary.compressor.consistency = withReadChecks(summary.compressor.consistency, { ...this.readCounts(), unreadableSlots });
+    const seg = this.one ? this.plan.segments[0] : undefined;
+    // a case opened for one segment checks that segment alone: the whole-case sums would compare
+    // one segment's slots with the kernel's totals
+    if (this.one) summary.compressor.consistency = seg ? segmentChecks(seg, unreadableSlots) : { ok: true, checks: [] };
+    else summary.compressor.consistency = withReadChecks(summary.compressor.consistency, { ...this.readCounts(), unreadableSlots });
     this.segmentList = summary.segments;
     const k = this.kernel;
     this.info = {
@@ -704,9 +769,10 @@ export class Case {
 
   /**
    * The summary the metadata alone gives (OpenOptions.decode 'background' or 'never'): every
-   * resident segment's buffer is read (or, with `kinds: false`, only checked page by page through
-   * translation) and its slots counted by kind without decoding them. Segments to be read from a
-   * swap file keep their metadata's kind until the pages are decoded.
+   * resident segment's buffer pages are checked through translation, and (unless `kinds: false`)
+   * its slots counted by kind from their size, codec bit and, where it decides, their first word
+   * (kindsFromFirstWords), without decoding them. Segments to be read from a swap file keep their
+   * metadata's kind until the pages are decoded.
    */
   private async summarizeMetadata(opts: OpenOptions): Promise<void> {
     for (const seg of this.plan.segments) {
@@ -716,45 +782,38 @@ export class Case {
     for (const seg of this.plan.segments) for (const r of seg.undecoded) if (isUnreadableSlotError(r.error)) unreadable++;
     const kinds = new Map<number, number[]>();
     const resident = this.plan.segments.filter((s) => !this.swap.bySegment.has(s.summary.index) && s.bufferVa !== null && s.slots.length > 0);
-    if (opts.kinds !== false) {
-      // on the calling thread, through one reused buffer: this pass only copies bytes and looks at
-      // one word per slot, so threads still loading and fresh memory per segment would cost more
-      const scratch = new Uint8Array(resident.reduce((m, s) => Math.max(m, s.readLength), 0));
-      const { pageSize, dictPreset } = this.plan.header;
-      for (let i = 0; i < resident.length; i++) {
-        const seg = resident[i]!;
-        if ((i & 63) === 0) {
-          throwIfAborted(opts.signal);
-          opts.onProgress?.({ phase: 'kinds', done: i, total: resident.length });
-          // let a cancel or a progress message through
-          await new Promise<void>((r) => setImmediate(r));
-        }
-        const keep = this.reserveKeep(seg);
-        const job = this.baseJob(seg, keep);
-        const problems = job.read ? loadJobBuffer(job, this.kernel.space, scratch) : [];
-        seg.summary.problems.push(...problems);
-        if (keep && job.bytes) this.kept.set(seg.summary.index, { bytes: job.bytes, ...(job.holes ? { holes: job.holes } : {}) });
-        const r = kindsFromBuffer(job.bytes!, job.holes, seg.slots, pageSize, dictPreset);
-        this.probed.add(seg.summary.index);
-        kinds.set(seg.summary.index, r.counts);
-        unreadable += r.unreadable;
+    const tick = async (done: number, total: number): Promise<void> => {
+      throwIfAborted(opts.signal);
+      opts.onProgress?.({ phase: 'kinds', done, total });
+      // let a cancel or a progress message through
+      await new Promise<void>((r) => setImmediate(r));
+    };
+    // on the calling thread: translation and (with kinds) one word per slot whose kind hangs on it,
+    // read in physical order; threads still loading would only compete for the cores
+    const found: Array<{ holes: Hole[]; unreadable: number; counts?: number[] }> =
+      opts.kinds !== false
+        ? await kindsFromFirstWords(this.kernel.space, this.image, resident as Array<SegmentPlan & { bufferVa: bigint }>, this.plan.header.pageSize, this.plan.header.dictPreset, tick)
+        : resident.map((seg) => {
+            throwIfAborted(opts.signal);
+            const holes = bufferHoles(this.kernel.space, this.image, seg.bufferVa!, seg.readLength);
+            let n = 0;
+            if (holes.length > 0) for (const s of seg.slots) if (holeIn(holes, s.offset, s.offset + s.size)) n++;
+            return { holes, unreadable: n };
+          });
+    resident.forEach((seg, i) => {
+      const r = found[i]!;
+      // the words the walk's buffer read (readSegmentBuffer) uses for the same pages
+      for (const run of holeRuns(r.holes)) {
+        const touched = seg.slots.filter((s) => s.offset < run.to && s.offset + s.size > run.from).length;
+        const more = run.pages > 1 ? `, nor the ${run.pages - 1} page(s) after it` : '';
+        seg.summary.problems.push(
+          `buffer page ${hex(seg.bufferVa! + BigInt(run.from))} (offset ${hex(run.from)}) is not present in the image${more}: ${touched} slot(s) touching ${run.pages > 1 ? 'them' : 'it'} are unreadable`,
+        );
       }
-      opts.onProgress?.({ phase: 'kinds', done: resident.length, total: resident.length });
-    } else {
-      for (const seg of resident) {
-        throwIfAborted(opts.signal);
-        const holes = absentPages(this.kernel.space, this.image, seg.bufferVa!, seg.readLength);
-        for (const run of holeRuns(holes)) {
-          const touched = seg.slots.filter((s) => s.offset < run.to && s.offset + s.size > run.from).length;
-          const more = run.pages > 1 ? `, nor the ${run.pages - 1} page(s) after it` : '';
-          seg.summary.problems.push(
-            `buffer page ${hex(seg.bufferVa! + BigInt(run.from))} (offset ${hex(run.from)}) is not present in the image${more}: ${touched} slot(s) touching ${run.pages > 1 ? 'them' : 'it'} are unreadable`,
-          );
-        }
-        if (holes.length > 0) for (const s of seg.slots) if (holeIn(holes, s.offset, s.offset + s.size)) unreadable++;
-        this.probed.add(seg.summary.index);
-      }
-    }
+      if (r.counts) kinds.set(seg.summary.index, r.counts);
+      unreadable += r.unreadable;
+      this.probed.add(seg.summary.index);
+    });
     for (const seg of this.plan.segments) {
       const k: SegmentSummary['kinds'] = {};
       for (const r of seg.undecoded) k[r.kind] = (k[r.kind] ?? 0) + 1;
@@ -835,10 +894,23 @@ export class Case {
     return this.segmentList;
   }
 
-  /** the live slots of a segment with their outcomes, in slot order */
-  slots(segment: number): SlotRecord[] {
+  /**
+   * How many live segments the case has: segments().length, except for a case opened for one
+   * segment, where every table entry's c_segment is read now (no slot array) to count them.
+   */
+  segmentCount(): number {
+    return this.one ? this.one.countSegments().count : this.segmentList.length;
+  }
+
+  /**
+   * The live slots of a segment with their outcomes, in slot order. A record carries its page's
+   * SHA-256 when one was taken; with `hashes`, every decoded page of the segment is hashed now (on
+   * this thread, once: hashes are kept) so each decoded record carries one.
+   */
+  slots(segment: number, opts: { hashes?: boolean } = {}): SlotRecord[] {
+    if (opts.hashes) this.hashSegment(segment);
     if (this.materialized?.segment === segment) return this.materialized.records;
-    const c = this.compact.get(segment) ?? this.decodeNow(segment);
+    const c = this.compact.get(segment) ?? this.decodeNow(segment, opts.hashes === true);
     const list = [...(this.undecoded.get(segment) ?? []), ...(c ? expandCompact(c) : [])];
     list.sort((a, b) => a.slot - b.slot);
     this.materialized = { segment, records: list };
@@ -847,15 +919,57 @@ export class Case {
 
   /**
    * A segment the background pass (or a case opened without decoding) has not decoded yet, decoded
-   * and hashed now on the calling thread: one segment's slots are ready at once whatever the pass is doing.
+   * now on the calling thread (and hashed, with `hash`): one segment's slots are ready at once
+   * whatever the pass is doing.
    */
-  private decodeNow(segment: number): CompactSlots | undefined {
+  private decodeNow(segment: number, hash = false): CompactSlots | undefined {
     const seg = this.planBySegment.get(segment);
     if (!seg || (this.opened === 'open') || !this.decodable().includes(seg)) return undefined;
-    const { problems: _problems, ...job } = this.jobFor(seg);
-    const r = runJob({ ...job, task: 'records' }).result as RecordsResult;
+    const r = this.decodeSegment(seg, hash);
     this.compact.set(segment, r.compact);
     return r.compact;
+  }
+
+  /** one segment decoded (and hashed, with `hash`) on this thread */
+  private decodeSegment(seg: SegmentPlan, hash: boolean): RecordsResult {
+    const { problems: _problems, ...job } = this.jobFor(seg, false, 'thread');
+    return runJob({ ...job, task: 'records', ...(hash ? { hash: true } : {}) }).result as RecordsResult;
+  }
+
+  /**
+   * Makes sure every decoded page of `segment` has its SHA-256 kept: a segment decoded without
+   * hashing (the walk, the background pass) is decoded again with hashing, once. Only the hashes
+   * missing are taken over; one kept before stays what later decodes are compared with.
+   */
+  private hashSegment(segment: number): void {
+    const c = this.compact.get(segment);
+    if (c && unhashedPages(c) === 0) return;
+    const seg = this.planBySegment.get(segment);
+    if (!seg || !this.decodable().includes(seg)) return;
+    if (!c) {
+      // not decoded yet: decodeNow (decode 'never' or 'background') decodes and hashes in one pass
+      if (this.opened !== 'open' && this.decodeNow(segment, true) && this.materialized?.segment === segment) this.materialized = null;
+      return;
+    }
+    mergeHashes(c, this.decodeSegment(seg, true).compact);
+    if (this.materialized?.segment === segment) this.materialized = null;
+  }
+
+  /**
+   * `record` with the SHA-256 of its page as just decoded (`sha256`), which is kept when it is the
+   * first taken; a page that no longer hashes as it did when first hashed gets an error saying so.
+   */
+  private withHash(segment: number, record: SlotRecord, sha256: string | undefined): SlotRecord {
+    if (sha256 === undefined) return record;
+    const c = this.compact.get(segment);
+    const at = c ? compactIndex(c, record.slot) : -1;
+    const before = at >= 0 ? noteHash(c!, at, sha256) : null;
+    // the record may be the segment's materialized one: it now shows the hash kept
+    record.sha256 = before ?? sha256;
+    if (before !== null) {
+      record.error = `decoded differently than when its SHA-256 was first taken (then ${before}, now ${sha256}): the evidence or the machine is not behaving`;
+    }
+    return record;
   }
 
   /** whether `segment` has a live slot `slot`, from the metadata (nothing is decoded) */
@@ -866,9 +980,9 @@ export class Case {
     return (sp ? sp.slots : seg.slots).some((m) => m.slot === slot) || (this.undecoded.get(segment) ?? seg.undecoded).some((r) => r.slot === slot);
   }
 
-  /** every live slot, in (segment, slot) order */
-  *allSlots(): Iterable<SlotRecord> {
-    for (const s of this.segmentList) yield* this.slots(s.index);
+  /** every live slot, in (segment, slot) order (with `hashes`: see slots()) */
+  *allSlots(opts: { hashes?: boolean } = {}): Iterable<SlotRecord> {
+    for (const s of this.segmentList) yield* this.slots(s.index, opts);
   }
 
   singleValues(): SvEntry[] {
@@ -911,6 +1025,7 @@ export class Case {
       decodeSegmentSlots(job.bytes!, job.holes, [meta], job.ctx, take);
       record = early ?? fresh!;
     }
+    if (page !== null && fresh !== null) record = this.withHash(segment, record, (fresh as SlotRecord).sha256);
     const bytes = job.bytes!;
     // the compressed bytes up to the first absent page they touch (all of them when none is absent)
     const end = meta.offset + meta.size;
@@ -1113,15 +1228,21 @@ export class Case {
           continue;
         }
         const r = next.value[1];
-        const walked = new Map(this.slots(s.index).map((w) => [w.slot, w.sha256]));
+        const kept = this.compact.get(s.index);
         const items = r.records.map((record, i) => {
-          // the page was decoded again for this pass: it must hash as it did in the walk
-          const before = walked.get(record.slot);
-          if (record.sha256 !== undefined && before !== undefined && before !== record.sha256) {
-            record.error = `decoded differently than during the walk (SHA-256 then ${before}, now ${record.sha256}): the evidence or the machine is not behaving`;
+          const page = r.pageAt[i]! >= 0 ? r.pages.subarray(r.pageAt[i]!, r.pageAt[i]! + ps) : null;
+          // The page was decoded again for this pass: it must hash as it did when its hash was first
+          // taken; the first time, this pass's hash is the one kept (the walk decodes without hashing)
+          const at = kept && page ? compactIndex(kept, record.slot, i) : -1;
+          if (at >= 0 && record.sha256 !== undefined) {
+            const before = noteHash(kept!, at, record.sha256);
+            if (before !== null) {
+              record.error = `decoded differently than when its SHA-256 was first taken (then ${before}, now ${record.sha256}): the evidence or the machine is not behaving`;
+            }
           }
-          return { record, page: r.pageAt[i]! >= 0 ? r.pages.subarray(r.pageAt[i]!, r.pageAt[i]! + ps) : null };
+          return { record, page };
         });
+        if (kept && this.materialized?.segment === s.index) this.materialized = null;
         for (const record of this.undecoded.get(s.index) ?? []) items.push({ record, page: null });
         items.sort((a, b) => a.record.slot - b.record.slot);
         yield* items;
@@ -1209,6 +1330,15 @@ export class Case {
 export interface StoredAt {
   virtual: string;
   physical: string | null;
+}
+
+/** about this many slots go to a worker in one message (see segmentResults), in at most BATCH_MAX segments */
+const BATCH_SLOTS = 512;
+const BATCH_MAX = 64;
+
+/** whether a job searches pages, and so runs under the per-page time budget (one segment per message) */
+function budgeted(job: Job): boolean {
+  return (job.task === 'search' || job.task === 'records' || job.task === 'values') && 'query' in job && job.query !== undefined;
 }
 
 /** a sensible buffer budget for a long-lived case: a quarter of the machine's memory, at most 4 GiB */

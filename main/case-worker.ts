@@ -449,7 +449,8 @@ function cancel(requestId: string): boolean {
 function getSlots(caseId: number, segment: number) {
   const cur = requireCase(caseId);
   segmentExists(cur, segment);
-  return cur.facadeCase.slots(segment);
+  // the slot list shows each decoded page's SHA-256: hashed now for this segment, kept for later
+  return cur.facadeCase.slots(segment, { hashes: true });
 }
 
 /** every call the worker answers, by the API's method names (main/protocol.ts) */

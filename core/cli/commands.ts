@@ -240,13 +240,15 @@ export async function slotsCommand(image: string, o: CaseOpts & { json?: boolean
       io.stderr.write(`unfold: there is no segment ${only} (the case has ${c.segments().length} segments; see unfold segments)\n`);
       return EXIT.badData;
     }
-    for (const rec of only !== null ? c.slots(only) : c.allSlots()) {
+    // every printed record shows its page's SHA-256: the walk hashes as it decodes (hashPages), or,
+    // for one segment, that segment is hashed when its slots are asked for
+    for (const rec of only !== null ? c.slots(only, { hashes: true }) : c.allSlots({ hashes: true })) {
       if (only !== null && rec.segment !== only) continue;
       if (o.json) out(io, JSON.stringify(c.ownersKnown() ? { ...rec, owners: c.slotOwners(rec.segment, rec.slot) } : rec));
       else out(io, `${rec.segment}\t${rec.slot}\t${rec.state}\t${rec.kind}\t${rec.compressedSize}\t${rec.sha256 ?? rec.error ?? ''}`);
     }
     return EXIT.ok;
-  });
+  }, { hashPages: only === null });
 }
 
 /** the options `search` and `export --hits-of` take to say what to look for (see queryOptions) */
@@ -566,7 +568,7 @@ export async function pageCommand(
   }
   return withCase(image, o, io, async (c) => {
     if (!c.segments().some((s) => s.index === segment)) {
-      io.stderr.write(`unfold: there is no segment ${segment} (the case has ${c.segments().length} segments; see unfold segments)\n`);
+      io.stderr.write(`unfold: there is no segment ${segment} (the case has ${c.segmentCount()} segments; see unfold segments)\n`);
       return EXIT.badData;
     }
     if (!c.hasSlot(segment, slot)) {
@@ -587,6 +589,7 @@ export async function pageCommand(
     }
     await new Promise<void>((resolve, reject) => io.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
     return EXIT.ok;
-    // one slot is decoded, nothing else: the buffer pages are only checked through translation
-  }, { decode: 'never', kinds: false });
+    // only this segment is planned and only this slot decoded (its buffer pages are checked through
+    // translation): the problems and consistency checks printed are the header's and this segment's
+  }, { segment });
 }

@@ -9,6 +9,7 @@ import type { VirtualSpace } from '../translate/types';
 import { detectFamily, type VersionInput } from './family';
 import { KernelContext, attempt } from './kernel';
 import { C_IS_FREE, familyConstants, fallbackUserTypes, type DarwinArch } from './layouts';
+import type { KObject } from './kobject';
 import type { CompressorHeader, CompressorPlan, PlanOptions, SegmentPlan } from './plan-types';
 import { planSegment, slotBits, type SegmentPlanContext } from './segment-plan';
 import { readSvTable } from './svtable';
@@ -55,12 +56,30 @@ function compressorContext(
   return { ctx, layoutSource, familyReason: decision.reason, xnu: decision.xnu };
 }
 
+/** what reading the compressor's globals and its c_segments table gives, before any segment is planned */
+interface CompressorTable {
+  ctx: KernelContext;
+  header: CompressorHeader;
+  sctx: SegmentPlanContext;
+  /** problems of the globals, the layouts and the table's absent pages */
+  problems: string[];
+  available: number;
+  singleValue: boolean;
+  /** what table entry i holds (nothing is read beyond its c_segment) */
+  entry(i: number): TableEntry;
+}
+
+type TableEntry =
+  | { kind: 'absent' }
+  | { kind: 'free' }
+  | { kind: 'ignored'; value: string; reason: string; problem?: string }
+  | { kind: 'segment'; seg: KObject };
+
 /**
- * Read every compressor structure and decide, per live slot, what the walk does with it. Throws
- * DiscoveryError('NO_COMPRESSOR') when the symbols lack the compressor or its table is unreadable;
- * everything else that is wrong becomes a problem text or a corrupt slot.
+ * The compressor's globals, layouts and c_segments table (the table's absent pages become
+ * problems): all a walk needs before it plans any segment. Throws as planCompressor does.
  */
-export function planCompressor(space: VirtualSpace, symbols: SymbolTable, version: VersionInput, opts: PlanOptions = {}): CompressorPlan {
+function readCompressorTable(space: VirtualSpace, symbols: SymbolTable, version: VersionInput, opts: PlanOptions): CompressorTable {
   const arch: DarwinArch = space.arch;
   const problems: string[] = [];
   for (const need of ['c_segments', 'c_segments_available']) {
@@ -199,9 +218,8 @@ export function planCompressor(space: VirtualSpace, symbols: SymbolTable, versio
     problems.push(`c_segments entries ${a}–${b - 1} at ${hex(tableVa + BigInt(run.from))} are not present in the image`);
   }
   const tdv = new DataView(table.bytes.buffer, table.bytes.byteOffset, table.bytes.byteLength);
-  const segments: SegmentPlan[] = [];
-  for (let i = 0; i < available; i++) {
-    if (table.holes.length > 0 && holeIn(table.holes, i * 8, i * 8 + 8) !== null) continue;
+  const entry = (i: number): TableEntry => {
+    if (table.holes.length > 0 && holeIn(table.holes, i * 8, i * 8 + 8) !== null) return { kind: 'absent' };
     const v = tdv.getBigUint64(i * 8, true);
     // a free entry holds the next free index (c_segno); up to 10.11 only its low 4 bytes are
     // written, so the upper half may still be a stale 0xffffff80 from the pointer it replaced
@@ -212,38 +230,101 @@ export function planCompressor(space: VirtualSpace, symbols: SymbolTable, versio
         ? (low < available || low === 0xffff_ffff) && (high === 0 || ctx.isKernelPointer(v))
         : v < BigInt(available) || v === 0xffff_ffffn || v === 0xffff_ffff_ffff_ffffn;
     if (!ctx.isKernelPointer(v)) {
-      if (freeLink || v === 0n) header.freeEntries++;
-      else {
-        header.ignored.push({ index: i, value: hex(v), reason: 'neither a free-list link nor a kernel pointer' });
-        problems.push(`c_segments[${i}] = ${hex(v)}: neither a free-list link nor a kernel pointer`);
-      }
-      continue;
+      if (freeLink || v === 0n) return { kind: 'free' };
+      return { kind: 'ignored', value: hex(v), reason: 'neither a free-list link nor a kernel pointer', problem: `c_segments[${i}] = ${hex(v)}: neither a free-list link nor a kernel pointer` };
     }
     const seg = ctx.tryObject('c_segment', v);
     if (seg instanceof UnfoldError) {
-      if (freeLink) header.freeEntries++;
-      else {
-        header.ignored.push({ index: i, value: hex(v), reason: `c_segment not readable: ${seg.message}` });
-        problems.push(`c_segments[${i}] → ${hex(v)}: c_segment not readable (${seg.message})`);
-      }
-      continue;
+      if (freeLink) return { kind: 'free' };
+      return { kind: 'ignored', value: hex(v), reason: `c_segment not readable: ${seg.message}`, problem: `c_segments[${i}] → ${hex(v)}: c_segment not readable (${seg.message})` };
     }
     const mysegno = seg.num('c_mysegno');
     if (mysegno !== i) {
-      if (freeLink) header.freeEntries++;
-      else {
-        header.ignored.push({ index: i, value: hex(v), reason: `c_mysegno is ${mysegno}, not ${i}` });
-        problems.push(`c_segments[${i}] → ${hex(v)}: c_mysegno is ${mysegno}, not ${i}; not a segment`);
-      }
-      continue;
+      if (freeLink) return { kind: 'free' };
+      return { kind: 'ignored', value: hex(v), reason: `c_mysegno is ${mysegno}, not ${i}`, problem: `c_segments[${i}] → ${hex(v)}: c_mysegno is ${mysegno}, not ${i}; not a segment` };
     }
-    if (hasState && seg.num('c_state') === C_IS_FREE) {
-      header.ignored.push({ index: i, value: hex(v), reason: 'C_IS_FREE (being freed)' });
-      continue;
-    }
-    segments.push(planSegment(sctx, i, seg));
-  }
+    if (hasState && seg.num('c_state') === C_IS_FREE) return { kind: 'ignored', value: hex(v), reason: 'C_IS_FREE (being freed)' };
+    return { kind: 'segment', seg };
+  };
+  return { ctx, header, sctx, problems, available, singleValue: k.singleValue, entry };
+}
 
+/** one table entry into the header's tallies and the problems; its c_segment when it is a live segment */
+function tallyEntry(t: CompressorTable, i: number, problems: string[]): KObject | null {
+  const e = t.entry(i);
+  if (e.kind === 'segment') return e.seg;
+  if (e.kind === 'free') t.header.freeEntries++;
+  else if (e.kind === 'ignored') {
+    t.header.ignored.push({ index: i, value: e.value, reason: e.reason });
+    if (e.problem !== undefined) problems.push(e.problem);
+  }
+  return null;
+}
+
+/**
+ * Read every compressor structure and decide, per live slot, what the walk does with it. Throws
+ * DiscoveryError('NO_COMPRESSOR') when the symbols lack the compressor or its table is unreadable;
+ * everything else that is wrong becomes a problem text or a corrupt slot.
+ */
+export function planCompressor(space: VirtualSpace, symbols: SymbolTable, version: VersionInput, opts: PlanOptions = {}): CompressorPlan {
+  const t = readCompressorTable(space, symbols, version, opts);
+  const { problems } = t;
+  const segments: SegmentPlan[] = [];
+  for (let i = 0; i < t.available; i++) {
+    const seg = tallyEntry(t, i, problems);
+    if (seg !== null) segments.push(planSegment(t.sctx, i, seg));
+  }
+  return finishPlan(t, segments, problems, opts, true);
+}
+
+/** what a command that reads one segment needs: that segment's plan and the case's header */
+export interface OneSegmentPlan {
+  /**
+   * header, segments ([] when `index` is not a live segment, else that one), no single-value table,
+   * problems of the globals, the layouts, the table's absent pages and entry `index`
+   */
+  plan: CompressorPlan;
+  /**
+   * How many live segments the table lists (what planCompressor's `segments.length` would be) and
+   * the problems of the entries that are not segments: every entry's c_segment is read, no slot.
+   */
+  countSegments(): { count: number; problems: string[] };
+}
+
+/**
+ * Plan one segment only (`unfold page`): the globals and the table are read as for the whole plan,
+ * then only entry `index`, its c_segment and its slot arrays. The segment's plan is exactly the one
+ * planCompressor makes of it.
+ */
+export function planOneSegment(space: VirtualSpace, symbols: SymbolTable, version: VersionInput, index: number, opts: PlanOptions = {}): OneSegmentPlan {
+  const t = readCompressorTable(space, symbols, version, opts);
+  const { problems } = t;
+  const segments: SegmentPlan[] = [];
+  if (Number.isSafeInteger(index) && index >= 0 && index < t.available) {
+    const e = t.entry(index);
+    if (e.kind === 'segment') segments.push(planSegment(t.sctx, index, e.seg));
+    else if (e.kind === 'ignored' && e.problem !== undefined) problems.push(e.problem);
+  }
+  const plan = finishPlan(t, segments, problems, opts, false);
+  let counted: { count: number; problems: string[] } | null = null;
+  const countSegments = () => {
+    if (counted) return counted;
+    const found: string[] = [];
+    let count = 0;
+    for (let i = 0; i < t.available; i++) {
+      const e = t.entry(i);
+      if (e.kind === 'segment') count++;
+      else if (e.kind === 'ignored' && e.problem !== undefined && i !== index) found.push(e.problem);
+    }
+    counted = { count, problems: found };
+    return counted;
+  };
+  return { plan, countSegments };
+}
+
+/** swap-file names of the planned segments, and the single-value table when asked for */
+function finishPlan(t: CompressorTable, segments: SegmentPlan[], problems: string[], opts: PlanOptions, withSingleValues: boolean): CompressorPlan {
+  const { ctx, header } = t;
   // ---- swap file names
   if (opts.resolveSwapPaths !== false && segments.some((s) => s.summary.swap)) {
     const list = readSwapFiles(ctx);
@@ -259,7 +340,7 @@ export function planCompressor(space: VirtualSpace, symbols: SymbolTable, versio
 
   // ---- single-value table
   let sv: SvEntry[] = [];
-  if (k.singleValue) {
+  if (withSingleValues && t.singleValue) {
     const r = readSvTable(ctx);
     sv = r.entries;
     if (r.problem) problems.push(r.problem);

@@ -25,7 +25,8 @@ export function readSegmentBuffer(space: VirtualSpace, plan: SegmentPlan, into?:
   const len = plan.readLength;
   if (plan.bufferVa === null || len === 0) {
     // `into` lets a caller keep the buffer somewhere shareable (a SharedArrayBuffer kept across passes)
-    return { bytes: into && into.length === len ? into : new Uint8Array(len), holes: [] };
+    // (a reused buffer is cleared: no bytes of another segment may show through)
+    return { bytes: into && into.length === len ? into.fill(0) : new Uint8Array(len), holes: [] };
   }
   const va = plan.bufferVa;
   const { bytes, holes } = readPresent(space, va, len, into);

@@ -5,7 +5,7 @@
 import * as crypto from 'node:crypto';
 import { classifyStream, decodePage, type PageKind } from '../codecs/page';
 import type { Hole } from '../translate/present';
-import type { SlotRecord } from './types';
+import type { SlotKind, SlotRecord } from './types';
 
 /** one live slot to decode; offset and size in bytes (size unpacked: PAGE_SIZE−1 already mapped back) */
 export interface SlotMeta {
@@ -24,7 +24,10 @@ export interface DecodeContext {
   arch: 'x86_64' | 'arm64';
   /** segment buffer VA (hex); lets a missing-page error name the absent virtual address */
   bufferVa?: string;
-  /** false skips the SHA-256 of each page (search and strings passes, whose walk already hashed) */
+  /**
+   * decodeSegmentSlots only: false leaves each record without its page's SHA-256 (a page's hash is
+   * taken where it is shown or written, not by every pass that decodes it)
+   */
   hash?: boolean;
 }
 
@@ -57,11 +60,72 @@ function where(ctx: DecodeContext, s: SlotMeta): string {
 }
 
 /**
+ * What the record-free decode loop reports per slot: `i` is the slot's place in `slots`, `kind` what
+ * it decoded as ('corrupt' with `error` when it did not), `page` the scratch page (valid only during
+ * the call) or null, `value` the repeated word (hex) of a single-value slot.
+ */
+export type SlotSink = (i: number, kind: SlotKind, page: Uint8Array | null, error: string | undefined, value: string | undefined) => void;
+
+/**
  * Decode every slot of `slots` from `bytes` (the buffer as read; `holes` = the pages the image lacks,
- * sorted) and call `onPage` once per slot, in order. Only a slot that touches a hole is lost, and its
- * error names the first absent page it touches. `page` is the scratch
- * buffer — valid only during the call — or null when the slot could not be decoded (kind 'corrupt',
- * `error` says where and why). Never throws on bad data.
+ * sorted) and call `sink` once per slot, in order. Only a slot that touches a hole is lost, and its
+ * error names the first absent page it touches. Allocates nothing per decoded slot (the walk's hot
+ * loop: a record object per slot costs more in garbage collection than the bookkeeping it saves).
+ * Never throws on bad data. Does not hash.
+ */
+export function decodeSlots(bytes: Uint8Array, holes: readonly Hole[] | undefined, slots: readonly SlotMeta[], ctx: DecodeContext, sink: SlotSink, scratch?: DecodeScratch): void {
+  const pageSize = ctx.pageSize;
+  const page = scratch && scratch.page.length === pageSize ? scratch.page : new Uint8Array(pageSize);
+  const opts = { pageSize: pageSize as 4096 | 16384, dictPreset: ctx.dictPreset };
+  const gaps = holes ?? [];
+  const dict = ctx.dictPreset;
+  let h0 = 0; // holes before this are behind every later slot only if slots ascend; checked below
+  let prevOffset = -1;
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    const start = s.offset;
+    const end = start + s.size;
+    if (start < prevOffset) h0 = 0;
+    prevOffset = start;
+    let gap: Hole | null = null;
+    for (let h = h0; h < gaps.length; h++) {
+      const g = gaps[h]!;
+      if (g.from >= end) break;
+      if (g.to > start) {
+        gap = g;
+        break;
+      }
+      // a hole wholly before this slot is before every later slot too, while offsets ascend
+      h0 = h + 1;
+    }
+    if (gap !== null || end > bytes.length) {
+      sink(
+        i,
+        'corrupt',
+        null,
+        gap !== null ? `${where(ctx, s)}: ${holeText(ctx, gap)}` : `${where(ctx, s)}: slot ends at byte 0x${end.toString(16)}, past the 0x${bytes.length.toString(16)} bytes read`,
+        undefined,
+      );
+      continue;
+    }
+    const src = bytes.subarray(start, end);
+    let kind: PageKind = classifyStream(src, pageSize, dict);
+    if (s.codec === 1 && (kind === 'wkdm' || kind === 'mzv')) kind = 'lz4';
+    try {
+      decodePage(kind, src, page, opts);
+    } catch (err) {
+      sink(i, 'corrupt', null, `${where(ctx, s)}: ${(err as Error)?.message ?? String(err)}`, undefined);
+      continue;
+    }
+    sink(i, kind, page, undefined, kind === 'single' ? hex32(src[0]! | (src[1]! << 8) | (src[2]! << 16) | (src[3]! << 24)) : undefined);
+  }
+}
+
+/**
+ * Decode every slot of `slots` from `bytes` (see decodeSlots) and call `onPage` once per slot, in
+ * order, with its record. `page` is the scratch buffer — valid only during the call — or null when
+ * the slot could not be decoded (kind 'corrupt', `error` says where and why). The record carries the
+ * page's SHA-256 unless `ctx.hash` is false. Never throws on bad data.
  */
 export function decodeSegmentSlots(
   bytes: Uint8Array,
@@ -71,52 +135,20 @@ export function decodeSegmentSlots(
   onPage: (rec: SlotRecord, page: Uint8Array | null) => void,
   scratch?: DecodeScratch,
 ): void {
-  const pageSize = ctx.pageSize;
-  const page = scratch && scratch.page.length === pageSize ? scratch.page : new Uint8Array(pageSize);
-  const opts = { pageSize: pageSize as 4096 | 16384, dictPreset: ctx.dictPreset };
   const hash = ctx.hash !== false;
-  const gaps = holes ?? [];
-  for (let i = 0; i < slots.length; i++) {
-    const s = slots[i]!;
-    const end = s.offset + s.size;
-    const rec: SlotRecord = {
-      segment: ctx.segment,
-      slot: s.slot,
-      state: ctx.state,
-      kind: 'corrupt',
-      offset: s.offset,
-      compressedSize: s.size,
-    };
-    let gap: Hole | null = null;
-    for (let h = 0; h < gaps.length; h++) {
-      const g = gaps[h]!;
-      if (g.from >= end) break;
-      if (g.to > s.offset) {
-        gap = g;
-        break;
-      }
-    }
-    if (gap !== null || end > bytes.length) {
-      rec.error =
-        gap !== null
-          ? `${where(ctx, s)}: ${holeText(ctx, gap)}`
-          : `${where(ctx, s)}: slot ends at byte 0x${end.toString(16)}, past the 0x${bytes.length.toString(16)} bytes read`;
-      onPage(rec, null);
-      continue;
-    }
-    const src = bytes.subarray(s.offset, end);
-    let kind: PageKind = classifyStream(src, pageSize, ctx.dictPreset);
-    if (s.codec === 1 && (kind === 'wkdm' || kind === 'mzv')) kind = 'lz4';
-    try {
-      decodePage(kind, src, page, opts);
-    } catch (err) {
-      rec.error = `${where(ctx, s)}: ${(err as Error)?.message ?? String(err)}`;
-      onPage(rec, null);
-      continue;
-    }
-    rec.kind = kind;
-    if (kind === 'single') rec.value = hex32(src[0]! | (src[1]! << 8) | (src[2]! << 16) | (src[3]! << 24));
-    if (hash) rec.sha256 = sha256hex(page);
-    onPage(rec, page);
-  }
+  decodeSlots(
+    bytes,
+    holes,
+    slots,
+    ctx,
+    (i, kind, page, error, value) => {
+      const s = slots[i]!;
+      const rec: SlotRecord = { segment: ctx.segment, slot: s.slot, state: ctx.state, kind, offset: s.offset, compressedSize: s.size };
+      if (error !== undefined) rec.error = error;
+      if (value !== undefined) rec.value = value;
+      if (page && hash) rec.sha256 = sha256hex(page);
+      onPage(rec, page);
+    },
+    scratch,
+  );
 }

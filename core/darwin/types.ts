@@ -7,6 +7,11 @@ export type Family = 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7' | 'F8' | 'F9
 export type SlotKind = 'wkdm' | 'lz4' | 'raw' | 'single' | 'mzv' | 'corrupt' | 'swapped' | 'encrypted?';
 export const SLOT_KINDS: readonly SlotKind[] = ['wkdm', 'lz4', 'raw', 'single', 'mzv', 'corrupt', 'swapped', 'encrypted?'];
 
+/** whether a slot of this kind was decoded to a page (the other kinds say why it was not) */
+export function isDecodedKind(kind: SlotKind): boolean {
+  return kind === 'wkdm' || kind === 'lz4' || kind === 'raw' || kind === 'single' || kind === 'mzv';
+}
+
 export interface SlotRecord {
   segment: number;
   slot: number;
@@ -17,7 +22,10 @@ export interface SlotRecord {
   offset: number;
   /** unpacked c_size in bytes */
   compressedSize: number;
-  /** SHA-256 (hex) of the decompressed page; absent when the page was not decoded */
+  /**
+   * SHA-256 (hex) of the decompressed page; absent when the page was not decoded, or not yet hashed
+   * (a walk decodes without hashing: ask `Case.slots(segment, { hashes: true })` for it)
+   */
   sha256?: string;
   /** what went wrong, where (present when kind is corrupt, and for unreadable buffers) */
   error?: string;

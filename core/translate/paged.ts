@@ -145,6 +145,16 @@ export abstract class PagedSpace implements VirtualSpace {
     return base < 0 ? -1 : base + (va48 - gIndex * this.pageSize);
   }
 
+  granuleBases(va: bigint, count: number, out: Float64Array): void {
+    const [va48, hi16] = PagedSpace.split(va);
+    const g0 = Math.floor(va48 / this.pageSize);
+    for (let i = 0; i < count; i++) {
+      // past the top of the 48 bits the address is another (non-canonical) one: no translation
+      const b = (g0 + i) * this.pageSize < TWO48 ? this.granule(g0 + i, hi16) : -1;
+      out[i] = b < 0 ? -1 : b;
+    }
+  }
+
   translate(va: bigint): number {
     const p = this.tryTranslate(va);
     if (p < 0) {

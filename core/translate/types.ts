@@ -13,6 +13,12 @@ export interface VirtualSpace {
   translate(va: bigint): number;
   /** like translate but returns -1 instead of throwing */
   tryTranslate(va: bigint): number;
+  /**
+   * Physical base address of each of `count` consecutive granules, the first being the one that
+   * holds `va`, or -1 where tryTranslate would give -1: a run of pages translated without a bigint
+   * per page (optional; callers fall back to tryTranslate).
+   */
+  granuleBases?(va: bigint, count: number, out: Float64Array): void;
   /** copies bytes across page boundaries; throws NotPresentError naming the first missing virtual address */
   readInto(va: bigint, out: Uint8Array, outOffset: number, length: number): void;
   read(va: bigint, length: number): Uint8Array;

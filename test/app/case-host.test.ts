@@ -45,11 +45,14 @@ describe('case host (worker thread)', () => {
     const segs = value(await host.call('getSegments', info.caseId));
     expect(segs).toEqual(core.segments());
     const first = segs[0]!.index;
-    expect(value(await host.call('getSlots', info.caseId, first))).toEqual(core.slots(first));
+    // the slot list carries every decoded page's SHA-256 (hashed for that segment when asked)
+    const listed = value(await host.call('getSlots', info.caseId, first));
+    expect(listed).toEqual(core.slots(first, { hashes: true }));
+    expect(listed.filter((r) => r.sha256 !== undefined).length).toBe(listed.filter((r) => r.error === undefined && ['wkdm', 'lz4', 'mzv', 'raw', 'single'].includes(r.kind)).length);
   });
 
   it('gives a page as base64 bytes whose SHA-256 is the slot’s', async () => {
-    const rec = core.segments().flatMap((s) => core.slots(s.index)).find((r) => r.sha256 && r.kind === 'wkdm')!;
+    const rec = core.segments().flatMap((s) => core.slots(s.index, { hashes: true })).find((r) => r.sha256 && r.kind === 'wkdm')!;
     const p = value(await host.call('getPage', info.caseId, rec.segment, rec.slot));
     const bytes = Buffer.from(p.page!, 'base64');
     expect(bytes.length).toBe(core.info.compressor.pageSize);

@@ -26,7 +26,14 @@ describe('openCase on every family scenario', () => {
         expect(compressor.slots).toEqual(s.truth.counts.byKind);
         expect(compressor.segments).toEqual(s.truth.counts.byState);
         expect(compressor.singleValue).toEqual(s.truth.sv);
-        const got = [...c.allSlots()].map((r) => [r.segment, r.slot, r.kind, r.state, r.offset, r.compressedSize, r.sha256 ?? null, r.value ?? null]);
+        // the walk decodes without hashing: every outcome but the hash, and no hash taken yet
+        const walked = [...c.allSlots()];
+        expect(walked.map((r) => [r.segment, r.slot, r.kind, r.state, r.offset, r.compressedSize, r.value ?? null])).toEqual(
+          s.truth.slots.map((t) => [t.segment, t.slot, t.kind, t.state, t.offset, t.compressedSize, t.value ?? null]),
+        );
+        expect(walked.filter((r) => r.sha256 !== undefined)).toEqual([]);
+        // asked for, every decoded page's hash is the true one
+        const got = [...c.allSlots({ hashes: true })].map((r) => [r.segment, r.slot, r.kind, r.state, r.offset, r.compressedSize, r.sha256 ?? null, r.value ?? null]);
         const want = s.truth.slots.map((t) => [t.segment, t.slot, t.kind, t.state, t.offset, t.compressedSize, t.sha256 ?? null, t.value ?? null]);
         expect(got).toEqual(want);
         for (const t of s.truth.slots.filter((x) => x.error)) {

@@ -9,15 +9,16 @@ const rec = (kind: SlotRecord['kind'], compressedSize: number, sha256?: string):
 
 describe('slotStats', () => {
   it('bins stored streams by size, the last bin taking the rest, and counts decoded and corrupt slots', () => {
+    // a page counts as decoded by its kind, hashed or not (the walk decodes without hashing)
     const s = slotStats(
-      [rec('wkdm', 0, 'a'), rec('wkdm', 63, 'b'), rec('lz4', 64, 'c'), rec('mzv', 4095, 'd'), rec('raw', 4096, 'e'), rec('single', 4), rec('swapped', 900), rec('corrupt', 100)],
+      [rec('wkdm', 0, 'a'), rec('wkdm', 63), rec('lz4', 64, 'c'), rec('mzv', 4095, 'd'), rec('raw', 4096), rec('single', 4), rec('swapped', 900), { ...rec('corrupt', 100), error: 'x' }],
       4096,
     );
     const counts = new Array<number>(64).fill(0);
     counts[0] = 2;
     counts[1] = 1;
     counts[63] = 2;
-    expect(s).toEqual({ pageSize: 4096, sizeHistogram: { binWidth: 64, counts }, liveSlots: 8, decodedPages: 5, corruptSlots: 1 });
+    expect(s).toEqual({ pageSize: 4096, sizeHistogram: { binWidth: 64, counts }, liveSlots: 8, decodedPages: 6, corruptSlots: 1 });
   });
 
   it('uses 256-byte bins for 16 KiB pages', () => {

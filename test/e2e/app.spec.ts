@@ -42,7 +42,7 @@ async function openDemo(page: Page): Promise<void> {
 /** a segment and slot whose page decoded (sha256 present) from a stored stream */
 function decodedSlot(): SlotRecord {
   for (const s of core.segments()) {
-    for (const r of core.slots(s.index)) if (r.sha256 && (r.kind === 'wkdm' || r.kind === 'lz4')) return r;
+    for (const r of core.slots(s.index, { hashes: true })) if (r.sha256 && (r.kind === 'wkdm' || r.kind === 'lz4')) return r;
   }
   throw new Error('the demo case has no decoded wkdm/lz4 slot');
 }
@@ -276,7 +276,7 @@ test('export: the summary’s manifest hash is the SHA-256 of manifest.json on d
   const sha = createHash('sha256').update(raw).digest('hex');
   await expect(page.getByTestId('manifest-sha256')).toHaveText(sha);
   const manifest = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-  const decoded = core.segments().reduce((n, s) => n + core.slots(s.index).filter((r) => r.sha256).length, 0);
+  const decoded = core.segments().reduce((n, s) => n + core.slots(s.index, { hashes: true }).filter((r) => r.sha256).length, 0);
   await expect(page.getByTestId('export-exported')).toHaveText(fmt(decoded));
   expect(JSON.stringify(manifest)).toContain(createHash('sha256').update(readFileSync(demo.imagePath)).digest('hex'));
 

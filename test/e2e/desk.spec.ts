@@ -42,7 +42,7 @@ async function openDemo(page: Page): Promise<void> {
 /** a decoded wkdm/lz4 slot whose page has printable text in its first bytes (to check copies as text) */
 function decodedSlot(): SlotRecord {
   for (const s of core.segments()) {
-    for (const r of core.slots(s.index)) if (r.sha256 && (r.kind === 'wkdm' || r.kind === 'lz4')) return r;
+    for (const r of core.slots(s.index, { hashes: true })) if (r.sha256 && (r.kind === 'wkdm' || r.kind === 'lz4')) return r;
   }
   throw new Error('the demo case has no decoded wkdm/lz4 slot');
 }

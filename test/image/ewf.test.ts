@@ -253,7 +253,7 @@ describe('a whole case from an E01', () => {
     const slotsOf = async (file: string) => {
       const c = await openCase(file, { symbols: isf, threads: 0 });
       try {
-        return { format: c.info.image.format, size: c.info.image.size, slots: [...c.allSlots()].map((s) => `${s.segment}/${s.slot}/${s.kind}/${s.sha256 ?? '-'}`) };
+        return { format: c.info.image.format, size: c.info.image.size, slots: [...c.allSlots({ hashes: true })].map((s) => `${s.segment}/${s.slot}/${s.kind}/${s.sha256 ?? '-'}`) };
       } finally {
         await c.close();
       }

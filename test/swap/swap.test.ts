@@ -39,7 +39,7 @@ async function save(name: string): Promise<Saved> {
 
 /** [segment, slot, kind, sha256, source, swapFile, swapOffset, error] of every live slot */
 function rows(c: Case): unknown[][] {
-  return [...c.allSlots()].map((r: SlotRecord) => [r.segment, r.slot, r.kind, r.sha256 ?? null, r.source ?? null, r.swapFile ?? null, r.swapOffset ?? null, r.error ?? null]);
+  return [...c.allSlots({ hashes: true })].map((r: SlotRecord) => [r.segment, r.slot, r.kind, r.sha256 ?? null, r.source ?? null, r.swapFile ?? null, r.swapOffset ?? null, r.error ?? null]);
 }
 
 /**
@@ -139,7 +139,7 @@ describe.each(Object.keys(SWAP_SCENARIOS))('%s', (name) => {
       const p = c.swapProblems().filter((x) => x.startsWith('segment 1:'));
       expect(p).toHaveLength(1);
       expect(p[0]).toMatch(new RegExp(`^segment 1: swapped-out segment not decoded: \\d+ of ${codec} compressed slots do not decode as their metadata says after decryption`));
-      for (const r of c.slots(1)) {
+      for (const r of c.slots(1, { hashes: true })) {
         expect(r.kind).toBe('swapped');
         expect(r.sha256).toBeUndefined();
       }
@@ -184,7 +184,7 @@ describe.each(Object.keys(SWAP_SCENARIOS))('%s', (name) => {
         `swap file ${path.join(bad, 'swapfile0')}: no segment the image places in it decrypts to what its slot metadata describes (2 tried): the file is from another machine or another boot, or damaged`,
       ]);
       // nothing garbage gets a page hash: every slot of segments 1–5 stays 'swapped', with its reason
-      for (const r of c.allSlots()) {
+      for (const r of c.allSlots({ hashes: true })) {
         if (r.segment < 1 || r.segment > 5) continue;
         expect(r).toMatchObject({ kind: 'swapped' });
         expect(r.sha256).toBeUndefined();
@@ -243,7 +243,7 @@ describe('without swap files', () => {
         if (seg.swap) expect(r).toEqual({ segment: r.segment, slot: r.slot, state: seg.stateName, kind: 'swapped', offset: r.offset, compressedSize: r.compressedSize });
       }
       const busy = v.s.truth.byName['busy-heap']!;
-      expect(c.slots(6).find((r) => r.slot === busy.slot)).toMatchObject({ kind: busy.sealedKind, sha256: busy.sealedSha256, source: 'decrypted' });
+      expect(c.slots(6, { hashes: true }).find((r) => r.slot === busy.slot)).toMatchObject({ kind: busy.sealedKind, sha256: busy.sealedSha256, source: 'decrypted' });
       expect(c.swapProblems()).toEqual([]);
       expect(c.info.swap.files).toEqual([]);
     } finally {
@@ -261,7 +261,7 @@ describe('without swap files', () => {
     try {
       expect(c.swapProblems()).toContain('swap encryption: swap_crypt_ctx_initialized is 0: swap encryption was never set up since boot, so chunks are read as stored');
       expect(c.info.swap.cipher).toBe('not encrypted (swap encryption never initialised)');
-      for (const r of c.allSlots()) {
+      for (const r of c.allSlots({ hashes: true })) {
         if (r.segment === 0 || r.segment === 7) continue;
         expect(r.sha256, `segment ${r.segment} slot ${r.slot}`).toBeUndefined();
         expect(r.kind).toBe(r.segment === 6 ? 'encrypted?' : 'swapped');
@@ -277,7 +277,7 @@ describe('without swap files', () => {
     const c = await openCase(imagePath, { symbols: isfPath, threads: 0 });
     try {
       const t = s.truth.byName['swapio-heap']!;
-      const r = c.slots(t.segment).find((x) => x.slot === t.slot)!;
+      const r = c.slots(t.segment, { hashes: true }).find((x) => x.slot === t.slot)!;
       expect(r.kind).toBe('encrypted?');
       expect(r.sha256).toBeUndefined();
       expect(r.error).toBe(

@@ -1,0 +1,207 @@
+// `unfold page` plans only the segment it prints (issue 14): its bytes, errors and exit statuses
+// are those of a whole walk's page, on a sound image and on a truncated one, and the problems and
+// consistency checks it prints are exactly the whole case's lines about that segment.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync, copyFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../core/cli/main';
+import { openCase, type Case } from '../../core/case';
+import { openImage } from '../../core/image/detect';
+import { discoverKernel } from '../../core/darwin/discover';
+import { planCompressor } from '../../core/darwin/compressor';
+import { planOneSegment } from '../../core/darwin/compressor-plan';
+import { buildDemoImage, saveSynthImage, type DemoImage } from '../../core/synth/scenarios';
+import { buildSwapScenario, writeSwapFiles } from '../../core/synth/swap';
+import { mkdirSync } from 'node:fs';
+
+let dir: string;
+let image: string;
+let cut: string;
+let isf: string;
+let demo: DemoImage;
+let whole: Case;
+let wholeCut: Case;
+
+async function run(args: string[]): Promise<{ code: number; out: Buffer; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const o: Buffer[] = [];
+  const e: Buffer[] = [];
+  stdout.on('data', (d: Buffer) => o.push(d));
+  stderr.on('data', (d: Buffer) => e.push(d));
+  const code = await main(args, { stdout, stderr });
+  return { code, out: Buffer.concat(o), err: Buffer.concat(e).toString('utf8') };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'unfold-page1-'));
+  demo = buildDemoImage();
+  ({ imagePath: image, isfPath: isf } = await saveSynthImage(demo.image, dir, 'demo'));
+  cut = path.join(dir, 'cut.raw');
+  copyFileSync(image, cut);
+  truncateSync(cut, 52 * 1048576);
+  whole = await openCase(image, { symbols: isf, threads: 0 });
+  wholeCut = await openCase(cut, { symbols: isf, threads: 0 });
+});
+
+afterAll(async () => {
+  await Promise.all([whole?.close(), wholeCut?.close()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** what the page command printed before it planned one segment: the whole case's page and words */
+function expected(c: Case, segment: number, slot: number, compressed: boolean): { out: Buffer; message: string | null } {
+  const p = c.page(segment, slot);
+  const bytes = compressed ? p.compressed : p.page;
+  if (bytes) return { out: Buffer.from(bytes), message: null };
+  const hint = p.record.kind === 'swapped' && !p.record.error ? ' (its segment is in a swap file: give it with --swap)' : '';
+  return {
+    out: Buffer.alloc(0),
+    message: `unfold: segment ${segment} slot ${slot} (${p.record.kind}) has no ${compressed ? 'stored bytes in the image' : 'decoded page'}${p.record.error ? ': ' + p.record.error : hint}\n`,
+  };
+}
+
+/** the whole case's stderr lines that concern `segment` (its problems and failed per-segment checks) */
+function segmentLines(c: Case, segment: number): string[] {
+  return c.info.compressor.problems.filter((p) => p.startsWith(`segment ${segment}: `)).map((p) => `unfold: problem: ${p}`);
+}
+
+describe('unfold page on one segment', () => {
+  it('prints, byte for byte, the page and stored bytes a whole walk gives, for a slot of every kind', async () => {
+    const kinds = new Set<string>();
+    const picks = demo.truth.slots.filter((t) => !kinds.has(t.kind) && (kinds.add(t.kind), true));
+    expect(picks.map((t) => t.kind)).toEqual(expect.arrayContaining(['wkdm', 'raw', 'swapped']));
+    for (const t of picks) {
+      for (const compressed of [false, true]) {
+        const r = await run(['page', image, '--symbols', isf, '--segment', String(t.segment), '--slot', String(t.slot), ...(compressed ? ['--compressed'] : [])]);
+        const want = expected(whole, t.segment, t.slot, compressed);
+        expect(r.out.equals(want.out), `${t.kind} ${t.segment}/${t.slot} compressed=${compressed}`).toBe(true);
+        if (want.message === null) {
+          expect(r.code).toBe(whole.info.compressor.consistency.checks.some((ch) => !ch.ok && ch.name.startsWith(`segment ${t.segment}:`)) ? 4 : 0);
+        } else {
+          expect(r.code).toBe(2);
+          expect(r.err.endsWith(want.message)).toBe(true);
+        }
+        expect(r.err.split('\n').filter((l) => l.startsWith('unfold: problem: segment'))).toEqual(segmentLines(whole, t.segment));
+      }
+      if (t.sha256 && t.kind !== 'swapped') {
+        const r = await run(['page', image, '--symbols', isf, '--segment', String(t.segment), '--slot', String(t.slot)]);
+        expect(r.out.length).toBe(4096);
+      }
+    }
+  });
+
+  it('refuses a missing segment and a missing slot with the same words and status 2', async () => {
+    const n = whole.segments().length;
+    const noSeg = await run(['page', image, '--symbols', isf, '--segment', '99', '--slot', '0']);
+    expect(noSeg.code).toBe(2);
+    expect(noSeg.out.length).toBe(0);
+    expect(noSeg.err.endsWith(`unfold: there is no segment 99 (the case has ${n} segments; see unfold segments)\n`)).toBe(true);
+    const seg = whole.segments()[1]!.index;
+    const noSlot = await run(['page', image, '--symbols', isf, '--segment', String(seg), '--slot', '7000']);
+    expect(noSlot.code).toBe(2);
+    expect(noSlot.err.endsWith(`unfold: segment ${seg} has no live slot 7000\n`)).toBe(true);
+  });
+
+  it('on a truncated image: the same bytes or refusal, the segment’s problems and its failed read check (exit 4 for a readable slot)', async () => {
+    const damaged = wholeCut.segments().filter((s) => s.problems.some((p) => p.includes('is not present in the image')));
+    expect(damaged.length).toBeGreaterThan(0);
+    let refused = 0;
+    let printed = 0;
+    for (const s of damaged.slice(0, 3)) {
+      const live = wholeCut.slots(s.index);
+      // an unreadable slot, and a readable one when the segment still has one
+      const picks = [live.find((r) => r.error?.includes('not present')), live.find((r) => r.sha256 !== undefined)].filter((r) => r !== undefined);
+      for (const rec of picks) {
+        const r = await run(['page', cut, '--symbols', isf, '--segment', String(s.index), '--slot', String(rec.slot)]);
+        const want = expected(wholeCut, s.index, rec.slot, false);
+        expect(r.out.equals(want.out)).toBe(true);
+        const lines = r.err.split('\n');
+        expect(lines.filter((l) => l.startsWith('unfold: problem: segment'))).toEqual(segmentLines(wholeCut, s.index));
+        const unreadable = live.filter((x) => x.error?.includes('not present')).length;
+        if (want.message !== null) {
+          refused++;
+          // the failed checks of the segment follow the refusal, as they always did
+          expect(r.code).toBe(2);
+          expect(lines).toContain(want.message.trimEnd());
+        } else {
+          printed++;
+          expect(r.code).toBe(4);
+          expect(lines).toContain(
+            `unfold: consistency: segment ${s.index}: live slots whose bytes could be read: expected ${s.liveSlots}, found ${s.liveSlots - unreadable} — ${unreadable} live slot(s) lie on buffer pages the image does not hold`,
+          );
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+    expect(printed + refused).toBeGreaterThan(1);
+  });
+});
+
+describe('planOneSegment', () => {
+  for (const which of ['sound', 'truncated'] as const) {
+    it(`plans a segment exactly as the whole plan does and counts the same segments (${which} image)`, async () => {
+      const img = await openImage(which === 'sound' ? image : cut);
+      try {
+        const k = await discoverKernel(img, isf);
+        const all = planCompressor(k.space, k.symbolTable, k.version, { slide: k.slide });
+        for (const seg of all.segments) {
+          const one = planOneSegment(k.space, k.symbolTable, k.version, seg.summary.index, { slide: k.slide });
+          expect(one.plan.segments).toEqual([seg]);
+          expect(one.plan.header.table).toBe(all.header.table);
+          // the plan's own problems (globals, table) are the whole plan's, minus other entries'
+          for (const p of one.plan.problems) expect(all.problems).toContain(p);
+        }
+        const one = planOneSegment(k.space, k.symbolTable, k.version, 1_000_000, { slide: k.slide });
+        expect(one.plan.segments).toEqual([]);
+        expect(one.countSegments().count).toBe(all.segments.length);
+      } finally {
+        img.close();
+      }
+    });
+  }
+});
+
+describe('unfold page of a swapped-out segment', () => {
+  it('with and without --swap: the whole walk\'s page or refusal, and that segment\'s problems', async () => {
+    const s = buildSwapScenario('swap-14-arm64');
+    const { imagePath, isfPath } = await saveSynthImage(s.image, dir, 'swap');
+    const vm = path.join(dir, 'vm');
+    mkdirSync(vm);
+    await writeSwapFiles(s.files, s.fileBytes, vm);
+    const sealed = [...new Set(s.truth.slots.filter((t) => t.kind === 'swapped' || t.sealedKind !== undefined).map((t) => t.segment))];
+    expect(sealed.length).toBeGreaterThan(1);
+    const counts: number[] = [];
+    for (const swap of [[vm], []]) {
+      const w = await openCase(imagePath, { symbols: isfPath, threads: 0, ...(swap.length ? { swap } : {}) });
+      // the problems page printed when it opened the whole case without decoding (a sealed
+      // segment that cannot be checked is only found so by the walk's decoding)
+      const before = await openCase(imagePath, { symbols: isfPath, threads: 0, decode: 'never', kinds: false, ...(swap.length ? { swap } : {}) });
+      let printed = 0;
+      try {
+        for (const segment of sealed) {
+          for (const t of s.truth.slots.filter((x) => x.segment === segment).slice(0, 2)) {
+            const r = await run(['page', imagePath, '--symbols', isfPath, '--segment', String(segment), '--slot', String(t.slot), ...swap.flatMap((f) => ['--swap', f])]);
+            const want = expected(w, segment, t.slot, false);
+            expect(r.out.equals(want.out), `segment ${segment} slot ${t.slot} swap ${swap.length}`).toBe(true);
+            if (want.message === null) {
+              printed++;
+              expect(r.code).toBe(0);
+            } else {
+              expect(r.code).toBe(2);
+              expect(r.err.split('\n')).toContain(want.message.trimEnd());
+            }
+            expect(r.err.split('\n').filter((l) => l.startsWith('unfold: problem: segment'))).toEqual(segmentLines(before, segment));
+          }
+        }
+      } finally {
+        await Promise.all([w.close(), before.close()]);
+      }
+      counts.push(printed);
+    }
+    // the swap files give pages that the image alone cannot (buffers encrypted in RAM decode either way)
+    expect(counts[0]!).toBeGreaterThan(counts[1]!);
+  });
+});
