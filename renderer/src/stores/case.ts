@@ -29,7 +29,7 @@ export const useCase = defineStore('case', () => {
   const imagePath = ref('');
   const symbolsPath = ref('');
 
-  /** the background pass that decodes and hashes every page once the overview is shown */
+  /** the background pass that decodes every page once the overview is shown (hashes are taken where shown or written) */
   const decoding = ref<ProgressEvent | null>(null);
 
   function onEvent(e: UnfoldEvent): void {

@@ -65,7 +65,7 @@ const PHASES: Record<string, string> = {
   plan: 'Reading the compressor',
   decode: 'Decompressing pages',
   kinds: 'Reading slot kinds from the metadata',
-  background: 'Decompressing and hashing pages',
+  background: 'Decompressing pages',
   search: 'Searching pages',
   strings: 'Extracting strings',
   'strings-pages': 'Extracting strings from the pages that hold the text',
