@@ -111,7 +111,7 @@ test('a big case: counts, a long segments table, a late segment’s slot and str
   await expect(page.getByTestId('tile-slots').locator('.tv')).toHaveText(fmt(want.liveSlots));
   for (const [kind, n] of want.kinds) await expect(page.getByTestId(`kind-${kind}`).getByTestId('count')).toHaveText(fmt(n));
   // the size histogram needs every page decoded: it says so instead of drawing an empty chart
-  await expect(page.getByTestId('histogram-wait')).toHaveText('Shown when every page is decoded (the background pass above).');
+  await expect(page.getByTestId('histogram-wait')).toHaveText('Shown once every page is decoded.');
 
   // the segments table: all of them counted, only those in view in the page
   await page.getByTestId('nav-segments').click();
