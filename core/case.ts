@@ -8,7 +8,7 @@ import { openImage } from './image/detect';
 import type { PhysicalImage, PhysRange } from './image/types';
 import { discoverKernel, type KernelDiscovery } from './darwin/discover';
 import { planCompressor, summarize, decodeContext, type CompressorPlan, type Hole, type SegmentPlan } from './darwin/compressor';
-import { planOneSegment, type OneSegmentPlan } from './darwin/compressor-plan';
+import { planOneSegment } from './darwin/compressor-plan';
 import { holeIn } from './translate/present';
 import { decodeSegmentSlots, type SlotMeta } from './darwin/slot-decode';
 import type { CompressorSummary, SegmentSummary, SlotRecord, SvEntry } from './darwin/types';
@@ -31,10 +31,10 @@ import type { CaseInfo } from './case-info';
 
 export type { CaseInfo, ImageInfo, KernelInfo } from './case-info';
 import { CancelledError, OptionError, UnfoldError } from './errors';
-import { isUnreadableSlotError, segmentChecks, withReadChecks } from './darwin/read-checks';
+import { isUnreadableSlotError, withReadChecks } from './darwin/read-checks';
+import { censusCompressor, type CaseCensus } from './darwin/census';
 import { VERSION } from './version';
-import { addKinds, bufferHoles, kindsFromFirstWords } from './darwin/metadata-summary';
-import { holeRuns } from './translate/present';
+import { absentPageProblems, addKinds, bufferHoles, kindsFromFirstWords } from './darwin/metadata-summary';
 import { Eta } from './work/eta';
 import { ProcessView, regionSummary, type OwnerJson, type PageSource, type ProcessSummary, type ReadVirtualResult, type RegionSummary } from './process-view';
 import type { ProcDumpResult } from './export/procdump';
@@ -87,10 +87,11 @@ export interface OpenOptions {
    * Open for one segment only (a command that reads one segment's pages, as `unfold page`): the
    * globals and the c_segments table are read, then only this entry, its c_segment, its slot arrays
    * and (by translation) its buffer pages; nothing is decoded until asked for (decode 'never',
-   * kinds false) and processes are not walked. `info` then describes the header and this segment
-   * alone: its problems are the header's, the table's and this segment's, its consistency is this
-   * segment's own checks (segmentChecks), `segments()` is this segment or [] when the table has no
-   * such live segment, and `segmentCount()` counts the table's segments when asked.
+   * kinds false) and processes are not walked. The other segments are only counted (censusCompressor:
+   * slot arrays, buffer pages by translation, no object per slot), so `info` still carries the whole
+   * case's problems and consistency table (without the process walk's check), while its counts and
+   * `segments()` describe this segment alone ([] when the table has no such live segment);
+   * `segmentCount()` counts the table's live segments.
    */
   segment?: number;
   /**
@@ -186,8 +187,8 @@ export class Case {
   private probed = new Set<number>();
   /** OpenOptions.decode as the case was opened */
   private opened: NonNullable<OpenOptions['decode']> = 'open';
-  /** set when the case was opened for one segment (OpenOptions.segment) */
-  private one: OneSegmentPlan | null = null;
+  /** for a case opened for one segment: the whole case's problems and checks (censusCompressor) */
+  private census: CaseCensus | null = null;
   private bg: { status: DecodeStatus; done: Promise<void>; abort: AbortController } | null = null;
   info!: CaseInfo;
   /** the process walk (owners, maps, virtual reads), or why there is none */
@@ -227,7 +228,6 @@ export class Case {
       const one = opts.segment !== undefined ? planOneSegment(kernel.space, kernel.symbolTable, kernel.version, opts.segment, { slide: kernel.slide }) : null;
       const plan = one ? one.plan : planCompressor(kernel.space, kernel.symbolTable, kernel.version, { slide: kernel.slide });
       const c = new Case(image, kernel, plan, threads, pool);
-      c.one = one;
       c.keepBudget = opts.bufferCacheBytes ?? 0;
       c.opened = opts.decode ?? 'open';
       c.pageBudget = opts.pageBudgetMs !== undefined && opts.pageBudgetMs > 0 ? opts.pageBudgetMs : PAGE_BUDGET_MS;
@@ -236,6 +236,11 @@ export class Case {
         : null;
       c.swap = planSwap(plan, keys, opts.swap);
       plan.problems.push(...c.swap.problems);
+      if (one) {
+        c.census = censusCompressor(one.table, image, (sealed) =>
+          planSwap(sealed, keys ?? (sealed.segments.length > 0 ? readSwapKeys(kernel.space, kernel.symbolTable, kernel.slide, kernel.version.major) : null), opts.swap),
+        );
+      }
       const mode = opts.decode ?? 'open';
       if (mode !== 'open') {
         // the process walk reads metadata only: its list is part of what the overview shows first
@@ -494,11 +499,11 @@ export class Case {
   /** info and the segment list from the plan's summaries as they now stand */
   private publish(unreadableSlots: number, swapFiles: SwapFileInfo[]): void {
     const summary = { segments: this.plan.segments.map((s) => s.summary), compressor: summarize(this.plan) };
-    const seg = this.one ? this.plan.segments[0] : undefined;
-    // a case opened for one segment checks that segment alone: the whole-case sums would compare
-    // one segment's slots with the kernel's totals
-    if (this.one) summary.compressor.consistency = seg ? segmentChecks(seg, unreadableSlots) : { ok: true, checks: [] };
-    else summary.compressor.consistency = withReadChecks(summary.compressor.consistency, { ...this.readCounts(), unreadableSlots });
+    // a case opened for one segment reports the whole case's problems and checks, from its census
+    if (this.census) {
+      summary.compressor.problems = [...this.census.problems];
+      summary.compressor.consistency = this.census.consistency;
+    } else summary.compressor.consistency = withReadChecks(summary.compressor.consistency, { ...this.readCounts(), unreadableSlots });
     this.segmentList = summary.segments;
     const k = this.kernel;
     this.info = {
@@ -803,13 +808,7 @@ export class Case {
     resident.forEach((seg, i) => {
       const r = found[i]!;
       // the words the walk's buffer read (readSegmentBuffer) uses for the same pages
-      for (const run of holeRuns(r.holes)) {
-        const touched = seg.slots.filter((s) => s.offset < run.to && s.offset + s.size > run.from).length;
-        const more = run.pages > 1 ? `, nor the ${run.pages - 1} page(s) after it` : '';
-        seg.summary.problems.push(
-          `buffer page ${hex(seg.bufferVa! + BigInt(run.from))} (offset ${hex(run.from)}) is not present in the image${more}: ${touched} slot(s) touching ${run.pages > 1 ? 'them' : 'it'} are unreadable`,
-        );
-      }
+      seg.summary.problems.push(...absentPageProblems(seg.bufferVa!, r.holes, (from, to) => seg.slots.filter((s) => s.offset < to && s.offset + s.size > from).length));
       if (r.counts) kinds.set(seg.summary.index, r.counts);
       unreadable += r.unreadable;
       this.probed.add(seg.summary.index);
@@ -896,10 +895,10 @@ export class Case {
 
   /**
    * How many live segments the case has: segments().length, except for a case opened for one
-   * segment, where every table entry's c_segment is read now (no slot array) to count them.
+   * segment, where the census counted them.
    */
   segmentCount(): number {
-    return this.one ? this.one.countSegments().count : this.segmentList.length;
+    return this.census ? this.census.segments : this.segmentList.length;
   }
 
   /**

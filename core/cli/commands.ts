@@ -589,7 +589,8 @@ export async function pageCommand(
     }
     await new Promise<void>((resolve, reject) => io.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
     return EXIT.ok;
-    // only this segment is planned and only this slot decoded (its buffer pages are checked through
-    // translation): the problems and consistency checks printed are the header's and this segment's
+    // only this segment is planned and only this slot decoded; the other segments are counted (the
+    // census), so the problems and failed checks printed are the whole case's, as every walking
+    // command prints them (without the process walk's check)
   }, { segment });
 }

@@ -5,7 +5,7 @@
 import { classifyStream } from '../codecs/page';
 import { MZV_MAGIC } from '../codecs/wkdm';
 import { UnfoldError } from '../errors';
-import { holeIn, readPresent, type Hole } from '../translate/present';
+import { holeIn, holeRuns, readPresent, type Hole } from '../translate/present';
 import type { VirtualSpace } from '../translate/types';
 import type { PhysicalImage } from '../image/types';
 import type { SlotMeta } from './slot-decode';
@@ -60,6 +60,12 @@ function translatePages(space: VirtualSpace, image: PhysicalImage, va: bigint, l
   if (space.granuleBases && count > 0) {
     bases = pagePhys && pagePhys.length >= count ? pagePhys : new Float64Array(count);
     space.granuleBases(va, count, bases);
+    if (pagePhys === null) {
+      // only the holes are asked for: a buffer with every granule present (the usual case) has none
+      let absent = false;
+      for (let p = 0; p < count; p++) if (bases[p]! < 0) absent = true;
+      if (!absent) return holes;
+    }
   }
   let pos = 0;
   for (let p = 0; pos < length; p++) {
@@ -69,7 +75,8 @@ function translatePages(space: VirtualSpace, image: PhysicalImage, va: bigint, l
     else phys = space.tryTranslate(va + BigInt(pos));
     let present = phys >= 0;
     if (!present) holes.push({ from: pos, to: pos + n, error: `virtual 0x${(va + BigInt(pos)).toString(16)} is not mapped` });
-    else if (!image.isPresent(phys, n)) {
+    // (a granule granuleBases gives lies in the image whole)
+    else if (!bases && !image.isPresent(phys, n)) {
       present = false;
       holes.push({ from: pos, to: pos + n, error: `virtual 0x${(va + BigInt(pos)).toString(16)} maps to physical 0x${phys.toString(16)} which is not in the image` });
     }
@@ -95,6 +102,21 @@ export function absentPages(space: VirtualSpace, image: PhysicalImage, va: bigin
 export function bufferHoles(space: VirtualSpace, image: PhysicalImage, va: bigint, length: number): Hole[] {
   if (image.notes.some((n) => TRUNCATED_NOTE.test(n))) return readPresent(space, va, length).holes;
   return absentPages(space, image, va, length);
+}
+
+/**
+ * One problem line per run of a resident buffer's absent pages, in the words the walk's buffer read
+ * uses for the same pages; `touching(from, to)` counts the slots that overlap buffer bytes [from, to).
+ */
+export function absentPageProblems(bufferVa: bigint, holes: readonly Hole[], touching: (from: number, to: number) => number): string[] {
+  const out: string[] = [];
+  for (const run of holeRuns(holes)) {
+    const more = run.pages > 1 ? `, nor the ${run.pages - 1} page(s) after it` : '';
+    out.push(
+      `buffer page 0x${(bufferVa + BigInt(run.from)).toString(16)} (offset 0x${run.from.toString(16)}) is not present in the image${more}: ${touching(run.from, run.to)} slot(s) touching ${run.pages > 1 ? 'them' : 'it'} are unreadable`,
+    );
+  }
+  return out;
 }
 
 /** one resident segment as the kinds pass needs it */

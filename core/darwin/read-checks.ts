@@ -3,7 +3,6 @@
 // image: a truncated image whose whole segment buffer is missing still has matching metadata. These
 // checks count the slots whose stored bytes were absent and the segments the table named that could
 // not be read, so such an image never shows a clean table.
-import type { SegmentPlan } from './plan-types';
 import type { Consistency, ConsistencyCheck } from './types';
 
 /** the words slot-decode uses for a slot whose stored bytes are (partly) absent from the image */
@@ -53,23 +52,5 @@ export function withReadChecks(base: Consistency, counts: ReadCounts): Consisten
   // the whole-image checks stay before the per-segment ones
   const firstPerSegment = checks.findIndex((ch) => ch.name.startsWith('segment '));
   checks.splice(firstPerSegment < 0 ? checks.length : firstPerSegment, 0, ...readChecks(counts));
-  return { ok: checks.every((ch) => ch.ok), checks };
-}
-
-/**
- * The checks that concern one segment alone, for a case opened for that segment (`unfold page`):
- * its live slots against its c_slots_used, its slot bytes against its c_bytes_used (the whole
- * case's per-segment checks, named the same), and its live slots whose bytes could be read.
- * Failed or not, each is listed, so a reader sees what was checked.
- */
-export function segmentChecks(seg: SegmentPlan, unreadableSlots: number): Consistency {
-  const s = seg.summary;
-  const checks: ConsistencyCheck[] = [];
-  if (s.slotsUsed !== null) {
-    checks.push({ name: `segment ${s.index}: live slots vs c_slots_used`, expected: s.slotsUsed, found: seg.liveSlots, ok: s.slotsUsed === seg.liveSlots });
-  }
-  checks.push({ name: `segment ${s.index}: live slot bytes vs c_bytes_used`, expected: s.bytesUsed, found: seg.roundedBytes, ok: s.bytesUsed === seg.roundedBytes });
-  const read = readChecks({ liveSlots: seg.liveSlots, unreadableSlots, segmentCount: 0, segmentsRead: 1 })[0]!;
-  checks.push({ ...read, name: `segment ${s.index}: ${read.name}` });
   return { ok: checks.every((ch) => ch.ok), checks };
 }

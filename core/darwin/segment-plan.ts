@@ -2,7 +2,7 @@
 // buffer extent, and every slot below c_nextslot read from the fixed/variable slot arrays (F1: the
 // six lazily allocated arrays). The per-slot loop runs on compiled accessors over the raw slot words;
 // the segment's own fields are read by name through the kernel-object layer.
-import { readPresent } from '../translate/present';
+import { readPresent, type PresentRead } from '../translate/present';
 import type { KernelContext } from './kernel';
 import type { KObject } from './kobject';
 import {
@@ -19,6 +19,7 @@ import {
   stateName as cStateName,
 } from './layouts';
 import type { SegmentPlan } from './plan-types';
+import { isUnreadableSlotError } from './read-checks';
 import type { SlotMeta } from './slot-decode';
 import type { SegmentSummary, SlotKind, SlotRecord, SwapLocation } from './types';
 
@@ -42,6 +43,8 @@ export interface SegmentPlanContext {
   bufSize: number;
   buffers: bigint | null;
   hasState: boolean;
+  /** how slot arrays are read (default readPresent; the census reads whole pages, pagedReader) */
+  read?: (va: bigint, length: number) => PresentRead;
 }
 
 /** compile a reader for bits [start, start+length) of the words w0 | w1 << 32 | w2 << 64 */
@@ -97,10 +100,25 @@ type Disposition = { mode: 'decode' } | { mode: 'swapped' } | { mode: 'encrypted
 
 const opt = (seg: KObject, field: string, dflt: number | null): number | null => (seg.has(field) ? seg.num(field) : dflt);
 
-/** plan one live c_segment (index `index`, read at `seg.address`) */
-export function planSegment(ctx: SegmentPlanContext, index: number, seg: KObject): SegmentPlan {
-  const { pageSize } = ctx;
-  const segVa = seg.address;
+/** what a c_segment's own fields decide before any slot is read (shared by planSegment and censusSegment) */
+interface SegmentHead {
+  name: string;
+  state: number | null;
+  busy: boolean;
+  busySwapping: boolean;
+  disp: Disposition;
+  bufferVa: bigint | null;
+  swap: SwapLocation | null;
+  readLength: number;
+  nextSlotField: number;
+  /** c_nextslot within the slots a segment can hold */
+  nextSlot: number;
+  nextBytes: number;
+  populatedBytes: number;
+  problems: string[];
+}
+
+function readHead(ctx: SegmentPlanContext, index: number, seg: KObject): SegmentHead {
   const problems: string[] = [];
   const state = ctx.hasState ? seg.num('c_state') : null;
   const busy = seg.has('c_busy') ? seg.num('c_busy') !== 0 : false;
@@ -169,13 +187,31 @@ export function planSegment(ctx: SegmentPlanContext, index: number, seg: KObject
   }
   if (disp.mode !== 'decode') readLength = 0;
 
-  // ---- slot metadata
   const nextSlotField = seg.num('c_nextslot');
   let nextSlot = nextSlotField;
   if (nextSlot > ctx.maxSlots) {
     problems.push(`c_nextslot is ${nextSlot}, above the ${ctx.maxSlots} slots a segment can hold; listing ${ctx.maxSlots}`);
     nextSlot = ctx.maxSlots;
   }
+  return { name, state, busy, busySwapping, disp, bufferVa, swap, readLength, nextSlotField, nextSlot, nextBytes: nextOffsetW * 4, populatedBytes: populatedW * 4, problems };
+}
+
+/** why a live slot of a resident segment cannot be decoded from its metadata alone, or null */
+function slotFault(h: SegmentHead, pageSize: number, offset: number, size: number): string | null {
+  const end = offset + size;
+  if (size > pageSize) return `c_size ${size} is larger than the ${pageSize}-byte page`;
+  if (end > h.nextBytes) return `slot ends at ${hex(end)}, past c_nextoffset (${hex(h.nextBytes)} bytes)`;
+  if (end > h.populatedBytes) return `slot ends at ${hex(end)}, past c_populated_offset (${hex(h.populatedBytes)} bytes)`;
+  if (end > h.readLength) return `slot ends at ${hex(end)}, past the ${hex(h.readLength)}-byte segment buffer`;
+  return null;
+}
+
+/** plan one live c_segment (index `index`, read at `seg.address`) */
+export function planSegment(ctx: SegmentPlanContext, index: number, seg: KObject): SegmentPlan {
+  const { pageSize } = ctx;
+  const segVa = seg.address;
+  const h = readHead(ctx, index, seg);
+  const { name, disp, bufferVa, readLength, nextSlot, problems } = h;
   const { words, errors } = readSlotWords(ctx, seg, nextSlot, problems);
 
   const slots: SlotMeta[] = [];
@@ -185,8 +221,6 @@ export function planSegment(ctx: SegmentPlanContext, index: number, seg: KObject
   let live = 0;
   let rounded = 0;
   let compressedBytes = 0;
-  const nextBytes = nextOffsetW * 4;
-  const populatedBytes = populatedW * 4;
   for (let s = 0; s < nextSlot; s++) {
     const err = errors.get(s);
     if (err !== undefined) {
@@ -218,40 +252,33 @@ export function planSegment(ctx: SegmentPlanContext, index: number, seg: KObject
       );
       continue;
     }
-    const end = offset + size;
-    if (size > pageSize) {
-      undecoded.push(slotRecord(index, s, name, 'corrupt', offset, size, `c_size ${size} is larger than the ${pageSize}-byte page`));
-    } else if (end > nextBytes) {
-      undecoded.push(slotRecord(index, s, name, 'corrupt', offset, size, `slot ends at ${hex(end)}, past c_nextoffset (${hex(nextBytes)} bytes)`));
-    } else if (end > populatedBytes) {
-      undecoded.push(slotRecord(index, s, name, 'corrupt', offset, size, `slot ends at ${hex(end)}, past c_populated_offset (${hex(populatedBytes)} bytes)`));
-    } else if (end > readLength) {
-      undecoded.push(slotRecord(index, s, name, 'corrupt', offset, size, `slot ends at ${hex(end)}, past the ${hex(readLength)}-byte segment buffer`));
-    } else slots.push({ slot: s, offset, size, codec });
+    const fault = slotFault(h, pageSize, offset, size);
+    if (fault !== null) undecoded.push(slotRecord(index, s, name, 'corrupt', offset, size, fault));
+    else slots.push({ slot: s, offset, size, codec });
   }
 
   const summary: SegmentSummary = {
     index,
     address: hex(segVa),
-    state,
+    state: h.state,
     stateName: name,
     resident: disp.mode === 'decode',
-    busy,
-    busySwapping,
+    busy: h.busy,
+    busySwapping: h.busySwapping,
     possiblyEncrypted: disp.mode === 'encrypted',
-    nextSlot: nextSlotField,
+    nextSlot: h.nextSlotField,
     firstEmptySlot: opt(seg, 'c_firstemptyslot', 0)!,
     slotsUsed: opt(seg, 'c_slots_used', null),
     bytesUsed: seg.num('c_bytes_used'),
     bytesUnused: opt(seg, 'c_bytes_unused', 0)!,
-    nextOffset: nextBytes,
-    populatedOffset: populatedBytes,
+    nextOffset: h.nextBytes,
+    populatedOffset: h.populatedBytes,
     creationTs: opt(seg, 'c_creation_ts', 0)!,
     swappedInTs: opt(seg, 'c_swappedin_ts', null),
     agedInTs: opt(seg, 'c_agedin_ts', null),
     generationId: seg.has('c_generation_id') ? hex(seg.u64('c_generation_id')) : null,
     buffer: bufferVa === null ? null : hex(bufferVa),
-    swap,
+    swap: h.swap,
     liveSlots: live,
     kinds: {},
     compressedBytes,
@@ -271,6 +298,88 @@ export function planSegment(ctx: SegmentPlanContext, index: number, seg: KObject
   };
 }
 
+/** one live c_segment as the case-wide census counts it (censusSegment): no object per slot */
+export interface SegmentCensus {
+  index: number;
+  slotsUsed: number | null;
+  bytesUsed: number;
+  /** as SegmentPlan.liveSlots and .roundedBytes */
+  liveSlots: number;
+  roundedBytes: number;
+  /** as SegmentSummary.problems, before the buffer's pages are checked */
+  problems: string[];
+  /** live slots planSegment would list among `undecoded` with an error isUnreadableSlotError calls unreadable */
+  unreadableRecords: number;
+  bufferVa: bigint | null;
+  readLength: number;
+  /** how many slots planSegment would list among `slots` (to decode): their offsets and sizes are in the scratch arrays */
+  decodable: number;
+}
+
+/**
+ * What planSegment tells of a segment's counts, problems and decodable slots, without an object per
+ * slot: the offsets and sizes of the slots it would decode go into `scratch` (at least ctx.maxSlots
+ * long each, reused from segment to segment). Null for a swapped-out or encrypted segment, whose
+ * slots the swap planning needs as planSegment lists them.
+ */
+export function censusSegment(ctx: SegmentPlanContext, index: number, seg: KObject, scratch: { offsets: Uint32Array; sizes: Uint32Array }): SegmentCensus | null {
+  const { pageSize } = ctx;
+  const h = readHead(ctx, index, seg);
+  const { disp, nextSlot, problems } = h;
+  if (disp.mode === 'swapped' || disp.mode === 'encrypted') return null;
+  const { words, errors } = readSlotWords(ctx, seg, nextSlot, problems);
+  const { offsets, sizes } = scratch;
+  let live = 0;
+  let rounded = 0;
+  let unreadableRecords = 0;
+  let n = 0;
+  // the errors planSegment's records would carry, tested only where a record would have one
+  const nodataUnreadable = disp.mode === 'nodata' && isUnreadableSlotError(slotRecord(index, 0, h.name, 'corrupt', 0, 0, disp.why).error);
+  for (let s = 0; s < nextSlot; s++) {
+    if (errors.size > 0) {
+      const err = errors.get(s);
+      if (err !== undefined) {
+        live++;
+        if (isUnreadableSlotError(`segment ${index} slot ${s}: ${err}`)) unreadableRecords++;
+        continue;
+      }
+    }
+    const w0 = words[3 * s]!;
+    const w1 = words[3 * s + 1]!;
+    const w2 = words[3 * s + 2]!;
+    const packed = ctx.slotSize(w0, w1, w2);
+    if (packed === 0) continue; // freed slot
+    const size = packed === pageSize - 1 ? pageSize : packed;
+    const offset = ctx.slotOffset(w0, w1, w2) * 4;
+    live++;
+    rounded += (size + 3) & ~3;
+    if (disp.mode === 'nodata') {
+      if (nodataUnreadable) unreadableRecords++;
+      continue;
+    }
+    const fault = slotFault(h, pageSize, offset, size);
+    if (fault !== null) {
+      if (isUnreadableSlotError(slotRecord(index, s, h.name, 'corrupt', offset, size, fault).error)) unreadableRecords++;
+      continue;
+    }
+    offsets[n] = offset;
+    sizes[n] = size;
+    n++;
+  }
+  return {
+    index,
+    slotsUsed: opt(seg, 'c_slots_used', null),
+    bytesUsed: seg.num('c_bytes_used'),
+    liveSlots: live,
+    roundedBytes: rounded,
+    problems,
+    unreadableRecords,
+    bufferVa: h.bufferVa,
+    readLength: h.readLength,
+    decodable: n,
+  };
+}
+
 /**
  * The raw little-endian words (w0, w1, w2; w2 = 0 for 8-byte slots) of slots 0..n−1, and for slots
  * whose metadata could not be read, why. F1: six 64-entry arrays behind c_slots[]; 10.11+: the inline
@@ -282,7 +391,7 @@ function readSlotWords(ctx: SegmentPlanContext, seg: KObject, n: number, problem
   const errors = new Map<number, string>();
   const take = (first: number, count: number, va: bigint, what: string) => {
     if (count <= 0) return;
-    const { bytes, holes } = readPresent(k.space, va, count * slotStride);
+    const { bytes, holes } = ctx.read ? ctx.read(va, count * slotStride) : readPresent(k.space, va, count * slotStride);
     const bdv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let h = 0;
     for (let j = 0; j < count; j++) {

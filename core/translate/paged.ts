@@ -148,11 +148,23 @@ export abstract class PagedSpace implements VirtualSpace {
   granuleBases(va: bigint, count: number, out: Float64Array): void {
     const [va48, hi16] = PagedSpace.split(va);
     const g0 = Math.floor(va48 / this.pageSize);
-    for (let i = 0; i < count; i++) {
+    let i = 0;
+    while (i < count) {
       // past the top of the 48 bits the address is another (non-canonical) one: no translation
-      const b = (g0 + i) * this.pageSize < TWO48 ? this.granule(g0 + i, hi16) : -1;
-      out[i] = b < 0 ? -1 : b;
+      if ((g0 + i) * this.pageSize >= TWO48) out[i++] = -1;
+      else i += this.granuleRun(g0 + i, hi16, count - i, out, i);
     }
+  }
+
+  /**
+   * Bases of granules g, g+1, … (at most `max`, at least one) into out[at…] as granuleBases gives
+   * them, returning how many. A walker that can read a run of entries from one leaf table (or one
+   * large page) without walking again for each overrides this; these results bypass the TLB.
+   */
+  protected granuleRun(g: number, hi16: number, max: number, out: Float64Array, at: number): number {
+    const b = this.granule(g, hi16);
+    out[at] = b < 0 ? -1 : b;
+    return 1;
   }
 
   translate(va: bigint): number {

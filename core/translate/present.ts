@@ -72,3 +72,53 @@ export function holeRuns(holes: readonly Hole[]): Array<{ from: number; to: numb
   }
   return out;
 }
+
+/**
+ * readPresent for many small reads scattered over kernel memory (slot arrays of every segment):
+ * each virtual page touched is read whole, once, straight from the image (a page-sized read skips
+ * the image's 64 KiB block cache, which would read 16 times as much around each scattered page),
+ * and the last pages read are kept, direct-mapped by page number, for the next reads. A read within
+ * one page is a view of that page (never written again); a read that meets an absent page is
+ * readPresent's, holes and all.
+ */
+export function pagedReader(space: VirtualSpace, slots = 64): (va: bigint, length: number) => PresentRead {
+  const ps = space.pageSize;
+  const shift = BigInt(Math.log2(ps));
+  // page numbers of 64-bit addresses are below 2^52: exact as doubles
+  const keys = new Float64Array(slots).fill(-1);
+  const pages: Array<Uint8Array | null> = new Array<Uint8Array | null>(slots).fill(null);
+  const page = (key: number): Uint8Array | null => {
+    const at = key % slots;
+    if (keys[at] === key) return pages[at]!;
+    const p = new Uint8Array(ps);
+    try {
+      space.readInto(BigInt(key) << shift, p, 0, ps);
+    } catch (err) {
+      if (!(err instanceof UnfoldError)) throw err;
+      return null;
+    }
+    keys[at] = key;
+    pages[at] = p;
+    return p;
+  };
+  return (va, length) => {
+    const first = Number(va >> shift);
+    const off = Number(va - (BigInt(first) << shift));
+    if (off + length <= ps) {
+      const p = page(first);
+      if (p === null) return readPresent(space, va, length);
+      return { bytes: p.subarray(off, off + length), holes: [] };
+    }
+    const bytes = new Uint8Array(length);
+    let pos = 0;
+    for (let key = first; pos < length; key++) {
+      const p = page(key);
+      if (p === null) return readPresent(space, va, length, bytes);
+      const from = key === first ? off : 0;
+      const n = Math.min(length - pos, ps - from);
+      bytes.set(p.subarray(from, from + n), pos);
+      pos += n;
+    }
+    return { bytes, holes: [] };
+  };
+}

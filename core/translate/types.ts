@@ -16,7 +16,8 @@ export interface VirtualSpace {
   /**
    * Physical base address of each of `count` consecutive granules, the first being the one that
    * holds `va`, or -1 where tryTranslate would give -1: a run of pages translated without a bigint
-   * per page (optional; callers fall back to tryTranslate).
+   * per page (optional; callers fall back to tryTranslate). A granule given a base lies in the
+   * image whole.
    */
   granuleBases?(va: bigint, count: number, out: Float64Array): void;
   /** copies bytes across page boundaries; throws NotPresentError naming the first missing virtual address */

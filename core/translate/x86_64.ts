@@ -9,6 +9,9 @@ const TWO39 = 2 ** 39;
 const TWO30 = 2 ** 30;
 const TWO21 = 2 ** 21;
 const PAGE = 4096;
+/** descend() results (WALK_* codes are negative) */
+const TABLE = 0;
+const LARGE = 1;
 
 export class X86_64Space extends PagedSpace {
   readonly arch = 'x86_64' as const;
@@ -18,7 +21,60 @@ export class X86_64Space extends PagedSpace {
     super(image, dtb - (dtb % PAGE), PAGE);
   }
 
+  // where descend() stopped: the PT that maps the address, or the 4 KiB granule inside a large page
+  private pt: DataView | null = null;
+  private ptPhys = 0;
+  private largeBase = 0;
+  private largeSize = 0;
+
   protected walk(va48: number, hi16: number): number {
+    const r = this.descend(va48, hi16);
+    if (r < 0) return r;
+    if (r === LARGE) return this.leaf(this.largeBase);
+    return this.pte(this.pt!, this.ptPhys, ((va48 % TWO32) >>> 12) & 0x1ff);
+  }
+
+  /** a run of granules from one PT (one table lookup) or one large page: what walk gives for each */
+  protected override granuleRun(g: number, hi16: number, max: number, out: Float64Array, at: number): number {
+    const va48 = g * PAGE;
+    const r = this.descend(va48, hi16);
+    if (r < 0) {
+      out[at] = -1;
+      return 1;
+    }
+    if (r === LARGE) {
+      const n = Math.min(max, (this.largeSize - (va48 % this.largeSize)) / PAGE);
+      for (let k = 0; k < n; k++) {
+        const p = this.largeBase + k * PAGE;
+        out[at + k] = this.image.isPresent(p, PAGE) ? p : -1;
+      }
+      return n;
+    }
+    const i1 = ((va48 % TWO32) >>> 12) & 0x1ff;
+    const n = Math.min(max, 512 - i1);
+    const t = this.pt!;
+    const tp = this.ptPhys;
+    for (let k = 0; k < n; k++) {
+      const b = this.pte(t, tp, i1 + k);
+      out[at + k] = b < 0 ? -1 : b;
+    }
+    return n;
+  }
+
+  /** the page a PT entry maps, or a WALK_* code */
+  private pte(t: DataView, tablePhys: number, i1: number): number {
+    const elo = t.getUint32(i1 * 8, true);
+    const ehi = t.getUint32(i1 * 8 + 4, true);
+    if ((elo & 1) === 0) return this.fail(WALK_UNMAPPED, 'PT', tablePhys + i1 * 8);
+    return this.leaf((ehi & 0xfffff) * TWO32 + ((elo & 0xfffff000) >>> 0));
+  }
+
+  /**
+   * Walk PML4 → PDPT → PD for the address: TABLE with this.pt/ptPhys set to the PT that maps it,
+   * LARGE with this.largeBase set to its 4 KiB granule inside a 1 GiB or 2 MiB page (largeSize),
+   * or a WALK_* code.
+   */
+  private descend(va48: number, hi16: number): number {
     // canonical: bits 63:48 copy bit 47
     const top = va48 >= 2 ** 47 ? 0xffff : 0;
     if (hi16 !== top) return this.fail(WALK_NONCANONICAL, 'PML4', -1);
@@ -27,7 +83,6 @@ export class X86_64Space extends PagedSpace {
     const i3 = Math.floor(va48 / TWO30) & 0x1ff;
     const lo = va48 % TWO32;
     const i2 = (lo >>> 21) & 0x1ff;
-    const i1 = (lo >>> 12) & 0x1ff;
 
     // PML4
     let t = this.table(this.dtb, PAGE);
@@ -46,7 +101,9 @@ export class X86_64Space extends PagedSpace {
     if ((elo & 1) === 0) return this.fail(WALK_UNMAPPED, 'PDPT', pdptEntry);
     if (elo & 0x80) {
       const base = (ehi & 0xfffff) * TWO32 + ((elo & 0xc0000000) >>> 0);
-      return this.leaf(base + (va48 % TWO30) - (va48 % PAGE));
+      this.largeBase = base + (va48 % TWO30) - (va48 % PAGE);
+      this.largeSize = TWO30;
+      return LARGE;
     }
     next = (ehi & 0xfffff) * TWO32 + ((elo & 0xfffff000) >>> 0);
 
@@ -59,18 +116,18 @@ export class X86_64Space extends PagedSpace {
     if ((elo & 1) === 0) return this.fail(WALK_UNMAPPED, 'PD', pdEntry);
     if (elo & 0x80) {
       const base = (ehi & 0xfffff) * TWO32 + ((elo & 0xffe00000) >>> 0);
-      return this.leaf(base + (lo % TWO21) - (lo % PAGE));
+      this.largeBase = base + (lo % TWO21) - (lo % PAGE);
+      this.largeSize = TWO21;
+      return LARGE;
     }
     next = (ehi & 0xfffff) * TWO32 + ((elo & 0xfffff000) >>> 0);
 
     // PT
     t = this.table(next, PAGE);
     if (t === null) return this.fail(WALK_TABLE_ABSENT, 'PT', next);
-    const ptEntry = next + i1 * 8;
-    elo = t.getUint32(i1 * 8, true);
-    ehi = t.getUint32(i1 * 8 + 4, true);
-    if ((elo & 1) === 0) return this.fail(WALK_UNMAPPED, 'PT', ptEntry);
-    return this.leaf((ehi & 0xfffff) * TWO32 + ((elo & 0xfffff000) >>> 0));
+    this.pt = t;
+    this.ptPhys = next;
+    return TABLE;
   }
 
   private leaf(page: number): number {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { NotPresentError } from '../../core/errors';
 import { X86_64Space } from '../../core/translate/x86_64';
+import { pagedReader, readPresent } from '../../core/translate/present';
 import { createSynthKernel, memoryImage, sampleBanner, X86_HEAP_BASE, X86_KERNEL_LINK, X86_PHYSMAP_BASE } from '../../core/synth/kernel';
 import { SparseMemoryBuilder } from '../../core/synth/memory';
 
@@ -114,6 +115,32 @@ describe('x86_64 4-level translation', () => {
     expect(thrown(() => space.translate(unmapped)).message).toMatch(/not mapped/);
   });
 
+  it('granuleBases gives what tryTranslate gives, granule by granule: 4 KiB, 2 MiB and 1 GiB pages, unmapped, non-canonical', () => {
+    const fresh = new X86_64Space(image, img.dtb);
+    const starts: Array<[bigint, number]> = [
+      [buf - 40n * 4096n + 7n, 200], // the heap buffer, from before it to past it, across PT boundaries
+      [X86_KERNEL_LINK + img.slide - 0x1000n, 1100], // into and across 2 MiB pages
+      [X86_PHYSMAP_BASE + 0x3ff00000n, 600], // the end of one 1 GiB page into the next
+      [0x00007fffffffe000n, 8], // across the top of the lower canonical half
+    ];
+    let mapped = 0;
+    let unmapped = 0;
+    for (const [va, n] of starts) {
+      const out = new Float64Array(n);
+      fresh.granuleBases(va, n, out);
+      for (let i = 0; i < n; i++) {
+        const t = space.tryTranslate(va - (va % 4096n) + BigInt(i * 4096));
+        expect(out[i], `${va.toString(16)} + ${i} granules`).toBe(t);
+        if (t < 0) unmapped++;
+        else mapped++;
+      }
+    }
+    expect(mapped).toBeGreaterThan(1000);
+    expect(unmapped).toBeGreaterThan(10);
+    // a walk after runs still names what is missing
+    expect(() => fresh.translate(0x8000000000000000n)).toThrow(/outside the kernel address space/);
+  });
+
   it('rejects non-canonical addresses', () => {
     expect(space.tryTranslate(0x0000900000000000n)).toBe(-1);
     expect(() => space.translate(0x8000000000000000n)).toThrow(/outside the kernel address space/);
@@ -154,6 +181,35 @@ describe('x86_64 tables or pages absent from the image', () => {
 
   it('reports a non-present entry with the entry address', () => {
     expect(() => space.translate(0x7000n)).toThrow(/PT entry not valid at physical 0x4038/);
+  });
+
+  it('granuleBases over absent tables and pages gives -1 where tryTranslate does, and messages stay right', () => {
+    const fresh = new X86_64Space(image, 0x1000);
+    const out = new Float64Array(1024);
+    fresh.granuleBases(0n, 1024, out);
+    for (let i = 0; i < 1024; i++) expect(out[i], `granule ${i}`).toBe(space.tryTranslate(BigInt(i * 4096)));
+    expect(out[5]).toBe(0x8000);
+    expect(out.filter((b) => b >= 0).length).toBe(1);
+    expect(() => fresh.translate(0x6000n)).toThrow(/maps to a page at physical 0x9000000 that is not in the image/);
+    expect(() => fresh.translate(0x7000n)).toThrow(/PT entry not valid at physical 0x4038/);
+  });
+
+  it('pagedReader reads what readPresent reads: within a page, across pages, over absent ones', () => {
+    const read = pagedReader(space, 4);
+    for (const [va, n] of [
+      [0x5000n, 10],
+      [0x5000n + 4090n, 6],
+      [0x5000n + 4090n, 20], // into the page whose frame is not in the image
+      [0x4ff0n, 40], // from an unmapped page into the good one
+      [0x5000n, 4096],
+      [0x5000n + 3n, 7],
+    ] as Array<[bigint, number]>) {
+      const want = readPresent(space, va, n);
+      const got = read(va, n);
+      expect([...got.bytes], `${va.toString(16)}+${n}`).toEqual([...want.bytes]);
+      expect(got.holes).toEqual(want.holes);
+    }
+    expect(read(0x5000n + 4090n, 20).holes.length).toBe(1);
   });
 
   it('a root outside the image fails every translation', () => {
