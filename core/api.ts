@@ -72,7 +72,7 @@ export interface OpenCase extends CaseInfo {
   /** what was opened: adding swap files reopens the same image and symbols with them */
   opened: { imagePath: string; symbolsPath?: string; swapPaths: string[] };
   /**
-   * Progress events of the background pass that decodes and hashes every page after the overview is
+   * Progress events of the background pass that decodes every page after the overview is
    * shown carry this request id; its end is a `done` (getInfo and getStats then answer for every page)
    */
   decodeRequestId?: string;

@@ -40,6 +40,7 @@ import { Batcher } from '../core/work/batch';
 import type { CaseWorkerData, FromWorker, ToWorker, WorkerArgs, WorkerCallName, WorkerValue } from './protocol';
 import { appError, toApiError } from './errors';
 import { loadFacade, type FacadeCase } from './facade';
+import { stringsNarrowed } from './strings-narrowed';
 
 const port = parentPort;
 if (!port) throw new Error('case-worker must run in a worker thread');
@@ -260,7 +261,8 @@ async function strings(req: StringsRequest): Promise<StringsResult> {
   lastStrings = { requestId: req.requestId, caseId: req.caseId, strings: kept, finished: false };
   const batch = new Batcher<OwnedString>({ size: 1000, delayMs: data.hitBatchMs ?? 50, send: (strings) => emit({ type: 'strings', requestId: req.requestId, strings }) });
   try {
-    return await cur.facadeCase.strings(req.min, {
+    // with a filter, only the pages holding it are read (strings-narrowed.ts); the list is core's
+    return await stringsNarrowed(cur.facadeCase, req.min, {
       signal: controller.signal,
       onProgress: progressSink(req.requestId),
       ascii: req.ascii,

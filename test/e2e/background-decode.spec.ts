@@ -7,25 +7,17 @@
 // back every event of the background pass. The test lets the pass finish in core, checks that the app has
 // shown nothing of it yet, then hands the app the pass's own progress events one step at a time, and only
 // then its end. The app sees a pass as slow as the test wants, whatever the host's speed.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildScaleImage, saveSynthImage } from '../../core/synth/scenarios';
 import { openCase } from '../../core/case';
 import { slotStats } from '../../core/darwin/histogram';
 import { E2E_TMP, E2E_TOKEN, E2E_URL } from './env';
+import { gateLog, installDecodeGate, release, type DecodeEvent } from './decode-gate';
 
 const fmt = (n: number) => new Intl.NumberFormat('en-US').format(n);
 
-interface DecodeEvent {
-  type: 'progress' | 'done' | 'error';
-  requestId: string;
-  phase?: string;
-  done?: number;
-  total?: number;
-  etaSeconds?: number | null;
-  elapsedMs?: number;
-}
 
 let image: string;
 let isf: string;
@@ -58,82 +50,6 @@ test.beforeAll(async () => {
   expect(want.decodedPages).toBe(20_000);
   expect(want.segments).toBeGreaterThan(100);
 });
-
-/** in the page, before the app loads: holds the background pass's events (request ids ending in :decode) */
-function installDecodeGate(): void {
-  type Held = { text: string; emit: (t: string) => void };
-  const gate = {
-    held: [] as Held[],
-    log: [] as unknown[],
-    release(count: number): number {
-      const out = gate.held.splice(0, count);
-      for (const h of out) h.emit(h.text);
-      return out.length;
-    },
-  };
-  (window as unknown as { __decodeGate: typeof gate }).__decodeGate = gate;
-  const original = window.fetch.bind(window);
-  window.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const res = await original(input, init);
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!/\/api\/events$/.test(url) || !res.body) return res;
-    const reader = res.body.getReader();
-    const dec = new TextDecoder();
-    const enc = new TextEncoder();
-    let buf = '';
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        const emit = (t: string): void => {
-          try {
-            controller.enqueue(enc.encode(t));
-          } catch {
-            // the app closed the stream
-          }
-        };
-        void (async () => {
-          for (;;) {
-            let r: ReadableStreamReadResult<Uint8Array>;
-            try {
-              r = await reader.read();
-            } catch (e) {
-              controller.error(e);
-              return;
-            }
-            if (r.done) {
-              if (buf) emit(buf);
-              controller.close();
-              return;
-            }
-            buf += dec.decode(r.value, { stream: true });
-            let i: number;
-            while ((i = buf.indexOf('\n\n')) >= 0) {
-              const text = buf.slice(0, i + 2);
-              buf = buf.slice(i + 2);
-              const m = /^data: (.*)$/m.exec(text);
-              let ev: { requestId?: unknown } | null = null;
-              try {
-                ev = m ? (JSON.parse(m[1]!) as { requestId?: unknown }) : null;
-              } catch {
-                ev = null;
-              }
-              if (ev && typeof ev.requestId === 'string' && ev.requestId.endsWith(':decode')) {
-                gate.log.push(ev);
-                gate.held.push({ text, emit });
-              } else emit(text);
-            }
-          }
-        })();
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    });
-    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-  };
-}
-
-const gateLog = (page: Page) => page.evaluate(() => (window as unknown as { __decodeGate: { log: unknown[] } }).__decodeGate.log as DecodeEvent[]);
-const release = (page: Page, n: number) => page.evaluate((k) => (window as unknown as { __decodeGate: { release(k: number): number } }).__decodeGate.release(k), n);
 
 test('the background pass: progress of the exact page count, with time; then done, and the overview is core’s', async ({ page }) => {
   const r = await page.request.post('/api/closeCase', { headers: { 'x-unfold-token': E2E_TOKEN, 'Content-Type': 'application/json' }, data: [] });
@@ -183,7 +99,7 @@ test('the background pass: progress of the exact page count, with time; then don
     expect(await release(page, 1)).toBe(1);
     await shows(e);
   }
-  await expect(panel).toContainText('Decompressing and hashing pages');
+  await expect(panel).toContainText('Decompressing pages');
 
   // the end: the panel goes, and the overview holds what core's full walk found
   expect(await release(page, 1)).toBe(1);

@@ -29,7 +29,7 @@ export const useCase = defineStore('case', () => {
   const imagePath = ref('');
   const symbolsPath = ref('');
 
-  /** the background pass that decodes and hashes every page once the overview is shown */
+  /** the background pass that decodes every page once the overview is shown (hashes are taken where shown or written) */
   const decoding = ref<ProgressEvent | null>(null);
 
   function onEvent(e: UnfoldEvent): void {
@@ -131,8 +131,10 @@ export const useCase = defineStore('case', () => {
       const c = await start(requestId);
       if (opening.value?.requestId !== requestId) return; // replaced by a newer open
       opening.value = null;
-      await adopt(c);
+      // the overview shows as soon as the case's info is in; the segment and process lists follow
+      const adopting = adopt(c);
       useUi().show('overview');
+      await adopting;
     } catch (e) {
       if (opening.value?.requestId !== requestId) return;
       opening.value = null;

@@ -105,7 +105,7 @@ export const useSegments = defineStore('segments', () => {
   }
 
   /**
-   * The same case's list again (after the background pass: kinds and hashes as decoding found them),
+   * The same case's list again (after the background pass: kinds as decoding found them),
    * keeping what the examiner has open: the segment, the slot and the page stay where they are.
    */
   async function refresh(id: number): Promise<void> {

@@ -44,6 +44,28 @@ export function eta(elapsedMs: number, done: number, total: number): string | nu
   return duration((elapsedMs / done) * (total - done));
 }
 
+/**
+ * What a progress panel says about time, `sinceMs` after the report arrived: elapsed time keeps
+ * counting between reports (a phase that reports rarely does not look frozen), and an estimate counts
+ * down from when it was given; once it has run out by more than two seconds the panel says so instead
+ * of repeating "about 0 s left". With no estimate from the sender, the plain average is used.
+ */
+export function progressClock(
+  p: { elapsedMs: number; done: number; total: number; etaSeconds?: number | null },
+  sinceMs: number,
+): { elapsed: string; left: string | null } {
+  const since = Math.max(0, sinceMs);
+  const elapsed = duration(p.elapsedMs + since);
+  if (p.etaSeconds === null) return { elapsed, left: null };
+  if (p.etaSeconds === undefined) {
+    const avg = eta(p.elapsedMs, p.done, p.total);
+    return { elapsed, left: avg === null ? null : `about ${avg} left` };
+  }
+  const rem = p.etaSeconds * 1000 - since;
+  if (rem > -2000) return { elapsed, left: `about ${duration(Math.max(0, rem))} left` };
+  return { elapsed, left: 'taking longer than estimated' };
+}
+
 export function basename(p: string): string {
   const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
   return i >= 0 ? p.slice(i + 1) : p;
@@ -65,16 +87,17 @@ const PHASES: Record<string, string> = {
   plan: 'Reading the compressor',
   decode: 'Decompressing pages',
   kinds: 'Reading slot kinds from the metadata',
-  background: 'Decompressing and hashing pages',
+  background: 'Decompressing pages',
   search: 'Searching pages',
   strings: 'Extracting strings',
+  'strings-pages': 'Extracting strings from the pages that hold the text',
   export: 'Writing pages',
   hash: 'Hashing the evidence file',
 };
 export const phaseName = (p: string): string => PHASES[p] ?? p;
 
 /** what core counts in each phase's done/total */
-const UNITS: Record<string, string> = { kinds: 'segments', background: 'pages', decode: 'segments', search: 'segments', strings: 'segments', export: 'segments' };
+const UNITS: Record<string, string> = { kinds: 'segments', background: 'pages', decode: 'segments', search: 'segments', strings: 'segments', 'strings-pages': 'pages', export: 'segments' };
 export const phaseUnit = (p: string): string => UNITS[p] ?? '';
 
 export const KIND_LABEL: Record<string, string> = {
