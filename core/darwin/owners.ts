@@ -6,11 +6,12 @@
 // the image was taken, or damage; they are counted, never hidden.
 import { UnfoldError } from '../errors';
 import { attempt } from './kernel';
-import { decodeSlotValue, type PagerInfo } from './pager';
+import { decodeSlotValue } from './pager';
 import { scanForPagers, type PagerScan } from './pager-scan';
 import type { CompressorPlan } from './plan-types';
 import { packPointer, unpackPointer, type PackingParams } from './pointers';
-import { ownersOf, slotKey, type Owner, type ProcessWalkResult } from './process-walk';
+import { ownersOf, type Owner, type ProcessWalkResult } from './process-walk';
+import { indexSlotMappings, type SlotMappingIndex } from './slot-mappings';
 
 const hex = (v: bigint | number): string => '0x' + v.toString(16);
 
@@ -57,22 +58,18 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
     if (check.mismatches.length < MAX_MISMATCH_TEXTS) check.mismatches.push(s);
   };
   // slot mappings of every pager the walk read, by address: where a back-pointer of an unowned slot lands
-  let index: Map<bigint, { pager: bigint; object: bigint; page: number; value: number }> | null = null;
-  const pagerIndex = () => {
+  let index: SlotMappingIndex | null = null;
+  const pagerIndex = (): SlotMappingIndex => {
     if (index !== null) return index;
-    index = new Map();
     // only pagers holding slot mappings the processes did not reach can be where an unowned slot points
-    const claimed = new Map<PagerInfo, number>();
-    for (const f of fwd.slots.values()) claimed.set(f.pager, (claimed.get(f.pager) ?? 0) + 1);
-    for (const p of pagers.all()) {
-      if (p.occupied !== null && p.occupied <= (claimed.get(p) ?? 0)) continue;
-      // an ops-pointer hit of the scan that read as a pager with impossible counts is not one
-      if (p.numSlots <= 0 || (p.occupied !== null && p.occupied > p.numSlots)) continue;
-      const nz = attempt(() => p.nonZero());
-      if (nz instanceof UnfoldError) continue;
-      for (const s of nz) index.set(s.address, { pager: p.address, object: p.object, page: s.index, value: s.value });
-    }
-    return index;
+    const claimed = fwd.slots.perPager();
+    const open = [...pagers.all()].filter(
+      (p) =>
+        !(p.occupied !== null && p.occupied <= (claimed.get(p) ?? 0)) &&
+        // an ops-pointer hit of the scan that read as a pager with impossible counts is not one
+        !(p.numSlots <= 0 || (p.occupied !== null && p.occupied > p.numSlots)),
+    );
+    return (index = indexSlotMappings(open));
   };
   const unowned: UnownedSlot[] = [];
   // unowned slots whose back-pointer led to no known pager: resolved after the signature scan
@@ -86,27 +83,21 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
   const step = 4 / 2 ** sp.shift;
   for (const seg of plan.segments) {
     const segment = seg.summary.index;
-    let liveSlots: number[] = seg.slots.map((m) => m.slot);
-    for (const r of seg.undecoded) liveSlots.push(r.slot);
-    // the plan lists decodable slots in order; sort (and drop repeats) only when that is not so
-    for (let n = 1; n < liveSlots.length; n++) {
-      if (liveSlots[n]! <= liveSlots[n - 1]!) {
-        liveSlots = [...new Set(liveSlots)].sort((a, b) => a - b);
-        break;
-      }
-    }
+    const liveSlots = liveSlotsOf(seg);
     const packedPtrs = seg.packedPtrs;
     for (let n = 0; n < liveSlots.length; n++) {
       const slot = liveSlots[n]!;
       live++;
       const packed = slot < packedPtrs.length ? packedPtrs[slot]! : -1;
-      const f = fwd.slots.get(slotKey(segment, slot));
-      if (f !== undefined) {
+      const f = fwd.slots.find(segment, slot);
+      if (f >= 0) {
         if (packed < 0) continue;
         check.checked++;
-        if (f.pager.packedAt(f.index, pack, step) === packed) check.agreeing++;
+        const fp = fwd.slots.pagerOf(f);
+        const fi = fwd.slots.indexOf(f);
+        if (fp.packedAt(fi, pack, step) === packed) check.agreeing++;
         else {
-          const at = f.pager.slot(f.index)?.address ?? 0n;
+          const at = fp.slot(fi)?.address ?? 0n;
           mismatch(`segment ${segment} slot ${slot}: c_packed_ptr points at ${hex(unpackPointer(BigInt(packed), params))}, but the slot mapping naming it is at ${hex(at)}`);
         }
         continue;
@@ -170,8 +161,8 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
   const none: Owner[] = [];
   return {
     slotOwners: (segment, slot) => {
-      const f = fwd.slots.get(slotKey(segment, slot));
-      return f === undefined ? none : ownersOf(fwd, f);
+      const f = fwd.slots.find(segment, slot);
+      return f < 0 ? none : ownersOf(fwd, f);
     },
     svOwners: (i) => fwd.sv.get(i) ?? none,
     unowned,
@@ -179,4 +170,27 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
     liveSlots: live,
     pagerScan,
   };
+}
+
+/**
+ * The live slots of a segment in order: its decodable slots then its undecoded ones. The plan lists
+ * them in order, so the two lists are used as they are unless the whole is not strictly increasing
+ * (then sorted, repeats dropped).
+ */
+function liveSlotsOf(seg: CompressorPlan['segments'][number]): ArrayLike<number> {
+  const a = seg.slots;
+  const b = seg.undecoded;
+  const n = a.length + b.length;
+  const out = new Int32Array(n);
+  let sorted = true;
+  let k = 0;
+  for (let i = 0; i < a.length; i++, k++) {
+    out[k] = a[i]!.slot;
+    if (k > 0 && out[k]! <= out[k - 1]!) sorted = false;
+  }
+  for (let i = 0; i < b.length; i++, k++) {
+    out[k] = b[i]!.slot;
+    if (k > 0 && out[k]! <= out[k - 1]!) sorted = false;
+  }
+  return sorted ? out : [...new Set(out)].sort((x, y) => x - y);
 }

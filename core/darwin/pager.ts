@@ -39,14 +39,42 @@ export interface PagerInfo {
    * -1 when the slot has no address (NULL chunk, out of range).
    */
   packedAt(i: number, pack: (address: bigint) => number, step: number): number;
+  /**
+   * The u32 arrays the slots are kept in: slots first … first + count − 1 at `address` (a NULL or
+   * unreadable chunk is no array). The back-pointer join finds the slot mapping at an address by range.
+   */
+  arrays(): SlotArray[];
 }
 
-/** packed value of element `i` of a u32 array at `base`, with the base's packed value cached in `cache` */
-function packedElement(base: bigint, i: number, pack: (a: bigint) => number, step: number, cache: Map<bigint, number>): number {
-  if (!Number.isInteger(step)) return pack(base + BigInt(i * 4));
-  let b = cache.get(base);
-  if (b === undefined) cache.set(base, (b = pack(base)));
-  return b + i * step;
+export interface SlotArray {
+  address: bigint;
+  first: number;
+  count: number;
+}
+
+/**
+ * Packed bases of a pager's slot arrays, as one `pack` function packs them: asked once per live slot,
+ * so kept as numbers by array number (a new `pack` starts afresh).
+ */
+class PackedBases {
+  private pack: ((a: bigint) => number) | null = null;
+  private bases: Float64Array;
+
+  constructor(arrays: number) {
+    this.bases = new Float64Array(arrays).fill(NaN);
+  }
+
+  /** packed value of element `i` of array `n` at `base` */
+  at(n: number, base: bigint, i: number, pack: (a: bigint) => number, step: number): number {
+    if (!Number.isInteger(step)) return pack(base + BigInt(i * 4));
+    if (pack !== this.pack) {
+      this.pack = pack;
+      this.bases.fill(NaN);
+    }
+    let b = this.bases[n]!;
+    if (b !== b) this.bases[n] = b = pack(base);
+    return b + i * step;
+  }
 }
 
 /** what a slot mapping value names */
@@ -169,10 +197,14 @@ class ArrayPager implements PagerInfo {
     return i >= 0 && i < this.numSlots ? (this.values[i] ?? 0) : 0;
   }
 
-  private readonly packedBases = new Map<bigint, number>();
+  private readonly packedBases = new PackedBases(1);
 
   packedAt(i: number, pack: (address: bigint) => number, step: number): number {
-    return i >= 0 && i < this.numSlots ? packedElement(this.base, i, pack, step, this.packedBases) : -1;
+    return i >= 0 && i < this.numSlots ? this.packedBases.at(0, this.base, i, pack, step) : -1;
+  }
+
+  arrays(): SlotArray[] {
+    return this.numSlots > 0 ? [{ address: this.base, first: 0, count: this.numSlots }] : [];
   }
 
   nonZero(): Array<{ index: number; address: bigint; value: number }> {
@@ -185,7 +217,10 @@ class ArrayPager implements PagerInfo {
 /** indirect slots: 128-slot chunks read when first asked; a NULL chunk holds no page */
 class IndirectPager implements PagerInfo {
   readonly storage = 'indirect' as const;
-  private readonly cache = new Map<number, Uint32Array | null>();
+  /** chunk number → its slots (null: NULL or unreadable), read when first asked (the bulk walk asks per page) */
+  private readonly cache: Array<Uint32Array | null | undefined>;
+  private readonly vas: Array<bigint | undefined>;
+  private readonly packedBases: PackedBases;
 
   constructor(
     private readonly ctx: KernelContext,
@@ -195,14 +230,20 @@ class IndirectPager implements PagerInfo {
     readonly object: bigint,
     private readonly ptrs: DataView,
     private readonly chunks: number,
-  ) {}
+  ) {
+    this.cache = new Array<Uint32Array | null | undefined>(chunks).fill(undefined);
+    this.vas = new Array<bigint | undefined>(chunks).fill(undefined);
+    this.packedBases = new PackedBases(chunks);
+  }
 
   private chunkVa(c: number): bigint {
-    return this.ctx.strip(this.ptrs.getBigUint64(c * 8, true));
+    let v = this.vas[c];
+    if (v === undefined) this.vas[c] = v = this.ctx.strip(this.ptrs.getBigUint64(c * 8, true));
+    return v;
   }
 
   private chunk(c: number): Uint32Array | null {
-    let a = this.cache.get(c);
+    let a = this.cache[c];
     if (a === undefined) {
       const cv = this.chunkVa(c);
       if (cv === 0n) a = null;
@@ -211,7 +252,7 @@ class IndirectPager implements PagerInfo {
         // an unreadable chunk reads as empty here; nonZero() and slot() say nothing more of it either
         a = r instanceof UnfoldError ? null : new Uint32Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength));
       }
-      this.cache.set(c, a);
+      this.cache[c] = a;
     }
     return a;
   }
@@ -224,13 +265,20 @@ class IndirectPager implements PagerInfo {
     return a === null ? { address: 0n, value: 0 } : { address: this.chunkVa(c) + BigInt(k * 4), value: a[k]! };
   }
 
-  private readonly packedBases = new Map<bigint, number>();
-
   packedAt(i: number, pack: (address: bigint) => number, step: number): number {
     if (i < 0 || i >= this.numSlots) return -1;
     const c = Math.floor(i / SLOTS_PER_CHUNK);
     if (this.chunk(c) === null) return -1;
-    return packedElement(this.chunkVa(c), i % SLOTS_PER_CHUNK, pack, step, this.packedBases);
+    return this.packedBases.at(c, this.chunkVa(c), i % SLOTS_PER_CHUNK, pack, step);
+  }
+
+  arrays(): SlotArray[] {
+    const out: SlotArray[] = [];
+    for (let c = 0; c < this.chunks; c++) {
+      if (this.chunk(c) === null) continue;
+      out.push({ address: this.chunkVa(c), first: c * SLOTS_PER_CHUNK, count: Math.min(SLOTS_PER_CHUNK, this.numSlots - c * SLOTS_PER_CHUNK) });
+    }
+    return out;
   }
 
   valueAt(i: number): number {

@@ -4,7 +4,9 @@
 // pager and map is read once, so the walk costs little beside the compressor walk.
 import { UnfoldError } from '../errors';
 import type { KernelContext } from './kernel';
-import { PagerCache, type PagerInfo } from './pager';
+import { ForwardSlots } from './forward-slots';
+export type { ForwardSlot } from './forward-slots';
+import { PagerCache } from './pager';
 import { PAGE_STATES, PageResolver, emptyCounts, type PageCounts, type PageHit, type PageState, type SegmentStates } from './page-resolver';
 import { walkProcesses, type ProcessInfo, type ProcessWalk } from './procs';
 import { ObjectCache } from './vmobject';
@@ -52,24 +54,10 @@ export interface ProcessMemory extends ProcessInfo {
   counts: PageCounts;
 }
 
-export interface ForwardSlot {
-  /**
-   * who maps the slot, as (process index, region index, page index) triples into `processes` — kept as
-   * numbers (one array per slot, no object per owner) because nearly every compressed page has one;
-   * slotOwners() turns them into (pid, va)
-   */
-  refs: number[];
-  /** the pager holding the slot mapping the processes reached, and its index there (the back-pointer must name it) */
-  pager: PagerInfo;
-  index: number;
-  object: bigint;
-  objectOffset: number;
-}
-
 export interface ProcessWalkResult {
   processes: ProcessMemory[];
-  /** slotKey → owners and the slot mapping that named it */
-  slots: Map<number, ForwardSlot>;
+  /** every slot a process maps: owners and the slot mapping that named it */
+  slots: ForwardSlots;
   /** sv index → owners */
   sv: Map<number, Owner[]>;
   /** processes on zombproc, and tasks on the tasks queue without a proc (reported, no memory walked) */
@@ -112,7 +100,7 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
   const resolver = createResolver(ctx, segments);
   const walk = walkProcesses(ctx);
   const problems = [...walk.problems];
-  const slots = new Map<number, ForwardSlot>();
+  const slots = new ForwardSlots(1 << 16);
   const sv = new Map<number, Owner[]>();
   const noted = new Set<string>();
   const note = (s: string): void => {
@@ -143,15 +131,13 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
         ref,
         {
           slot: (i, segment, slot, pager, index, object, objectOffset) => {
-            const key = slotKey(segment, slot);
-            let f = slots.get(key);
-            if (f === undefined) {
-              f = { refs: [], pager, index, object, objectOffset };
-              slots.set(key, f);
-            } else if (f.pager !== pager || f.index !== index) {
-              note(`segment ${segment} slot ${slot} is named by two slot mappings (pager ${'0x' + f.pager.address.toString(16)} slot ${f.index}, pager ${'0x' + pager.address.toString(16)} slot ${index})`);
+            const { entry, added } = slots.add(segment, slot, pager, index, object, objectOffset, procIndex, regionIndex, i);
+            if (added) return;
+            const first = slots.pagerOf(entry);
+            const firstIndex = slots.indexOf(entry);
+            if (first !== pager || firstIndex !== index) {
+              note(`segment ${segment} slot ${slot} is named by two slot mappings (pager ${'0x' + first.address.toString(16)} slot ${firstIndex}, pager ${'0x' + pager.address.toString(16)} slot ${index})`);
             }
-            f.refs.push(procIndex, regionIndex, i);
           },
           single: (i, svIndex) => {
             let o = sv.get(svIndex);
@@ -171,14 +157,14 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
   return { processes, slots, sv, resolver, problems, zombies: walk.zombies, orphanTasks: walk.orphanTasks };
 }
 
-/** the owners of a forward slot as (pid, va), sorted by pid then va */
-export function ownersOf(res: ProcessWalkResult, f: ForwardSlot): Owner[] {
+/** the owners of entry `entry` of res.slots as (pid, va), sorted by pid then va */
+export function ownersOf(res: ProcessWalkResult, entry: number): Owner[] {
   const out: Owner[] = [];
-  for (let k = 0; k < f.refs.length; k += 3) {
-    const p = res.processes[f.refs[k]!]!;
-    const r = p.regions[f.refs[k + 1]!]!;
-    out.push({ pid: p.pid, va: r.start + BigInt(f.refs[k + 2]! * r.pageSize) });
-  }
+  res.slots.owners(entry, (proc, region, page) => {
+    const p = res.processes[proc]!;
+    const r = p.regions[region]!;
+    out.push({ pid: p.pid, va: r.start + BigInt(page * r.pageSize) });
+  });
   return out.length > 1 ? out.sort(byOwner) : out;
 }
 
