@@ -1,8 +1,9 @@
 // The forward walk's table of compressed slots: for every (segment, slot) some process maps, the slot
 // mapping that named it (pager, index, object, offset) and who maps it, as (process, region, page)
-// triples. Nearly every compressed page lands here once, so it is kept in typed arrays — an
-// open-addressing hash on the slot, entries numbered in the order they were first seen, owners in a
-// chained pool — with no object per slot or per owner; objects are made only when a slot is asked for.
+// triples. Nearly every compressed page lands here once, so it is kept in typed arrays — per segment
+// an array by slot number (slot numbers are dense, and the join goes through them in order), entries
+// numbered in the order they were first seen, owners in a chained pool — with no object per slot or
+// per owner; objects are made only when a slot is asked for.
 import type { PagerInfo } from './pager';
 
 /** one slot as the table holds it, made on demand */
@@ -17,16 +18,20 @@ export interface ForwardSlot {
 }
 
 const NONE = -1;
+/** segment and slot numbers kept in the direct arrays (a slot number is 16 bits in every layout; more is damage) */
+const MAX_DIRECT_SEGMENTS = 1 << 20;
+const MAX_DIRECT_SLOTS = 1 << 16;
 
 export class ForwardSlots {
   /** entries in the table */
   size = 0;
+  /** whether the last add() made a new entry (a number and a flag rather than an object per page) */
+  added = false;
   private cap = 0;
-  /** hash slot → entry + 1 (0 = free) */
-  private table: Int32Array = new Int32Array(0);
-  private mask = 0;
-  private keySeg: Int32Array = new Int32Array(0);
-  private keySlot: Int32Array = new Int32Array(0);
+  /** segment → (slot → entry + 1, 0 = none); grown as slots are seen */
+  private readonly bySegment: Array<Int32Array | undefined> = [];
+  /** slots beyond the direct arrays' reach (damaged numbers): key segment × 2^32 + slot → entry */
+  private readonly far = new Map<number, number>();
   private pagerId: Int32Array = new Int32Array(0);
   private index: Float64Array = new Float64Array(0);
   private objectId: Int32Array = new Int32Array(0);
@@ -54,43 +59,47 @@ export class ForwardSlots {
     this.growRefs(cap);
   }
 
-  private static hash(segment: number, slot: number): number {
-    return Math.imul(Math.imul(segment, 0x9e3779b1) ^ slot, 0x85ebca6b) ^ (slot >>> 7);
-  }
-
   /** the entry of (segment, slot), or -1 */
   find(segment: number, slot: number): number {
-    const t = this.table;
-    const mask = this.mask;
-    for (let h = ForwardSlots.hash(segment, slot) & mask; ; h = (h + 1) & mask) {
-      const e = t[h]! - 1;
-      if (e < 0) return NONE;
-      if (this.keySlot[e] === slot && this.keySeg[e] === segment) return e;
+    if (segment >= 0 && segment < MAX_DIRECT_SEGMENTS && slot >= 0 && slot < MAX_DIRECT_SLOTS) {
+      const a = this.bySegment[segment];
+      return a === undefined || slot >= a.length ? NONE : a[slot]! - 1;
     }
+    return this.far.size === 0 ? NONE : (this.far.get(segment * 2 ** 32 + slot) ?? NONE);
+  }
+
+  private place(segment: number, slot: number, e: number): void {
+    if (segment >= 0 && segment < MAX_DIRECT_SEGMENTS && slot >= 0 && slot < MAX_DIRECT_SLOTS) {
+      let a = this.bySegment[segment];
+      if (a === undefined || slot >= a.length) {
+        let n = a === undefined ? 256 : a.length;
+        while (n <= slot) n *= 2;
+        const b = new Int32Array(Math.min(n, MAX_DIRECT_SLOTS));
+        if (a !== undefined) b.set(a);
+        while (this.bySegment.length < segment) this.bySegment.push(undefined);
+        this.bySegment[segment] = a = b;
+      }
+      a[slot] = e + 1;
+    } else this.far.set(segment * 2 ** 32 + slot, e);
   }
 
   /**
    * Record that (process, region, page) maps (segment, slot) through slot `index` of `pager`. The slot
-   * mapping of the first record stays; the entry is returned, and whether it was new.
+   * mapping of the first record stays; the entry is returned, and `added` says whether it was new.
    */
-  add(segment: number, slot: number, pager: PagerInfo, index: number, object: bigint, objectOffset: number, proc: number, region: number, page: number): { entry: number; added: boolean } {
+  add(segment: number, slot: number, pager: PagerInfo, index: number, object: bigint, objectOffset: number, proc: number, region: number, page: number): number {
     let e = this.find(segment, slot);
-    const added = e === NONE;
-    if (added) {
+    this.added = e === NONE;
+    if (this.added) {
       if (this.size === this.cap) this.grow(this.cap * 2);
       e = this.size++;
-      this.keySeg[e] = segment;
-      this.keySlot[e] = slot;
+      this.place(segment, slot, e);
       this.pagerId[e] = this.idOfPager(pager);
       this.index[e] = index;
       this.objectId[e] = this.idOfObject(object);
       this.objectOffset[e] = objectOffset;
       this.head[e] = NONE;
       this.tail[e] = NONE;
-      const mask = this.mask;
-      let h = ForwardSlots.hash(segment, slot) & mask;
-      while (this.table[h] !== 0) h = (h + 1) & mask;
-      this.table[h] = e + 1;
     }
     if (this.nrefs === this.next.length) this.growRefs(this.next.length * 2);
     const r = this.nrefs++;
@@ -101,7 +110,7 @@ export class ForwardSlots {
     if (this.tail[e] === NONE) this.head[e] = r;
     else this.next[this.tail[e]!] = r;
     this.tail[e] = r;
-    return { entry: e, added };
+    return e;
   }
 
   pagerOf(e: number): PagerInfo {
@@ -170,8 +179,6 @@ export class ForwardSlots {
       b.set(a.subarray(0, this.size));
       return b;
     };
-    this.keySeg = copyI(this.keySeg);
-    this.keySlot = copyI(this.keySlot);
     this.pagerId = copyI(this.pagerId);
     this.index = copyF(this.index);
     this.objectId = copyI(this.objectId);
@@ -179,14 +186,6 @@ export class ForwardSlots {
     this.head = copyI(this.head);
     this.tail = copyI(this.tail);
     this.cap = cap;
-    // the hash has twice the entries' room, so it stays at most half full
-    this.table = new Int32Array(cap * 2);
-    this.mask = cap * 2 - 1;
-    for (let e = 0; e < this.size; e++) {
-      let h = ForwardSlots.hash(this.keySeg[e]!, this.keySlot[e]!) & this.mask;
-      while (this.table[h] !== 0) h = (h + 1) & this.mask;
-      this.table[h] = e + 1;
-    }
   }
 
   private growRefs(n: number): void {

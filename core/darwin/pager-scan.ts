@@ -52,10 +52,19 @@ function mergeRanges(rs: Array<{ from: bigint; to: bigint }>): Array<{ from: big
 export function scanRanges(ctx: KernelContext, backPointers: readonly bigint[]): Array<{ from: bigint; to: bigint }> {
   const ps = BigInt(ctx.pageSize);
   const w = BigInt(WINDOW);
+  // windows of one width grow with their back-pointer: sorted (natively, no comparator), each one
+  // joins the last range or starts the next, with no range object per back-pointer
+  const sorted = BigUint64Array.from(backPointers).sort();
   const rs: Array<{ from: bigint; to: bigint }> = [];
-  for (const bp of backPointers) {
+  let last: { from: bigint; to: bigint } | null = null;
+  for (let i = 0; i < sorted.length; i++) {
+    const bp = sorted[i]!;
+    if (i > 0 && bp === sorted[i - 1]) continue;
     const from = ((bp > w ? bp - w : 0n) / ps) * ps;
-    rs.push({ from, to: ((bp + w + ps - 1n) / ps) * ps });
+    const to = ((bp + w + ps - 1n) / ps) * ps;
+    if (last !== null && from <= last.to) {
+      if (to > last.to) last.to = to;
+    } else rs.push((last = { from, to }));
   }
   const lo = ctx.tryGlobal('zone_map_min_address');
   const hi = ctx.tryGlobal('zone_map_max_address');

@@ -94,6 +94,7 @@ export class PagerCache {
   private readonly opsVa: bigint | null;
   private readonly controlIsObject: boolean;
   private readonly slotsOffset: number;
+  private readonly opsOffset: bigint;
   private readonly kindField: string | null;
 
   constructor(private readonly ctx: KernelContext) {
@@ -101,6 +102,7 @@ export class PagerCache {
     this.opsVa = ctx.tryGlobal('compressor_pager_ops');
     this.controlIsObject = controlIsObject(ctx);
     this.slotsOffset = ctx.field('compressor_pager', 'cpgr_slots').offset;
+    this.opsOffset = BigInt(ctx.field('compressor_pager', this.f.ops).offset);
     this.kindField = ['cpgr_hdr.mo_ikot', 'cpgr_pager_header.io_bits'].find((f) => ctx.hasField('compressor_pager', f)) ?? null;
   }
 
@@ -129,15 +131,28 @@ export class PagerCache {
    * back-pointer identifies alone): the pager header must carry the ops table and the memory-object kind.
    */
   embeddedOwner(slotAddress: bigint): { pager: PagerInfo; index: number } | null {
-    if (this.f.eslots === null) return null;
+    if (this.f.eslots === null || this.opsVa === null) return null;
+    const low = Number(slotAddress & 0xfn);
     for (let i = 0; i < EMBEDDED_SLOTS; i++) {
-      const va = slotAddress - BigInt(this.slotsOffset + 4 * i);
       // pagers are zone elements, at least 16-byte aligned: other candidates are not worth a read
-      if ((va & 0xfn) !== 0n) continue;
+      if ((low - this.slotsOffset - 4 * i) % 16 !== 0) continue;
+      const va = slotAddress - BigInt(this.slotsOffset + 4 * i);
+      // nearly every candidate is no pager: its ops word alone says so, without reading it as one
+      if (!this.pagers.has(va) && !this.opsAt(va)) continue;
       const p = this.get(va);
       if (p !== null && !(p instanceof UnfoldError) && p.storage === 'embedded') return { pager: p, index: i };
     }
     return null;
+  }
+
+  /** whether the word at the ops field of `va` is &compressor_pager_ops (false when unreadable) */
+  private opsAt(va: bigint): boolean {
+    try {
+      return this.ctx.readPointer(va + this.opsOffset) === this.opsVa;
+    } catch (err) {
+      if (err instanceof UnfoldError) return false;
+      throw err;
+    }
   }
 
   private read(va: bigint): PagerInfo | null {

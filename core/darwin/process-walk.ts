@@ -131,8 +131,8 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
         ref,
         {
           slot: (i, segment, slot, pager, index, object, objectOffset) => {
-            const { entry, added } = slots.add(segment, slot, pager, index, object, objectOffset, procIndex, regionIndex, i);
-            if (added) return;
+            const entry = slots.add(segment, slot, pager, index, object, objectOffset, procIndex, regionIndex, i);
+            if (slots.added) return;
             const first = slots.pagerOf(entry);
             const firstIndex = slots.indexOf(entry);
             if (first !== pager || firstIndex !== index) {
