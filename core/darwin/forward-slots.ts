@@ -21,6 +21,8 @@ const NONE = -1;
 /** segment and slot numbers kept in the direct arrays (a slot number is 16 bits in every layout; more is damage) */
 const MAX_DIRECT_SEGMENTS = 1 << 20;
 const MAX_DIRECT_SLOTS = 1 << 16;
+/** a segment's first run of slot numbers */
+const RUN = 256;
 
 export class ForwardSlots {
   /** entries in the table */
@@ -28,8 +30,15 @@ export class ForwardSlots {
   /** whether the last add() made a new entry (a number and a flag rather than an object per page) */
   added = false;
   private cap = 0;
-  /** segment → (slot → entry + 1, 0 = none); grown as slots are seen */
-  private readonly bySegment: Array<Int32Array | undefined> = [];
+  /**
+   * segment → its run of `arena` (slot → entry + 1, 0 = none): where the run starts (-1: none yet) and
+   * how long it is; a run outgrown moves to the arena's end at twice the length. One buffer for all
+   * segments (thousands of small typed arrays cost an allocation each and weigh on the collector).
+   */
+  private segStart: Int32Array = new Int32Array(0);
+  private segLength: Int32Array = new Int32Array(0);
+  private arena: Int32Array = new Int32Array(1 << 16);
+  private arenaUsed = 0;
   /** slots beyond the direct arrays' reach (damaged numbers): key segment × 2^32 + slot → entry */
   private readonly far = new Map<number, number>();
   private pagerId: Int32Array = new Int32Array(0);
@@ -62,25 +71,46 @@ export class ForwardSlots {
   /** the entry of (segment, slot), or -1 */
   find(segment: number, slot: number): number {
     if (segment >= 0 && segment < MAX_DIRECT_SEGMENTS && slot >= 0 && slot < MAX_DIRECT_SLOTS) {
-      const a = this.bySegment[segment];
-      return a === undefined || slot >= a.length ? NONE : a[slot]! - 1;
+      if (segment >= this.segStart.length || slot >= this.segLength[segment]!) return NONE;
+      return this.arena[this.segStart[segment]! + slot]! - 1;
     }
     return this.far.size === 0 ? NONE : (this.far.get(segment * 2 ** 32 + slot) ?? NONE);
   }
 
   private place(segment: number, slot: number, e: number): void {
-    if (segment >= 0 && segment < MAX_DIRECT_SEGMENTS && slot >= 0 && slot < MAX_DIRECT_SLOTS) {
-      let a = this.bySegment[segment];
-      if (a === undefined || slot >= a.length) {
-        let n = a === undefined ? 256 : a.length;
-        while (n <= slot) n *= 2;
-        const b = new Int32Array(Math.min(n, MAX_DIRECT_SLOTS));
-        if (a !== undefined) b.set(a);
-        while (this.bySegment.length < segment) this.bySegment.push(undefined);
-        this.bySegment[segment] = a = b;
+    if (!(segment >= 0 && segment < MAX_DIRECT_SEGMENTS && slot >= 0 && slot < MAX_DIRECT_SLOTS)) {
+      this.far.set(segment * 2 ** 32 + slot, e);
+      return;
+    }
+    if (segment >= this.segStart.length) {
+      let n = Math.max(1024, this.segStart.length);
+      while (n <= segment) n *= 2;
+      const start = new Int32Array(n).fill(-1);
+      start.set(this.segStart);
+      const length = new Int32Array(n);
+      length.set(this.segLength);
+      this.segStart = start;
+      this.segLength = length;
+    }
+    const had = this.segLength[segment]!;
+    if (slot >= had) {
+      let n = had === 0 ? RUN : had;
+      while (n <= slot) n *= 2;
+      n = Math.min(n, MAX_DIRECT_SLOTS);
+      if (this.arenaUsed + n > this.arena.length) {
+        let size = this.arena.length * 2;
+        while (this.arenaUsed + n > size) size *= 2;
+        const a = new Int32Array(size);
+        a.set(this.arena.subarray(0, this.arenaUsed));
+        this.arena = a;
       }
-      a[slot] = e + 1;
-    } else this.far.set(segment * 2 ** 32 + slot, e);
+      const at = this.arenaUsed;
+      if (had > 0) this.arena.copyWithin(at, this.segStart[segment]!, this.segStart[segment]! + had);
+      this.segStart[segment] = at;
+      this.segLength[segment] = n;
+      this.arenaUsed += n;
+    }
+    this.arena[this.segStart[segment]! + slot] = e + 1;
   }
 
   /**

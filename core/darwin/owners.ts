@@ -81,9 +81,10 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
   // the forward side is compared in packed form: a slot mapping's packed address from its array's packed base
   const pack = (a: bigint): number => Number(packPointer(a, params));
   const step = 4 / 2 ** sp.shift;
+  const scratch = { buf: new Int32Array(1024) };
   for (const seg of plan.segments) {
     const segment = seg.summary.index;
-    const liveSlots = liveSlotsOf(seg);
+    const liveSlots = liveSlotsOf(seg, scratch);
     const packedPtrs = seg.packedPtrs;
     for (let n = 0; n < liveSlots.length; n++) {
       const slot = liveSlots[n]!;
@@ -175,13 +176,14 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
 /**
  * The live slots of a segment in order: its decodable slots then its undecoded ones. The plan lists
  * them in order, so the two lists are used as they are unless the whole is not strictly increasing
- * (then sorted, repeats dropped).
+ * (then sorted, repeats dropped). `scratch` holds them (one buffer for every segment).
  */
-function liveSlotsOf(seg: CompressorPlan['segments'][number]): ArrayLike<number> {
+function liveSlotsOf(seg: CompressorPlan['segments'][number], scratch: { buf: Int32Array }): ArrayLike<number> {
   const a = seg.slots;
   const b = seg.undecoded;
   const n = a.length + b.length;
-  const out = new Int32Array(n);
+  if (scratch.buf.length < n) scratch.buf = new Int32Array(Math.max(n, scratch.buf.length * 2));
+  const out = scratch.buf;
   let sorted = true;
   let k = 0;
   for (let i = 0; i < a.length; i++, k++) {
@@ -192,5 +194,5 @@ function liveSlotsOf(seg: CompressorPlan['segments'][number]): ArrayLike<number>
     out[k] = b[i]!.slot;
     if (k > 0 && out[k]! <= out[k - 1]!) sorted = false;
   }
-  return sorted ? out : [...new Set(out)].sort((x, y) => x - y);
+  return sorted ? out.subarray(0, n) : [...new Set(out.subarray(0, n))].sort((x, y) => x - y);
 }

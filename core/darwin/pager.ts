@@ -77,6 +77,13 @@ class PackedBases {
   }
 }
 
+/** `n` u32 slots at `va`, read straight into their array (one buffer, no copy) */
+function readSlots(ctx: KernelContext, va: bigint, n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  if (n > 0) ctx.space.readInto(va, new Uint8Array(out.buffer), 0, n * 4);
+  return out;
+}
+
 /** what a slot mapping value names */
 export type SlotTarget = { kind: 'empty' } | { kind: 'single'; svIndex: number } | { kind: 'slot'; segment: number; slot: number };
 
@@ -187,8 +194,7 @@ export class PagerCache {
       base = o.pointer(f.dslots);
     }
     if (numSlots > 0 && base === 0n) throw new UnfoldError('NOT_PRESENT', `compressor pager ${hex(va)} has ${numSlots} slot(s) but no slot array`);
-    const b = numSlots > 0 ? ctx.read(base, numSlots * 4) : new Uint8Array(0);
-    return new ArrayPager(va, numSlots, occupied, storage, object, base, new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + numSlots * 4)));
+    return new ArrayPager(va, numSlots, occupied, storage, object, base, readSlots(ctx, base, numSlots));
   }
 }
 
@@ -263,9 +269,9 @@ class IndirectPager implements PagerInfo {
       const cv = this.chunkVa(c);
       if (cv === 0n) a = null;
       else {
-        const r = attempt(() => this.ctx.read(cv, SLOTS_PER_CHUNK * 4));
+        const r = attempt(() => readSlots(this.ctx, cv, SLOTS_PER_CHUNK));
         // an unreadable chunk reads as empty here; nonZero() and slot() say nothing more of it either
-        a = r instanceof UnfoldError ? null : new Uint32Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength));
+        a = r instanceof UnfoldError ? null : r;
       }
       this.cache[c] = a;
     }

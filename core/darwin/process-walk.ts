@@ -77,8 +77,11 @@ export function createResolver(ctx: KernelContext, segments: SegmentStates): Pag
   return new PageResolver(ctx, new ObjectCache(ctx), new PagerCache(ctx), new MapCache(ctx), segments);
 }
 
-function regionOf(e: MapEntry, pageSize: number): Region {
-  const n = Number((e.end - e.start + BigInt(pageSize - 1)) / BigInt(pageSize));
+/** map pages of an entry */
+const pagesOf = (e: MapEntry, pageSize: number): number => Number((e.end - e.start + BigInt(pageSize - 1)) / BigInt(pageSize));
+
+/** a region over its part of the process's page arrays (one buffer per process, not two per region) */
+function regionOf(e: MapEntry, pageSize: number, state: Uint8Array, ref: Float64Array): Region {
   return {
     start: e.start,
     end: e.end,
@@ -91,7 +94,7 @@ function regionOf(e: MapEntry, pageSize: number): Region {
     needsCopy: e.needsCopy,
     entry: e.address,
     pageSize,
-    pages: { state: new Uint8Array(n), ref: new Float64Array(n) },
+    pages: { state, ref },
     counts: emptyCounts(),
   };
 }
@@ -118,10 +121,17 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
     const map = resolver.maps.get(p.map);
     for (const q of map.problems) note(`pid ${p.pid}: ${q}`);
     const ps = map.pageSize || p.pageSize;
-    const PS = BigInt(ps);
+    let total = 0;
+    for (const e of map.entries) total += pagesOf(e, ps);
+    const states = new Uint8Array(total);
+    const refs = new Float64Array(total);
+    let at = 0;
+    const tally = new Float64Array(PAGE_STATES.length);
     for (const e of map.entries) {
       const regionIndex = pm.regions.length;
-      const r = regionOf(e, ps);
+      const n = pagesOf(e, ps);
+      const r = regionOf(e, ps, states.subarray(at, at + n), refs.subarray(at, at + n));
+      at += n;
       const { state, ref } = r.pages;
       const pid = p.pid;
       resolver.fillEntry(
@@ -147,8 +157,12 @@ export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): 
         },
         (q) => note(`pid ${pid} ${q}`),
       );
-      for (let i = 0; i < state.length; i++) r.counts[PAGE_STATES[state[i]!]!]++;
-      for (const s of PAGE_STATES) pm.counts[s] += r.counts[s];
+      tally.fill(0);
+      for (let i = 0; i < state.length; i++) tally[state[i]!]++;
+      for (let k = 0; k < PAGE_STATES.length; k++) {
+        r.counts[PAGE_STATES[k]!] = tally[k]!;
+        pm.counts[PAGE_STATES[k]!] += tally[k]!;
+      }
       pm.regions.push(r);
     }
   }
