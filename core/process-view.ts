@@ -67,7 +67,8 @@ export class ProcessView {
       const missing = missingProcessTypes(ctx);
       if (missing.length > 0) return { unavailable: `the symbol table (${kernel.symbolTable.source}) lacks the process and VM types ${missing.join(', ')}: no process walk, no owners` };
       if (ctx.tryGlobal('allproc') === null) return { unavailable: `the symbol table (${kernel.symbolTable.source}) has no symbol allproc: no process walk, no owners` };
-      const walk = walkProcessMemory(ctx, segmentStates(plan));
+      const live = plan.segments.reduce((n, s) => n + s.slots.length + s.undecoded.length, 0);
+      const walk = walkProcessMemory(ctx, segmentStates(plan), live);
       return new ProcessView(walk, joinOwners(plan, walk), ctx.pageSize);
     } catch (err) {
       if (err instanceof UnfoldError) return { unavailable: `process walk: ${err.message}` };

@@ -42,7 +42,8 @@ export class ForwardSlots {
   /** slots beyond the direct arrays' reach (damaged numbers): key segment × 2^32 + slot → entry */
   private readonly far = new Map<number, number>();
   private pagerId: Int32Array = new Int32Array(0);
-  private index: Float64Array = new Float64Array(0);
+  /** a pager's slot index is below its u32 slot count */
+  private index: Uint32Array = new Uint32Array(0);
   private objectId: Int32Array = new Int32Array(0);
   private objectOffset: Float64Array = new Float64Array(0);
   private head: Int32Array = new Int32Array(0);
@@ -65,7 +66,7 @@ export class ForwardSlots {
     let cap = 16;
     while (cap < capacity) cap *= 2;
     this.grow(cap);
-    this.growRefs(cap);
+    this.growRefs(cap + (cap >> 3));
   }
 
   /** the entry of (segment, slot), or -1 */
@@ -118,6 +119,7 @@ export class ForwardSlots {
    * mapping of the first record stays; the entry is returned, and `added` says whether it was new.
    */
   add(segment: number, slot: number, pager: PagerInfo, index: number, object: bigint, objectOffset: number, proc: number, region: number, page: number): number {
+    if (index !== index >>> 0) throw new RangeError(`slot index ${index} of pager 0x${pager.address.toString(16)} is no u32`);
     let e = this.find(segment, slot);
     this.added = e === NONE;
     if (this.added) {
@@ -210,7 +212,9 @@ export class ForwardSlots {
       return b;
     };
     this.pagerId = copyI(this.pagerId);
-    this.index = copyF(this.index);
+    const index = new Uint32Array(cap);
+    index.set(this.index.subarray(0, this.size));
+    this.index = index;
     this.objectId = copyI(this.objectId);
     this.objectOffset = copyF(this.objectOffset);
     this.head = copyI(this.head);

@@ -5,7 +5,7 @@
 // point at the slot mapping that names (seg, slot) — a mismatch means compaction moved the slot while
 // the image was taken, or damage; they are counted, never hidden.
 import { UnfoldError } from '../errors';
-import { attempt } from './kernel';
+import { attempt, type KernelContext } from './kernel';
 import { decodeSlotValue } from './pager';
 import { scanForPagers, type PagerScan } from './pager-scan';
 import type { CompressorPlan } from './plan-types';
@@ -71,6 +71,7 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
     );
     return (index = indexSlotMappings(open));
   };
+  const words = new PageWords(ctx);
   const unowned: UnownedSlot[] = [];
   // unowned slots whose back-pointer led to no known pager: resolved after the signature scan
   const pending: UnownedSlot[] = [];
@@ -124,8 +125,7 @@ export function joinOwners(plan: CompressorPlan, fwd: ProcessWalkResult): Owners
           u.pager = emb.pager.address;
           u.object = emb.pager.object;
         } else {
-          const v = attempt(() => ctx.readU32(bp));
-          value = v instanceof UnfoldError ? null : v;
+          value = words.u32(bp);
           pending.push(u);
         }
       }
@@ -195,4 +195,35 @@ function liveSlotsOf(seg: CompressorPlan['segments'][number], scratch: { buf: In
     if (k > 0 && out[k]! <= out[k - 1]!) sorted = false;
   }
   return sorted ? out.subarray(0, n) : [...new Set(out.subarray(0, n))].sort((x, y) => x - y);
+}
+
+/**
+ * u32 reads at back-pointers, a kernel page at a time: the back-pointers of unowned slots crowd into
+ * the same few slot arrays, so one page read serves many. A page that cannot be read whole is read
+ * word by word, so a word reads exactly when ctx.readU32 would read it.
+ */
+class PageWords {
+  private page = -1n;
+  private view: DataView | null = null;
+  private readonly ps: bigint;
+
+  constructor(private readonly ctx: KernelContext) {
+    this.ps = BigInt(ctx.pageSize);
+  }
+
+  /** the u32 at `va`, null when it is not in the image */
+  u32(va: bigint): number | null {
+    const inPage = Number(va % this.ps);
+    if (inPage + 4 <= this.ctx.pageSize) {
+      const page = va - BigInt(inPage);
+      if (page !== this.page) {
+        this.page = page;
+        const b = attempt(() => this.ctx.read(page, this.ctx.pageSize));
+        this.view = b instanceof UnfoldError ? null : new DataView(b.buffer, b.byteOffset, b.byteLength);
+      }
+      if (this.view !== null) return this.view.getUint32(inPage, true);
+    }
+    const v = attempt(() => this.ctx.readU32(va));
+    return v instanceof UnfoldError ? null : v;
+  }
 }

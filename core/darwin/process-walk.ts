@@ -99,11 +99,15 @@ function regionOf(e: MapEntry, pageSize: number, state: Uint8Array, ref: Float64
   };
 }
 
-export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates): ProcessWalkResult {
+/**
+ * `expectedSlots`: about how many live slots the compressor has (the slot table is sized for them at
+ * once rather than grown by doubling); any number works.
+ */
+export function walkProcessMemory(ctx: KernelContext, segments: SegmentStates, expectedSlots = 1 << 16): ProcessWalkResult {
   const resolver = createResolver(ctx, segments);
   const walk = walkProcesses(ctx);
   const problems = [...walk.problems];
-  const slots = new ForwardSlots(1 << 16);
+  const slots = new ForwardSlots(expectedSlots);
   const sv = new Map<number, Owner[]>();
   const noted = new Set<string>();
   const note = (s: string): void => {

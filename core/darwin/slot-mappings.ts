@@ -54,9 +54,10 @@ export function indexSlotMappings(pagers: Iterable<PagerInfo>): SlotMappingIndex
       if (lo === 0) return undefined;
       const r = ranges[lo - 1]!;
       if (address >= r.end) return undefined;
-      const byte = address - r.start;
-      if ((byte & 3n) !== 0n) return undefined;
-      const page = r.first + Number(byte >> 2n);
+      // an array is far below 2^53 bytes long: the offset in it is a number
+      const byte = Number(address - r.start);
+      if (byte % 4 !== 0) return undefined;
+      const page = r.first + byte / 4;
       const value = r.pager.valueAt(page);
       return value === 0 ? undefined : { pager: r.pager.address, object: r.pager.object, page, value };
     },
