@@ -276,6 +276,24 @@ test('at 1024×768 the page shows whole rows: the ASCII and UTF-16 columns are f
   await page.screenshot({ path: path.join(SHOTS, 'slots-1280.png') });
 });
 
+test('at 1440×900 the slot list shows its cells whole: offsets, ratios and outcomes are not cut', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await openDemo(page);
+  const r = decodedSlot();
+  await showSlot(page, r);
+  const rows = page.locator('.slot-list .table-row');
+  await expect(rows.first()).toBeVisible();
+  // a cell whose text is wider than its column is clipped with an ellipsis: scrollWidth says so
+  const cut = await page.evaluate(() =>
+    [...document.querySelectorAll('.slot-list .table-row')].flatMap((row) =>
+      [...row.children].filter((c) => (c as HTMLElement).scrollWidth > (c as HTMLElement).clientWidth).map((c) => (c as HTMLElement).textContent),
+    ),
+  );
+  expect(cut).toEqual([]);
+  expect(await rows.count()).toBeGreaterThan(10);
+  await expect(page.locator('.slot-list .table-row', { hasText: '100 %' }).first()).toBeVisible();
+});
+
 test('a reload keeps the view, the segment and the slot', async ({ page }) => {
   await openDemo(page);
   const r = decodedSlot();
