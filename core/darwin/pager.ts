@@ -101,7 +101,8 @@ export class PagerCache {
   private readonly opsVa: bigint | null;
   private readonly controlIsObject: boolean;
   private readonly slotsOffset: number;
-  private readonly opsOffset: bigint;
+  /** where the ops pointer sits (null when the symbols do not place it: then candidates are read whole) */
+  private readonly opsOffset: bigint | null;
   private readonly kindField: string | null;
 
   constructor(private readonly ctx: KernelContext) {
@@ -109,7 +110,8 @@ export class PagerCache {
     this.opsVa = ctx.tryGlobal('compressor_pager_ops');
     this.controlIsObject = controlIsObject(ctx);
     this.slotsOffset = ctx.field('compressor_pager', 'cpgr_slots').offset;
-    this.opsOffset = BigInt(ctx.field('compressor_pager', this.f.ops).offset);
+    const ops = attempt(() => BigInt(ctx.field('compressor_pager', this.f.ops).offset));
+    this.opsOffset = ops instanceof UnfoldError ? null : ops;
     this.kindField = ['cpgr_hdr.mo_ikot', 'cpgr_pager_header.io_bits'].find((f) => ctx.hasField('compressor_pager', f)) ?? null;
   }
 
@@ -145,7 +147,7 @@ export class PagerCache {
       if ((low - this.slotsOffset - 4 * i) % 16 !== 0) continue;
       const va = slotAddress - BigInt(this.slotsOffset + 4 * i);
       // nearly every candidate is no pager: its ops word alone says so, without reading it as one
-      if (!this.pagers.has(va) && !this.opsAt(va)) continue;
+      if (this.opsOffset !== null && !this.pagers.has(va) && !this.opsAt(va, this.opsOffset)) continue;
       const p = this.get(va);
       if (p !== null && !(p instanceof UnfoldError) && p.storage === 'embedded') return { pager: p, index: i };
     }
@@ -153,9 +155,9 @@ export class PagerCache {
   }
 
   /** whether the word at the ops field of `va` is &compressor_pager_ops (false when unreadable) */
-  private opsAt(va: bigint): boolean {
+  private opsAt(va: bigint, opsOffset: bigint): boolean {
     try {
-      return this.ctx.readPointer(va + this.opsOffset) === this.opsVa;
+      return this.ctx.readPointer(va + opsOffset) === this.opsVa;
     } catch (err) {
       if (err instanceof UnfoldError) return false;
       throw err;
