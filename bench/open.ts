@@ -1,6 +1,6 @@
 // Opening a large image: openImage + discoverKernel on a sparse 32 GiB raw image (kernel, page tables and
 // scattered heap pages written at their physical offsets, everything else holes), in a child process
-// so its peak resident memory (getrusage maxRSS) is the open's alone.
+// so its peak resident memory (VmHWM, see peak-rss.ts) is the open's alone.
 //   openPeakRssMB / openSeconds: with the ISF (fast path, as `unfold info --symbols` does)
 //   scanPeakRssMB / scanSeconds: forced streaming scan of all 32 GiB (skipped with --quick)
 import { spawn } from 'node:child_process';
@@ -8,6 +8,7 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { peakRssMB } from './peak-rss';
 
 const IMAGE_SIZE = 32 * 1024 ** 3;
 
@@ -27,7 +28,7 @@ async function child(imagePath: string, isfPath: string, fullScan: boolean): Pro
   const seconds = (performance.now() - t0) / 1000;
   image.close();
   const out: ChildResult = {
-    maxRssMB: process.resourceUsage().maxRSS / 1024,
+    maxRssMB: peakRssMB(),
     seconds,
     slide: '0x' + d.slide.toString(16),
     dtb: '0x' + d.dtb.toString(16),
