@@ -5,12 +5,11 @@ import { mkdtempSync, rmSync, copyFileSync, truncateSync, openSync, writeSync, c
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCase } from '../../core/case';
-import { main } from '../../core/cli/main';
 import { isDecodedKind } from '../../core/darwin/types';
 import { buildDemoImage, saveSynthImage, type DemoImage } from '../../core/synth/scenarios';
+import { runCli as run } from '../cli/run-in-process';
 
 let demo: DemoImage;
 let dir: string;
@@ -29,16 +28,6 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const truthSha = () => new Map(demo.truth.slots.map((t) => [`${t.segment}/${t.slot}`, t.sha256]));
 const decodable = () => demo.truth.slots.filter((t) => t.sha256 !== undefined);
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  stdout.on('data', (d: Buffer) => o.push(d));
-  stderr.on('data', (d: Buffer) => e.push(d));
-  const code = await main(args, { stdout, stderr });
-  return { code, out: Buffer.concat(o).toString('utf8'), err: Buffer.concat(e).toString('utf8') };
-}
 
 describe('unfold slots prints every hash, exact', () => {
   for (const threads of ['0', '2']) {

@@ -11,22 +11,13 @@ import { main } from '../../core/cli/main';
 import { buildDemoImage, saveSynthImage, DEMO_SECRET, type DemoImage } from '../../core/synth/scenarios';
 import { openCase } from '../../core/case';
 import { VERSION } from '../../core/version';
+import { runCli as run } from './run-in-process';
 
 let dir: string;
 let image: string;
 let isf: string;
 let demo: DemoImage;
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  stdout.on('data', (d: Buffer) => o.push(d));
-  stderr.on('data', (d: Buffer) => e.push(d));
-  const code = await main(args, { stdout, stderr });
-  return { code, out: Buffer.concat(o).toString('utf8'), err: Buffer.concat(e).toString('utf8') };
-}
 
 const lines = (s: string) => s.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

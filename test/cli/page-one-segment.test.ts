@@ -6,8 +6,6 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, copyFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../core/cli/main';
 import { openCase, type Case } from '../../core/case';
 import { openImage } from '../../core/image/detect';
 import { discoverKernel } from '../../core/darwin/discover';
@@ -17,6 +15,7 @@ import { censusCompressor } from '../../core/darwin/census';
 import { buildDemoImage, saveSynthImage, type DemoImage } from '../../core/synth/scenarios';
 import { buildSwapScenario, writeSwapFiles } from '../../core/synth/swap';
 import { mkdirSync } from 'node:fs';
+import { runCliBytes as run } from './run-in-process';
 
 let dir: string;
 let image: string;
@@ -29,16 +28,6 @@ let wholeCut: Case;
 let meta: Case;
 let metaCut: Case;
 
-async function run(args: string[]): Promise<{ code: number; out: Buffer; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  stdout.on('data', (d: Buffer) => o.push(d));
-  stderr.on('data', (d: Buffer) => e.push(d));
-  const code = await main(args, { stdout, stderr });
-  return { code, out: Buffer.concat(o), err: Buffer.concat(e).toString('utf8') };
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'unfold-page1-'));

@@ -5,27 +5,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSy
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../../core/cli/main';
 import { ensureDemoCase } from '../../core/demo';
 import { DEMO_SECRET } from '../../core/synth/scenarios';
 import { HITS_CSV_HEADER } from '../../core/search/csv';
 import { CaseHost, defaultWorkerSpec } from '../../main/case-host';
 import type { ApiResult } from '../../core/api';
+import { runCli as run } from './run-in-process';
 
 let dir: string;
 let demo: { imagePath: string; symbolsPath: string };
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  stdout.on('data', (d: Buffer) => o.push(d));
-  stderr.on('data', (d: Buffer) => e.push(d));
-  const code = await main(args, { stdout, stderr });
-  return { code, out: Buffer.concat(o).toString('utf8'), err: Buffer.concat(e).toString('utf8') };
-}
 
 const value = <T>(r: ApiResult<T>): T => {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);

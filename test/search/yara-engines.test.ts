@@ -17,6 +17,7 @@ import { QueryError } from '../../core/search/query';
 import { nativePackageName } from '../../core/search/yara-native';
 import { main } from '../../core/cli/main';
 import { PassThrough } from 'node:stream';
+import { runCli as run } from '../cli/run-in-process';
 
 const nativeHere = yaraEngineAvailable('native');
 const ENGINES: YaraEngineKind[] = nativeHere ? ['native', 'wasm'] : ['wasm'];
@@ -194,16 +195,6 @@ describe('unfold search --yara says which engine ran', () => {
     ({ imagePath, isfPath } = await saveSynthImage(buildDemoImage().image, dir, 'cli-demo'));
   });
 
-  async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const o: Buffer[] = [];
-    const e: Buffer[] = [];
-    stdout.on('data', (d: Buffer) => o.push(d));
-    stderr.on('data', (d: Buffer) => e.push(d));
-    const code = await main(args, { stdout, stderr });
-    return { code, out: Buffer.concat(o).toString('utf8'), err: Buffer.concat(e).toString('utf8') };
-  }
 
   for (const kind of ENGINES) {
     it(`${kind}: a stderr line and a yaraEngine key on every YARA hit`, async () => {

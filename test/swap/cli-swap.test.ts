@@ -6,10 +6,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../core/cli/main';
 import { saveSynthImage } from '../../core/synth/scenarios';
 import { buildSwapScenario, writeSwapFiles, type SwapScenario } from '../../core/synth/swap';
+import { runCli as run } from '../cli/run-in-process';
 
 let dir: string;
 let image: string;
@@ -17,16 +16,6 @@ let isf: string;
 let good: string;
 let s: SwapScenario;
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  stdout.on('data', (d: Buffer) => o.push(d));
-  stderr.on('data', (d: Buffer) => e.push(d));
-  const code = await main(args, { stdout, stderr });
-  return { code, out: Buffer.concat(o).toString('utf8'), err: Buffer.concat(e).toString('utf8') };
-}
 const lines = (t: string) => t.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

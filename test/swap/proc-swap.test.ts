@@ -8,12 +8,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../core/cli/main';
 import { Case } from '../../core/case';
 import { saveSynthImage } from '../../core/synth/scenarios';
 import { buildSwapScenario, SWAP_PROC_HEAP, SWAP_PROC_PID, SWAP_WORLD_PAGES, writeSwapFiles, type SwapScenario } from '../../core/synth/swap';
 import type { PageTruth } from '../../core/synth/proc-truth';
+import { runCliBytes as run } from '../cli/run-in-process';
 
 let dir: string;
 let image: string;
@@ -23,16 +22,6 @@ let s: SwapScenario;
 let ps: number;
 let truthPages: PageTruth[];
 
-async function run(args: string[]): Promise<{ code: number; out: Buffer; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  stdout.on('data', (d: Buffer) => o.push(d));
-  stderr.on('data', (d: Buffer) => e.push(d));
-  const code = await main(args, { stdout, stderr });
-  return { code, out: Buffer.concat(o), err: Buffer.concat(e).toString('utf8') };
-}
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const hex = (v: bigint | number) => '0x' + v.toString(16);
 const pageIndex = (name: (typeof SWAP_WORLD_PAGES)[number]) => SWAP_WORLD_PAGES.indexOf(name);
