@@ -190,6 +190,13 @@ export class Case {
   /** for a case opened for one segment: the whole case's problems and checks (censusCompressor) */
   private census: CaseCensus | null = null;
   private bg: { status: DecodeStatus; done: Promise<void>; abort: AbortController } | null = null;
+  /**
+   * Passes the examiner is waiting for (search, strings, export) running now. While there is one,
+   * the background pass sends no new segment to the threads: on a machine with few cores the two
+   * would otherwise share them, and the one the examiner asked for would take twice as long.
+   */
+  private foreground = 0;
+  private foregroundIdle: { done: Promise<void>; release: () => void } | null = null;
   info!: CaseInfo;
   /** the process walk (owners, maps, virtual reads), or why there is none */
   private procView: ProcessView | null = null;
@@ -333,6 +340,8 @@ export class Case {
     const total = segs.length;
     const pool = this.workers();
     const window = Math.max(2, (pool?.size ?? 1) * 3);
+    const background = phase === 'decode';
+    if (!background) this.enterForeground();
     const pending: Promise<R>[] = [];
     let next = 0;
     // a cancel stops this run's worker threads at once, even one stuck inside a regex
@@ -402,6 +411,12 @@ export class Case {
         const r = await pending[i]!;
         pending[i] = undefined as unknown as Promise<R>; // let the result be collected
         if (lastOfBatch.delete(i)) inFlight--;
+        // the segments already sent finish; no new one goes out while the examiner waits for a pass
+        // (or until the pass is stopped: closing the case must not wait for a search nobody reads)
+        if (background && this.foregroundIdle) {
+          await untilAborted(this.foregroundIdle.done, run.signal);
+          throwIfAborted(run.signal);
+        }
         while (next < total && inFlight < window) launch();
         if (((i + 1) & 15) === 0 || i + 1 === total) run.onProgress?.({ phase, done: i + 1, total });
         yield [segs[i]!, r];
@@ -410,7 +425,28 @@ export class Case {
       run.signal?.removeEventListener('abort', onAbort);
       // an abandoned run (cancelled, or its consumer stopped) leaves no thread working for it
       if (next > 0 && pool) pool.cancel(group);
+      if (!background) this.leaveForeground();
     }
+  }
+
+  private enterForeground(): void {
+    if (this.foreground++ === 0) {
+      let release = (): void => {};
+      const done = new Promise<void>((r) => (release = r));
+      this.foregroundIdle = { done, release };
+    }
+  }
+
+  private leaveForeground(): void {
+    if (--this.foreground === 0 && this.foregroundIdle) {
+      this.foregroundIdle.release();
+      this.foregroundIdle = null;
+    }
+  }
+
+  /** passes the examiner is waiting for, running now (the background pass waits for them) */
+  get foregroundRuns(): number {
+    return this.foreground;
   }
 
   /**
@@ -1341,6 +1377,20 @@ const BATCH_MAX = 64;
 /** whether a job searches pages, and so runs under the per-page time budget (one segment per message) */
 function budgeted(job: Job): boolean {
   return (job.task === 'search' || job.task === 'records' || job.task === 'values') && 'query' in job && job.query !== undefined;
+}
+
+/** `p`, or sooner when `signal` aborts (the caller then checks the signal) */
+function untilAborted(p: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void p.then(done);
+  });
 }
 
 /** a sensible buffer budget for a long-lived case: a quarter of the machine's memory, at most 4 GiB */

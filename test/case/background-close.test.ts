@@ -40,3 +40,35 @@ describe('close during the background pass', () => {
     }
   }, 120_000);
 });
+
+describe('a pass the examiner waits for comes first', () => {
+  it('while a search runs, the background pass hands back no new segment; it resumes and ends after', async () => {
+    let c: Awaited<ReturnType<typeof openCase>> | null = null;
+    let reportsDuring = 0;
+    c = await openCase(image, {
+      symbols: isf,
+      decode: 'background',
+      threads: 2,
+      onDecodeProgress: () => {
+        // a report while the search's pass over the segments runs
+        if (c && c.foregroundRuns > 0) reportsDuring++;
+      },
+    });
+    try {
+      // open resolves with the overview, before the pass's threads have started: it is running
+      const atStart = c.decodeStatus();
+      expect(atStart.state).toBe('running');
+      const r = await c.search({ strings: ['UNFOLD'], regexes: ['[A-Z]{6}-[0-9]+'] });
+      expect(r.pagesScanned).toBe(20_000);
+      // the segments already sent to the threads finish, but the pass hands none back (nor sends
+      // more) while the search goes through the segments: no page is counted as decoded meanwhile
+      expect(reportsDuring).toBe(0);
+      const end = await c.decoded();
+      expect(end.state).toBe('done');
+      expect(end.pagesDone).toBe(end.pagesTotal);
+      expect(c.foregroundRuns).toBe(0);
+    } finally {
+      await c!.close();
+    }
+  }, 120_000);
+});
