@@ -5,6 +5,7 @@
 // names (never one outside the renderer folder), and the response for it.
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { contentTypeOf } from './static-types';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'unfold';
@@ -13,18 +14,6 @@ export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
 
 /** same policy as browser mode's header (test/app/csp.test.ts holds them together) */
 export const APP_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'";
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 
 /** is this URL the app's own page (the only frame whose IPC calls are served) */
 export function isAppPage(url: string | undefined): boolean {
@@ -79,7 +68,7 @@ export async function appResponse(url: string, root: string): Promise<AppRespons
   try {
     if (!(await stat(r.file)).isFile()) throw new Error('not a file');
     const body = await readFile(r.file);
-    return { status: 200, headers: { ...HEADERS, 'Content-Type': TYPES[path.extname(r.file)] ?? 'application/octet-stream' }, body: new Uint8Array(body) };
+    return { status: 200, headers: { ...HEADERS, 'Content-Type': contentTypeOf(r.file) }, body: new Uint8Array(body) };
   } catch {
     return { status: 404, headers: { ...HEADERS, 'Content-Type': 'text/plain; charset=utf-8' }, body: 'not found' };
   }

@@ -24,6 +24,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { API_METHODS, TOKEN_HEADER, type UnfoldEvent } from '../core/api';
 import { dispatch, MAX_ARGS, type Handlers } from './handlers';
+import { contentTypeOf } from './static-types';
 
 /** the Content-Security-Policy of every response: only our own scripts, styles and connections */
 export const BROWSER_CSP = [
@@ -46,18 +47,6 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
   'Cache-Control': 'no-store',
-};
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
 };
 
 /** the largest API request body accepted (the longest legitimate one, a YARA rule set, is far smaller) */
@@ -182,7 +171,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     } catch {
       return send(res, 404, rel === 'index.html' ? `the renderer is not built: no ${file} (run: npx electron-vite build)` : 'not found');
     }
-    send(res, 200, body, TYPES[path.extname(file)] ?? 'application/octet-stream');
+    send(res, 200, body, contentTypeOf(file));
   };
 
   const eventStream = (req: IncomingMessage, res: ServerResponse): void => {

@@ -289,6 +289,14 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
   const ok = <T>(value: T): ApiResult<T> => ({ ok: true, value });
 
+  /** a method whose one argument is the case id: counted, checked and passed on to the case worker */
+  const byCaseId = <M extends 'getInfo' | 'getStats' | 'getSegments' | 'getProcesses'>(m: M): Handler<M> =>
+    guard<M>(async (...args) => {
+      argCount(m, args, 1);
+      const call = host.call as (method: M, caseId: number) => Promise<ApiResult<ApiValue<M>>>;
+      return call.call(host, m, index(m, 'caseId', args[0], 1));
+    });
+
   const dialogs = (method: string): Dialogs => {
     if (!deps.dialogs) throw new AppError('NO_DIALOGS', `${method}: file dialogs exist only in the desktop app; type the path instead`);
     return deps.dialogs;
@@ -356,20 +364,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return host.call('cancel', requestId('cancel', args[0]));
     }),
 
-    getInfo: guard<'getInfo'>(async (...args) => {
-      argCount('getInfo', args, 1);
-      return host.call('getInfo', index('getInfo', 'caseId', args[0], 1));
-    }),
+    getInfo: byCaseId('getInfo'),
 
-    getStats: guard<'getStats'>(async (...args) => {
-      argCount('getStats', args, 1);
-      return host.call('getStats', index('getStats', 'caseId', args[0], 1));
-    }),
+    getStats: byCaseId('getStats'),
 
-    getSegments: guard<'getSegments'>(async (...args) => {
-      argCount('getSegments', args, 1);
-      return host.call('getSegments', index('getSegments', 'caseId', args[0], 1));
-    }),
+    getSegments: byCaseId('getSegments'),
 
     getSlots: guard<'getSlots'>(async (...args) => {
       const m = 'getSlots';
@@ -461,10 +460,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return r;
     }),
 
-    getProcesses: guard<'getProcesses'>(async (...args) => {
-      argCount('getProcesses', args, 1);
-      return host.call('getProcesses', index('getProcesses', 'caseId', args[0], 1));
-    }),
+    getProcesses: byCaseId('getProcesses'),
 
     getMaps: guard<'getMaps'>(async (...args) => {
       const m = 'getMaps';
